@@ -1,0 +1,60 @@
+#include "actors/application.hpp"
+
+#include <stdexcept>
+
+namespace actorserve {
+
+namespace {
+
+void check_path(const std::string& path) {
+  constexpr size_t max_path = 1024;
+  bool printable = true;
+  for (unsigned char ch : path)
+    printable = printable && ch > 0x20 && ch < 0x7f;
+  if (path.empty() || path[0] != '/' || !printable || path.size() > max_path)
+    throw std::invalid_argument(
+      "route path '" + path
+      + "' is not valid: it must start with '/', hold only printable ASCII "
+        "without spaces, and be at most 1024 characters");
+}
+
+void check_options(const std::string& path, const route_options& options) {
+  if (options.concurrency == 0)
+    throw std::invalid_argument("route " + path + ": concurrency must be at least 1");
+  if (options.capacity == 0)
+    throw std::invalid_argument("route " + path + ": capacity must be at least 1");
+}
+
+} // namespace
+
+void application::add_route(std::string path, route_factory factory,
+                            route_options options) {
+  check_path(path);
+  check_options(path, options);
+  if (find(path) != nullptr)
+    throw std::invalid_argument("route " + path + " is already registered");
+  if (!factory)
+    throw std::invalid_argument("route " + path + ": the factory is empty");
+  routes_.push_back(route_spec{std::move(path), options, std::move(factory)});
+}
+
+const route_spec* application::find(const std::string& path) const {
+  for (auto& r : routes_)
+    if (r.path == path)
+      return &r;
+  return nullptr;
+}
+
+void application::add_function(std::string path, route_function fn,
+                               const route_options& options) {
+  add_route(std::move(path),
+            route_factory{[fn = std::move(fn)](caf::actor_system& sys,
+                                               const worker_context&,
+                                               const route_options& opts) {
+              return opts.blocking ? sys.spawn<function_route, caf::detached>(fn)
+                                   : sys.spawn<function_route>(fn);
+            }},
+            options);
+}
+
+} // namespace actorserve

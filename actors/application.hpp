@@ -1,0 +1,89 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/spawn_options.hpp>
+
+#include "actors/call.hpp"
+#include "actors/function_route.hpp"
+#include "actors/reply.hpp"
+#include "actors/route_options.hpp"
+#include "actors/worker_context.hpp"
+
+namespace actorserve {
+
+/// Makes one instance of a route: an actor that answers `(call_atom, call)`
+/// with a `reply`. Spawn it detached when `options.blocking` is set.
+using route_factory = std::function<caf::actor(
+  caf::actor_system&, const worker_context&, const route_options&)>;
+
+/// One entry of the route table.
+struct route_spec {
+  std::string path;
+  route_options options;
+  route_factory factory;
+};
+
+/// The route table: what a service serves, independent of where (which
+/// process) and how (which gateway). Build it once; a node starts it.
+class application {
+public:
+  /// A plain function: `json(const json&)`, `json()` or
+  /// `reply(const call&)` (return json or reply alike). Throwing answers the
+  /// call with an error named after the exception.
+  template <class F, class = std::enable_if_t<std::is_invocable_v<F&, const call&>
+                                              || std::is_invocable_v<F&, const json&>
+                                              || std::is_invocable_v<F&>>>
+  void add_route(std::string path, F fn, route_options options = {}) {
+    add_function(std::move(path), adapt(std::move(fn)), options);
+  }
+
+  /// A stateful route: an actor type constructed with
+  /// `(caf::actor_config&, const worker_context&)`, usually a route_actor.
+  template <class Actor,
+            class = std::enable_if_t<std::is_base_of_v<caf::local_actor, Actor>>>
+  void add_route(std::string path, route_options options = {}) {
+    add_route(std::move(path),
+              route_factory{[](caf::actor_system& sys, const worker_context& ctx,
+                               const route_options& opts) -> caf::actor {
+                return opts.blocking ? sys.spawn<Actor, caf::detached>(ctx)
+                                     : sys.spawn<Actor>(ctx);
+              }},
+              options);
+  }
+
+  /// A route made by a factory of your own.
+  void add_route(std::string path, route_factory factory,
+                 route_options options = {});
+
+  const std::vector<route_spec>& routes() const noexcept {
+    return routes_;
+  }
+
+  /// The route at `path`, or nullptr.
+  const route_spec* find(const std::string& path) const;
+
+private:
+  template <class F>
+  static route_function adapt(F fn) {
+    if constexpr (std::is_invocable_v<F&, const call&>)
+      return [fn](const call& c) mutable -> reply { return fn(c); };
+    else if constexpr (std::is_invocable_v<F&, const json&>)
+      return [fn](const call& c) mutable -> reply { return fn(c.input); };
+    else
+      return [fn](const call&) mutable -> reply { return fn(); };
+  }
+
+  void add_function(std::string path, route_function fn,
+                    const route_options& options);
+
+  std::vector<route_spec> routes_;
+};
+
+} // namespace actorserve

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <caf/actor_clock.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
+
+#include "actors/json.hpp"
+#include "actors/json_wire.hpp"
+
+namespace actorserve {
+
+/// The clock deadlines are measured on: CAF's actor clock (steady time; the
+/// deterministic test clock in unit tests).
+using deadline_clock = caf::actor_clock;
+using deadline_point = caf::actor_clock::time_point;
+
+/// One call of a route. Gateways make them from wire input; routes receive
+/// them as `(call_atom, call)` and answer with a `reply`.
+struct call {
+  /// The route's path, e.g. "/double".
+  std::string path;
+  /// The route's input; null when the caller passed none.
+  json input;
+  /// When the caller stops waiting. A reply after it is dropped and the
+  /// caller gets a Timeout error at the deadline.
+  deadline_point deadline;
+  /// Chosen by the caller, for logs and correlation; not interpreted.
+  std::uint64_t id = 0;
+  /// What the gateway knows of the request that a route may ask for
+  /// (HTTP method, query, headers); null when there is nothing.
+  json meta;
+
+  /// Time left before the deadline, as of `now`.
+  std::chrono::nanoseconds remaining(deadline_point now) const {
+    return deadline - now;
+  }
+
+  // Across processes the deadline travels as the time left, so that the
+  // receiving clock re-anchors it.
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, call& x) {
+    std::string input;
+    std::string meta;
+    std::int64_t remaining_ns = 0;
+    if constexpr (Inspector::reads_state) {
+      input = json_to_wire(x.input);
+      meta = json_to_wire(x.meta);
+      remaining_ns = x.remaining(std::chrono::steady_clock::now()).count();
+    }
+    auto decode = [&]() -> caf::error {
+      x.input = json_from_wire(input);
+      x.meta = json_from_wire(meta);
+      x.deadline = std::chrono::steady_clock::now()
+                   + std::chrono::nanoseconds{remaining_ns};
+      return caf::none;
+    };
+    return f(caf::meta::type_name("actorserve::call"), x.path, x.id,
+             remaining_ns, input, meta, caf::meta::load_callback(decode));
+  }
+};
+
+} // namespace actorserve

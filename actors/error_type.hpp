@@ -1,0 +1,20 @@
+#pragma once
+
+// The error types shared by every gateway (see docs/architecture.md). A
+// program branches on these strings; each gateway maps them to its wire
+// (HTTP statuses, socket `error` records, FIFO error replies).
+namespace actorserve::error_type {
+
+inline constexpr const char* bad_request = "BadRequest";
+inline constexpr const char* not_found = "NotFound";
+inline constexpr const char* method_not_allowed = "MethodNotAllowed";
+inline constexpr const char* payload_too_large = "PayloadTooLarge";
+inline constexpr const char* timeout = "Timeout";
+inline constexpr const char* backlog_full = "BacklogFull";
+inline constexpr const char* shutting_down = "ShuttingDown";
+inline constexpr const char* worker_lost = "WorkerLost";
+/// A route actor that died without answering (and was not a route_actor
+/// whose handler threw a named exception).
+inline constexpr const char* route_failed = "RouteFailed";
+
+} // namespace actorserve::error_type

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <functional>
+
+#include <caf/event_based_actor.hpp>
+
+#include "actors/call.hpp"
+#include "actors/reply.hpp"
+
+namespace actorserve {
+
+/// What a plain function route becomes: any of json(json), json() and
+/// reply(const call&) is adapted to this (application::add_route).
+using route_function = std::function<reply(const call&)>;
+
+/// The actor that runs a plain function route. An exception the function
+/// throws answers that call with an error named after it.
+class function_route : public caf::event_based_actor {
+public:
+  function_route(caf::actor_config& cfg, route_function fn);
+
+  caf::behavior make_behavior() override;
+
+private:
+  route_function fn_;
+};
+
+} // namespace actorserve

@@ -1,0 +1,15 @@
+#include "actors/json_wire.hpp"
+
+namespace actorserve {
+
+std::string json_to_wire(const json& value) {
+  std::string out;
+  json::to_msgpack(value, out);
+  return out;
+}
+
+json json_from_wire(const std::string& bytes) {
+  return json::from_msgpack(bytes);
+}
+
+} // namespace actorserve

@@ -1,0 +1,108 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/application.hpp"
+#include "actors/call.hpp"
+#include "actors/reply.hpp"
+#include "actors/worker_context.hpp"
+
+namespace actorserve {
+
+class signal_watcher;
+
+struct node_options {
+  /// What every route instance of this node is constructed with.
+  worker_context context;
+  /// How long the shutdown broadcast waits for admitted calls to finish.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
+  /// Turn SIGINT and SIGTERM into the shutdown broadcast (a second signal
+  /// stops at once). The node must then be built before other threads start.
+  bool handle_signals = true;
+  /// Scheduler threads; 0 means one per core.
+  std::size_t scheduler_threads = 0;
+};
+
+/// One process's share of a service: it owns the actor system, starts the
+/// application's routes, runs the shutdown broadcast, and lets code that is
+/// not an actor call routes.
+class node {
+public:
+  /// Starts every route. Throws std::runtime_error naming the route when a
+  /// route constructor throws.
+  explicit node(const application& app, node_options options = {});
+
+  /// Runs the shutdown broadcast if nobody did, and waits for it.
+  ~node();
+
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// Calls a route and waits for its value; throws call_error (NotFound,
+  /// Timeout, BacklogFull, ShuttingDown, or the route's own error).
+  json call(const std::string& path, json input = nullptr,
+            std::chrono::milliseconds timeout = std::chrono::seconds{60});
+
+  /// Calls a route; the future holds the value or the call_error.
+  std::future<json> call_async(const std::string& path, json input = nullptr,
+                               std::chrono::milliseconds timeout
+                               = std::chrono::seconds{60});
+
+  /// Calls a route; `on_reply` runs once, on an actor's thread: keep it
+  /// short. `request.deadline` must be set (see `deadline_after`).
+  void call_async(actorserve::call request, std::function<void(reply)> on_reply);
+
+  /// The deadline `timeout` from now, on the runtime's clock.
+  deadline_point deadline_after(std::chrono::nanoseconds timeout);
+
+  /// The gate of the route at `path` (for actors: request it with
+  /// `(call_atom, call)`), or an invalid handle.
+  caf::actor route(const std::string& path) const;
+
+  /// Lets a gateway take part in the shutdown broadcast (see supervisor.hpp).
+  void join(const caf::actor& participant);
+
+  /// Starts the shutdown broadcast and returns at once.
+  void shutdown();
+
+  /// Skips the drain: stops everything now; what is in flight is answered
+  /// ShuttingDown.
+  void stop_now();
+
+  /// Blocks until the broadcast has run and every participant stopped.
+  void wait();
+
+  caf::actor_system& system() noexcept {
+    return *system_;
+  }
+
+  const worker_context& context() const noexcept {
+    return options_.context;
+  }
+
+private:
+  void on_signal(int count);
+
+  node_options options_;
+  std::unique_ptr<signal_watcher> signals_;
+  caf::actor_system_config config_;
+  std::unique_ptr<caf::actor_system> system_;
+  caf::actor supervisor_;
+  std::unordered_map<std::string, caf::actor> routes_;
+  std::atomic<bool> started_{false};
+  std::atomic<int> early_signals_{0};
+  std::atomic<std::uint64_t> next_call_id_{1};
+  std::once_flag waited_;
+};
+
+} // namespace actorserve

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
+
+#include "actors/json.hpp"
+#include "actors/json_wire.hpp"
+
+namespace actorserve {
+
+/// What a route answers a call with: a value, or an error with a type a
+/// program can branch on and a message a person can act on.
+class reply {
+public:
+  /// A null value.
+  reply() = default;
+
+  /// A value. Implicit, so a route may simply return a json.
+  reply(json value) : value_(std::move(value)) {
+  }
+
+  /// An error answered on purpose, or produced by the runtime.
+  static reply failure(std::string type, std::string message) {
+    reply r;
+    r.failed_ = true;
+    r.error_type_ = std::move(type);
+    r.error_message_ = std::move(message);
+    return r;
+  }
+
+  bool ok() const noexcept {
+    return !failed_;
+  }
+
+  /// The value; null for an error.
+  const json& value() const noexcept {
+    return value_;
+  }
+
+  json& value() noexcept {
+    return value_;
+  }
+
+  /// The error's type; empty for a value.
+  const std::string& error_type() const noexcept {
+    return error_type_;
+  }
+
+  /// The error's message; empty for a value.
+  const std::string& error_message() const noexcept {
+    return error_message_;
+  }
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, reply& x) {
+    std::string wire;
+    if constexpr (Inspector::reads_state)
+      wire = json_to_wire(x.value_);
+    auto decode = [&]() -> caf::error {
+      x.value_ = json_from_wire(wire);
+      return caf::none;
+    };
+    return f(caf::meta::type_name("actorserve::reply"), x.failed_,
+             x.error_type_, x.error_message_, wire,
+             caf::meta::load_callback(decode));
+  }
+
+private:
+  json value_;
+  bool failed_ = false;
+  std::string error_type_;
+  std::string error_message_;
+};
+
+} // namespace actorserve

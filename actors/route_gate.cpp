@@ -1,0 +1,268 @@
+#include "actors/route_gate.hpp"
+
+#include <algorithm>
+
+#include <caf/actor_cast.hpp>
+#include <caf/sec.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/error_type.hpp"
+#include "actors/log.hpp"
+
+namespace actorserve {
+
+namespace {
+
+long long millis(std::chrono::nanoseconds d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+} // namespace
+
+route_gate::route_gate(caf::actor_config& cfg, gate_settings settings)
+  : caf::event_based_actor(cfg), settings_(std::move(settings)) {
+  for (auto& handle : settings_.instances)
+    add_instance(std::move(handle));
+  settings_.instances.clear();
+  set_down_handler([this](caf::down_msg& msg) { instance_down(msg); });
+}
+
+caf::behavior route_gate::make_behavior() {
+  return {
+    [this](call_atom, call& request) -> caf::result<reply> {
+      auto promise = make_response_promise();
+      admit(std::move(request), promise, nullptr);
+      return promise;
+    },
+    [this](call_atom, call& request, reply_callback& cb) {
+      admit(std::move(request), caf::response_promise{}, std::move(cb.fn));
+    },
+    [this](tick_atom, deadline_point when) {
+      if (when == next_tick_)
+        next_tick_ = deadline_point::max();
+      sweep();
+    },
+    [this](shutdown_atom) {
+      draining_ = true;
+      drain_listener_ = caf::actor_cast<caf::actor>(current_sender());
+      check_drained();
+    },
+    [this](stop_atom) { stop(); },
+  };
+}
+
+void route_gate::on_exit() {
+  instances_.clear();
+  pending_.clear();
+  drain_listener_ = nullptr;
+}
+
+void route_gate::add_instance(caf::actor handle) {
+  monitor(handle);
+  instances_.push_back(instance{std::move(handle), next_instance_id_++, 0});
+}
+
+void route_gate::admit(call&& request, caf::response_promise promise,
+                       std::function<void(reply)> callback) {
+  pending_call p{std::move(request), std::move(promise), std::move(callback),
+                 clock().now(), {}, false, false};
+  auto& path = settings_.path;
+  if (draining_) {
+    answer(p, reply::failure(error_type::shutting_down,
+                             "the service is shutting down; route " + path
+                               + " takes no new calls"));
+    return;
+  }
+  if (pending_.size() >= settings_.options.capacity) {
+    answer(p, reply::failure(error_type::backlog_full,
+                             "route " + path + " is at capacity: "
+                               + std::to_string(pending_.size())
+                               + " calls in flight (capacity "
+                               + std::to_string(settings_.options.capacity)
+                               + "); try again later"));
+    return;
+  }
+  if (p.request.deadline <= p.admitted) {
+    answer(p, reply::failure(error_type::timeout,
+                             "the call to " + path
+                               + " arrived after its deadline"));
+    return;
+  }
+  auto id = next_call_id_++;
+  auto deadline = p.request.deadline;
+  auto [it, added] = pending_.emplace(id, std::move(p));
+  it->second.deadline_entry = deadlines_.emplace(deadline, id);
+  if (deadline < next_tick_)
+    schedule_tick(deadline);
+  if (auto target = free_instance(); target != nullptr && waiting_.empty())
+    dispatch(id, it->second, *target);
+  else
+    waiting_.push_back(id);
+}
+
+void route_gate::answer(pending_call& p, reply r) {
+  if (p.answered)
+    return;
+  p.answered = true;
+  if (p.callback)
+    p.callback(std::move(r));
+  else if (p.promise.pending())
+    p.promise.deliver(std::move(r));
+}
+
+route_gate::instance* route_gate::free_instance() {
+  instance* best = nullptr;
+  for (auto& inst : instances_)
+    if (best == nullptr || inst.outstanding < best->outstanding)
+      best = &inst;
+  // A blocking instance takes one call at a time; the rest wait here, where
+  // any instance that frees up can take them.
+  if (best != nullptr && settings_.options.blocking && best->outstanding > 0)
+    return nullptr;
+  return best;
+}
+
+void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
+                          instance& target) {
+  p.dispatched = true;
+  ++target.outstanding;
+  auto instance_id = target.id;
+  request(target.handle, caf::infinite, call_atom::value, p.request)
+    .then(
+      [this, call_id, instance_id](reply& r) {
+        finish(call_id, instance_id, std::move(r));
+      },
+      [this, call_id, instance_id](caf::error& err) {
+        std::string why = err == caf::sec::request_receiver_down
+                            ? "stopped before answering"
+                            : "failed: " + system().render(err);
+        finish(call_id, instance_id,
+               reply::failure(error_type::route_failed,
+                              "an instance of route " + settings_.path + " "
+                                + why));
+      });
+  // The call's input is no longer needed here; the instance has its copy.
+  p.request.input = nullptr;
+  p.request.meta = nullptr;
+}
+
+void route_gate::dispatch_waiting() {
+  while (!waiting_.empty()) {
+    auto it = pending_.find(waiting_.front());
+    if (it == pending_.end()) {
+      waiting_.pop_front(); // timed out while waiting
+      continue;
+    }
+    auto target = free_instance();
+    if (target == nullptr)
+      return;
+    waiting_.pop_front();
+    dispatch(it->first, it->second, *target);
+  }
+}
+
+void route_gate::finish(std::uint64_t call_id, std::uint64_t instance_id,
+                        reply r) {
+  for (auto& inst : instances_)
+    if (inst.id == instance_id && inst.outstanding > 0)
+      --inst.outstanding;
+  if (auto it = pending_.find(call_id); it != pending_.end()) {
+    answer(it->second, std::move(r));
+    forget(it);
+  }
+  dispatch_waiting();
+  check_drained();
+}
+
+void route_gate::forget(std::unordered_map<std::uint64_t, pending_call>::iterator it) {
+  if (it->second.deadline_entry != deadlines_.end())
+    deadlines_.erase(it->second.deadline_entry);
+  pending_.erase(it);
+}
+
+void route_gate::sweep() {
+  auto now = clock().now();
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    auto call_id = deadlines_.begin()->second;
+    auto it = pending_.find(call_id);
+    auto& p = it->second;
+    auto budget = millis(p.request.deadline - p.admitted);
+    if (p.dispatched) {
+      answer(p, reply::failure(error_type::timeout,
+                               "route " + settings_.path + " did not answer within "
+                                 + std::to_string(budget) + " ms"));
+      // Still running: it holds its place in the capacity until it answers.
+      deadlines_.erase(deadlines_.begin());
+      p.deadline_entry = deadlines_.end();
+    } else {
+      answer(p, reply::failure(error_type::timeout,
+                               "route " + settings_.path
+                                 + " had no free instance within "
+                                 + std::to_string(budget) + " ms"));
+      forget(it);
+    }
+  }
+  if (!deadlines_.empty())
+    schedule_tick(deadlines_.begin()->first);
+  check_drained();
+}
+
+void route_gate::schedule_tick(deadline_point when) {
+  if (when >= next_tick_)
+    return;
+  next_tick_ = when;
+  auto delay = when - clock().now();
+  if (delay.count() < 0)
+    delay = delay.zero();
+  delayed_send(this, delay, tick_atom::value, when);
+}
+
+void route_gate::instance_down(const caf::down_msg& msg) {
+  auto it = std::find_if(instances_.begin(), instances_.end(),
+                         [&](const instance& inst) { return inst.handle.address() == msg.source; });
+  if (it == instances_.end())
+    return;
+  instances_.erase(it);
+  if (draining_)
+    return;
+  log::warning("an instance of route " + settings_.path
+               + " stopped (" + system().render(msg.reason) + "); starting a new one");
+  try {
+    add_instance(settings_.respawn());
+    dispatch_waiting();
+  } catch (const std::exception& e) {
+    log::error("route " + settings_.path + " could not start a new instance: " + e.what());
+    if (instances_.empty())
+      for (auto id : waiting_)
+        if (auto pit = pending_.find(id); pit != pending_.end()) {
+          answer(pit->second, reply::failure(error_type::route_failed,
+                                             "route " + settings_.path
+                                               + " has no running instance: "
+                                               + e.what()));
+          forget(pit);
+        }
+  }
+}
+
+void route_gate::check_drained() {
+  if (draining_ && !drained_sent_ && pending_.empty()) {
+    drained_sent_ = true;
+    if (drain_listener_)
+      send(drain_listener_, drained_atom::value);
+  }
+}
+
+void route_gate::stop() {
+  draining_ = true;
+  for (auto& [id, p] : pending_)
+    answer(p, reply::failure(error_type::shutting_down,
+                             "the service stopped before route "
+                               + settings_.path + " answered"));
+  for (auto& inst : instances_) {
+    demonitor(inst.handle);
+    send_exit(inst.handle, caf::exit_reason::user_shutdown);
+  }
+  quit();
+}
+
+} // namespace actorserve

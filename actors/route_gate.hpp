@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include "actors/call.hpp"
+#include "actors/reply.hpp"
+#include "actors/route_options.hpp"
+
+namespace actorserve {
+
+/// How a caller that is not an actor gets its reply: the gate calls it, on
+/// the gate's thread, once. Keep it short (hand the reply on, don't work).
+struct reply_callback {
+  std::function<void(reply)> fn;
+};
+
+/// What a gate is built from: its route's instances, already started, and
+/// how to start a replacement for one that dies.
+struct gate_settings {
+  std::string path;
+  route_options options;
+  std::vector<caf::actor> instances;
+  std::function<caf::actor()> respawn;
+};
+
+/// The one door to a route: admission (capacity, shutdown), deadlines, and
+/// dispatch to the route's instances (fewest calls outstanding first).
+///
+/// Speaks:
+/// - `(call_atom, call)` → `reply` (to an actor), or
+///   `(call_atom, call, reply_callback)` (for code that is not an actor);
+/// - `shutdown_atom`: refuse new calls with ShuttingDown, answer
+///   `drained_atom` to the sender once nothing is in flight;
+/// - `stop_atom`: answer what is left with ShuttingDown, stop the instances,
+///   quit.
+///
+/// A call still running at its deadline is answered Timeout then, and keeps
+/// its place in the capacity until the route answers: capacity counts work
+/// the route is really doing. A call still waiting for an instance at its
+/// deadline is dropped without running.
+class route_gate : public caf::event_based_actor {
+public:
+  route_gate(caf::actor_config& cfg, gate_settings settings);
+
+  caf::behavior make_behavior() override;
+
+  void on_exit() override;
+
+private:
+  struct instance {
+    caf::actor handle;
+    std::uint64_t id;
+    std::size_t outstanding = 0;
+  };
+
+  struct pending_call {
+    call request;
+    caf::response_promise promise;
+    std::function<void(reply)> callback;
+    deadline_point admitted;
+    std::multimap<deadline_point, std::uint64_t>::iterator deadline_entry;
+    bool dispatched = false;
+    bool answered = false;
+  };
+
+  void admit(call&& request, caf::response_promise promise,
+             std::function<void(reply)> callback);
+  void answer(pending_call& p, reply r);
+  instance* free_instance();
+  void dispatch(std::uint64_t call_id, pending_call& p, instance& target);
+  void dispatch_waiting();
+  void finish(std::uint64_t call_id, std::uint64_t instance_id, reply r);
+  void forget(std::unordered_map<std::uint64_t, pending_call>::iterator it);
+  void sweep();
+  void schedule_tick(deadline_point when);
+  void instance_down(const caf::down_msg& msg);
+  void add_instance(caf::actor handle);
+  void check_drained();
+  void stop();
+
+  gate_settings settings_;
+  std::vector<instance> instances_;
+  std::uint64_t next_instance_id_ = 1;
+  std::unordered_map<std::uint64_t, pending_call> pending_;
+  std::uint64_t next_call_id_ = 1;
+  std::deque<std::uint64_t> waiting_;
+  std::multimap<deadline_point, std::uint64_t> deadlines_;
+  deadline_point next_tick_ = deadline_point::max();
+  caf::actor drain_listener_;
+  bool draining_ = false;
+  bool drained_sent_ = false;
+};
+
+} // namespace actorserve
+
+// A reply_callback never leaves its process: it is a local function.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorserve::reply_callback)

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstddef>
+
+namespace actorserve {
+
+/// How a route runs and how much it takes on.
+struct route_options {
+  /// The route's code blocks or burns CPU: each instance runs on a thread of
+  /// its own (a detached actor) and takes one call at a time, so it never
+  /// stalls the scheduler that gateways and other routes share.
+  bool blocking = false;
+  /// Instances of the route; each is constructed with the worker_context.
+  /// For a blocking route this is how many calls run at once.
+  std::size_t concurrency = 1;
+  /// Calls admitted at once (running or waiting for an instance). One more is
+  /// rejected at once with BacklogFull, never queued without bound.
+  std::size_t capacity = 256;
+};
+
+} // namespace actorserve

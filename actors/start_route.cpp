@@ -1,0 +1,28 @@
+#include "actors/start_route.hpp"
+
+#include <stdexcept>
+
+#include "actors/exception_name.hpp"
+#include "actors/route_gate.hpp"
+
+namespace actorserve {
+
+caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
+                       const worker_context& context) {
+  auto make_instance = [&sys, spec, context] {
+    return spec.factory(sys, context, spec.options);
+  };
+  gate_settings settings{spec.path, spec.options, {}, make_instance};
+  try {
+    for (size_t i = 0; i < spec.options.concurrency; ++i)
+      settings.instances.push_back(make_instance());
+  } catch (const std::exception& e) {
+    for (auto& started : settings.instances)
+      caf::anon_send_exit(started, caf::exit_reason::user_shutdown);
+    throw std::runtime_error("route " + spec.path + " failed to start: "
+                             + exception_name(e) + ": " + e.what());
+  }
+  return sys.spawn<route_gate>(std::move(settings));
+}
+
+} // namespace actorserve
