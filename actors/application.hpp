@@ -70,14 +70,23 @@ public:
   const route_spec* find(const std::string& path) const;
 
 private:
+  // A route may return a reply, a json, or anything a json is made from.
+  template <class R>
+  static reply to_reply(R&& result) {
+    if constexpr (std::is_same_v<std::decay_t<R>, reply>)
+      return std::forward<R>(result);
+    else
+      return reply{json(std::forward<R>(result))};
+  }
+
   template <class F>
   static route_function adapt(F fn) {
     if constexpr (std::is_invocable_v<F&, const call&>)
-      return [fn](const call& c) mutable -> reply { return fn(c); };
+      return [fn](const call& c) mutable { return to_reply(fn(c)); };
     else if constexpr (std::is_invocable_v<F&, const json&>)
-      return [fn](const call& c) mutable -> reply { return fn(c.input); };
+      return [fn](const call& c) mutable { return to_reply(fn(c.input)); };
     else
-      return [fn](const call&) mutable -> reply { return fn(); };
+      return [fn](const call&) mutable { return to_reply(fn()); };
   }
 
   void add_function(std::string path, route_function fn,

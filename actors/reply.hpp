@@ -39,12 +39,17 @@ public:
   }
 
   /// The value; null for an error.
-  const json& value() const noexcept {
+  const json& value() const& noexcept {
     return value_;
   }
 
-  json& value() noexcept {
+  json& value() & noexcept {
     return value_;
+  }
+
+  /// From a temporary reply, the value itself (never a dangling reference).
+  json value() && noexcept {
+    return std::move(value_);
   }
 
   /// The error's type; empty for a value.

@@ -1,0 +1,49 @@
+"""System test: the example service starts, says it is ready, and stops
+cleanly on SIGTERM and SIGINT. Usage: example_service_test.py BINARY"""
+import signal
+import sys
+import time
+import unittest
+
+from service import Service, run
+
+BINARY = None
+
+
+class ExampleServiceTest(unittest.TestCase):
+    def test_ready_line_names_the_routes(self):
+        with Service([BINARY]) as s:
+            self.assertRegex(s.ready_line, r"^ready pid=\d+ ")
+            self.assertEqual(int(s.endpoint("pid")), s.proc.pid)
+            self.assertEqual(s.endpoint("routes"),
+                             "/double,/echo,/sleep,/spin,/info,/fail")
+            s.signal(signal.SIGTERM)
+            self.assertEqual(s.wait(10), 0)
+
+    def test_sigterm_and_sigint_stop_with_exit_code_0(self):
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with Service([BINARY]) as s:
+                start = time.monotonic()
+                s.signal(signum)
+                self.assertEqual(s.wait(10), 0, "".join(s.stderr_lines))
+                self.assertLess(time.monotonic() - start, 5)
+                self.assertIn("shutting down", "".join(s.stderr_lines))
+
+    def test_help_lists_the_options(self):
+        code, out, _ = run([BINARY, "--help"])
+        self.assertEqual(code, 0)
+        self.assertIn("--drain-timeout=SECONDS", out)
+        self.assertIn("--worker-context=JSON", out)
+
+    def test_a_bad_option_is_named_and_exits_2(self):
+        code, _, err = run([BINARY, "--no-such-option"])
+        self.assertEqual(code, 2)
+        self.assertIn("unknown option --no-such-option", err)
+        code, _, err = run([BINARY, "--worker-context={broken"])
+        self.assertEqual(code, 2)
+        self.assertIn("--worker-context", err)
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv.pop(1)
+    unittest.main(verbosity=2)

@@ -1,0 +1,77 @@
+"""Starting and stopping a real actorserve service in a system test.
+
+Standard library only. A service is started with its stdout on a pipe; the
+test waits for the line beginning with 'ready' (never for a fixed time), and
+the service is stopped by its process id whatever happens.
+"""
+import os
+import signal
+import subprocess
+import threading
+import time
+
+
+class Service:
+    def __init__(self, argv, ready_timeout=30.0):
+        self.argv = list(argv)
+        self.proc = subprocess.Popen(
+            self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.stdout_lines = []
+        self.stderr_lines = []
+        self.ready_line = None
+        self._ready = threading.Event()
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        if not self._ready.wait(ready_timeout) or self.ready_line is None:
+            self.kill()
+            raise AssertionError(
+                f"{self.argv} printed no 'ready' line within {ready_timeout} s; "
+                f"exit code {self.proc.poll()}; stderr: {''.join(self.stderr_lines)}")
+
+    def _read_stdout(self):
+        for line in self.proc.stdout:
+            self.stdout_lines.append(line)
+            if line.startswith("ready") and self.ready_line is None:
+                self.ready_line = line.strip()
+                self._ready.set()
+        self._ready.set()
+
+    def _read_stderr(self):
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line)
+
+    def endpoint(self, key):
+        """The value of key=value in the ready line."""
+        for field in self.ready_line.split()[1:]:
+            k, _, v = field.partition("=")
+            if k == key:
+                return v
+        raise KeyError(f"{key} not in ready line: {self.ready_line}")
+
+    def signal(self, signum):
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout):
+        """The exit code, or an AssertionError if it is still running."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.argv} still running after {timeout} s")
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+        return False
+
+
+def run(argv, timeout=30.0):
+    """Runs a command to its end: (exit code, stdout, stderr)."""
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr

@@ -1,0 +1,72 @@
+#define CAF_SUITE application
+#include <caf/test/unit_test.hpp>
+
+#include "actors/application.hpp"
+
+#include <stdexcept>
+
+#include "actors/route_actor.hpp"
+
+using namespace actorserve;
+
+namespace {
+
+class stateful : public route_actor {
+public:
+  using route_actor::route_actor;
+
+protected:
+  caf::result<reply> handle(const call&) override {
+    return json(1);
+  }
+};
+
+std::string refusal(std::function<void()> f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+} // namespace
+
+CAF_TEST(every kind of route is registered with its options) {
+  application app;
+  app.add_route("/one", [](const json& x) { return x; });
+  app.add_route("/two", [] { return json(2); });
+  app.add_route("/three", [](const call& c) { return reply::failure("E", c.path); });
+  route_options blocking;
+  blocking.blocking = true;
+  blocking.concurrency = 4;
+  blocking.capacity = 8;
+  app.add_route<stateful>("/four", blocking);
+  CAF_REQUIRE_EQUAL(app.routes().size(), 4u);
+  CAF_CHECK_EQUAL(app.routes()[0].path, "/one");
+  auto four = app.find("/four");
+  CAF_REQUIRE(four != nullptr);
+  CAF_CHECK(four->options.blocking);
+  CAF_CHECK_EQUAL(four->options.concurrency, 4u);
+  CAF_CHECK_EQUAL(four->options.capacity, 8u);
+  CAF_CHECK(app.find("/five") == nullptr);
+}
+
+CAF_TEST(bad routes are refused with a reason) {
+  application app;
+  app.add_route("/x", [] { return json(1); });
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/x", [] { return json(2); }); }),
+                  "route /x is already registered");
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("x", [] { return json(2); }); }),
+                  "route path 'x' is not valid: it must start with '/', hold only "
+                  "printable ASCII without spaces, and be at most 1024 characters");
+  CAF_CHECK(refusal([&] { app.add_route("/a b", [] { return json(2); }); }) != "accepted");
+  route_options none;
+  none.capacity = 0;
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/y", [] { return json(2); }, none); }),
+                  "route /y: capacity must be at least 1");
+  none.capacity = 1;
+  none.concurrency = 0;
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/y", [] { return json(2); }, none); }),
+                  "route /y: concurrency must be at least 1");
+}

@@ -1,0 +1,79 @@
+#define CAF_SUITE example_routes
+#include <caf/test/unit_test.hpp>
+
+#include "apps/example/example_routes.hpp"
+
+#include <unistd.h>
+
+#include "actors/call_error.hpp"
+#include "actors/node.hpp"
+
+using namespace actorserve;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture {
+  node service{example::make_example_application(), options()};
+
+  static node_options options() {
+    node_options o;
+    o.handle_signals = false;
+    o.context = worker_context{0, json{{"name", "test"}}};
+    return o;
+  }
+
+  std::string failure(const std::string& path, json input) {
+    try {
+      service.call(path, std::move(input));
+    } catch (const call_error& e) {
+      return e.type() + ": " + e.what();
+    }
+    return "no error";
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(example_routes_tests, fixture)
+
+CAF_TEST(double doubles numbers and objects and strings) {
+  CAF_CHECK_EQUAL(service.call("/double", 23), json(46));
+  CAF_CHECK_EQUAL(service.call("/double", 1.5), json(3.0));
+  CAF_CHECK_EQUAL(service.call("/double", json{{"x", 8}}), (json{{"x", 8}, {"y", 16}}));
+  CAF_CHECK_EQUAL(service.call("/double", "abc"), json("abcabc"));
+  CAF_CHECK_EQUAL(failure("/double", json::array({1})),
+                  "TypeError: /double takes a number, a string or {\"x\": number}; got array [1]");
+  CAF_CHECK_EQUAL(failure("/double", nullptr).substr(0, 10), "TypeError:");
+}
+
+CAF_TEST(echo returns its input unchanged) {
+  CAF_CHECK_EQUAL(service.call("/echo", nullptr), json(nullptr));
+  json nested{{"a", {1, 2, {{"b", "c"}}}}};
+  CAF_CHECK_EQUAL(service.call("/echo", nested), nested);
+}
+
+CAF_TEST(100 concurrent sleeps of 0.2 s finish in about 0.2 s) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::future<json>> calls;
+  for (int i = 0; i < 100; ++i)
+    calls.push_back(service.call_async("/sleep", 0.2));
+  for (auto& c : calls)
+    CAF_CHECK_EQUAL(c.get(), json(0.2));
+  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CAF_MESSAGE("100 x /sleep 0.2 took " << elapsed << " s");
+  CAF_CHECK_GREATER_OR_EQUAL(elapsed, 0.2);
+  CAF_CHECK_LESS(elapsed, 1.0);
+  CAF_CHECK_EQUAL(failure("/sleep", "soon"),
+                  "ValueError: /sleep takes a number from 0 to 3600; got string \"soon\"");
+}
+
+CAF_TEST(spin and info and fail) {
+  CAF_CHECK_EQUAL(service.call("/spin", 5), (json{{"pid", ::getpid()}}));
+  CAF_CHECK_EQUAL(service.call("/info", nullptr),
+                  (json{{"pid", ::getpid()}, {"worker_index", 0},
+                        {"worker_context", {{"name", "test"}}}}));
+  CAF_CHECK_EQUAL(failure("/fail", "on purpose"), "ExampleError: on purpose");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

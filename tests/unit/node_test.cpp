@@ -1,0 +1,175 @@
+#define CAF_SUITE node
+#include <caf/test/unit_test.hpp>
+
+#include "actors/node.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "actors/call_error.hpp"
+#include "actors/error_type.hpp"
+#include "actors/route_actor.hpp"
+
+using namespace actorserve;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+node_options quiet_options() {
+  node_options options;
+  options.handle_signals = false;
+  options.scheduler_threads = 2;
+  return options;
+}
+
+double seconds_since(steady::time_point start) {
+  return std::chrono::duration<double>(steady::now() - start).count();
+}
+
+std::string error_type_of(std::future<json>& f) {
+  try {
+    f.get();
+  } catch (const call_error& e) {
+    return e.type();
+  }
+  return "no error";
+}
+
+/// Answers its input after the given milliseconds, from a timer.
+class later_route : public route_actor {
+public:
+  using route_actor::route_actor;
+
+protected:
+  caf::result<reply> handle(const call& request) override {
+    auto promise = make_response_promise();
+    waiting_.emplace_back(promise, request.input);
+    delayed_send(this, std::chrono::milliseconds(request.input.get<int>()),
+                 caf::atom("wake"), waiting_.size() - 1);
+    return promise;
+  }
+
+  caf::message_handler extra_handlers() override {
+    return {[this](caf::atom_value, size_t i) {
+      waiting_[i].first.deliver(reply{waiting_[i].second});
+    }};
+  }
+
+private:
+  std::vector<std::pair<caf::response_promise, json>> waiting_;
+};
+
+class broken_route : public route_actor {
+public:
+  broken_route(caf::actor_config& cfg, const worker_context& ctx) : route_actor(cfg, ctx) {
+    throw std::runtime_error("no model file at " + ctx.value.get<std::string>());
+  }
+
+protected:
+  caf::result<reply> handle(const call&) override {
+    return json(nullptr);
+  }
+};
+
+application test_app() {
+  application app;
+  app.add_route("/echo", [](const json& x) { return x; });
+  app.add_route<later_route>("/later");
+  route_options blocking;
+  blocking.blocking = true;
+  blocking.concurrency = 2;
+  app.add_route("/block", [](const json& x) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(x.get<int>()));
+    return x;
+  }, blocking);
+  return app;
+}
+
+} // namespace
+
+CAF_TEST(the call API returns values and throws named errors) {
+  node n(test_app(), quiet_options());
+  CAF_CHECK_EQUAL(n.call("/echo", json{{"a", 1}}), (json{{"a", 1}}));
+  auto f = n.call_async("/echo", "async");
+  CAF_CHECK_EQUAL(f.get(), json("async"));
+  auto missing = n.call_async("/missing", 1);
+  CAF_CHECK_EQUAL(error_type_of(missing), error_type::not_found);
+  try {
+    n.call("/later", 2000, 50ms);
+    CAF_FAIL("expected a Timeout");
+  } catch (const call_error& e) {
+    CAF_CHECK_EQUAL(e.type(), error_type::timeout);
+  }
+}
+
+CAF_TEST(a blocking route does not delay a non-blocking one) {
+  node n(test_app(), quiet_options());
+  auto start = steady::now();
+  std::vector<std::future<json>> slow;
+  for (int i = 0; i < 4; ++i)
+    slow.push_back(n.call_async("/block", 400));
+  std::this_thread::sleep_for(20ms); // the blocking calls are running
+  auto echo_start = steady::now();
+  CAF_CHECK_EQUAL(n.call("/echo", 1), json(1));
+  auto echo_time = seconds_since(echo_start);
+  CAF_MESSAGE("echo answered in " << echo_time << " s while /block ran");
+  CAF_CHECK_LESS(echo_time, 0.2);
+  for (auto& f : slow)
+    CAF_CHECK_EQUAL(f.get(), json(400));
+  // Concurrency 2: four 0.4 s calls take two rounds.
+  auto total = seconds_since(start);
+  CAF_CHECK_GREATER_OR_EQUAL(total, 0.79);
+  CAF_CHECK_LESS(total, 2.0);
+}
+
+CAF_TEST(shutdown answers admitted calls and refuses new ones) {
+  node n(test_app(), quiet_options());
+  std::vector<std::future<json>> admitted;
+  for (int i = 0; i < 10; ++i)
+    admitted.push_back(n.call_async("/later", 300));
+  admitted.push_back(n.call_async("/block", 300));
+  std::this_thread::sleep_for(50ms);
+  auto start = steady::now();
+  n.shutdown();
+  std::this_thread::sleep_for(50ms);
+  auto refused = n.call_async("/echo", 1);
+  CAF_CHECK_EQUAL(error_type_of(refused), error_type::shutting_down);
+  n.wait();
+  CAF_CHECK_LESS(seconds_since(start), 2.0);
+  for (auto& f : admitted)
+    CAF_CHECK_EQUAL(f.get(), json(300));
+}
+
+CAF_TEST(the drain timeout bounds the shutdown) {
+  auto options = quiet_options();
+  options.drain_timeout = 200ms;
+  node n(test_app(), options);
+  auto stuck = n.call_async("/later", 10000);
+  std::this_thread::sleep_for(50ms);
+  auto start = steady::now();
+  n.shutdown();
+  n.wait();
+  CAF_CHECK_LESS(seconds_since(start), 2.0);
+  CAF_CHECK_EQUAL(error_type_of(stuck), error_type::shutting_down);
+}
+
+CAF_TEST(a route constructor that throws fails the start with its path) {
+  application app;
+  app.add_route("/echo", [](const json& x) { return x; });
+  app.add_route<broken_route>("/model");
+  auto options = quiet_options();
+  options.context.value = "/nowhere/model.bin";
+  try {
+    node n(app, options);
+    CAF_FAIL("the node started");
+  } catch (const std::runtime_error& e) {
+    CAF_CHECK_EQUAL(std::string(e.what()),
+                    "route /model failed to start: runtime_error: no model file at /nowhere/model.bin");
+  }
+}
+
+// SIGINT and SIGTERM are tested on the real binary (tests/system): here the
+// test engine's watchdog thread would take a process-directed signal.
