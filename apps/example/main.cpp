@@ -4,11 +4,14 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "apps/example/command_line.hpp"
 #include "apps/example/example_routes.hpp"
+#include "gateways/socket/socket_server.hpp"
 
 using namespace actorserve;
 
@@ -26,6 +29,28 @@ int main(int argc, char** argv) {
   cli.add("worker-context", "JSON",
           "the worker_context the routes are constructed with (default null)",
           [&](const std::string& v) { options.context.value = json::parse(v); });
+  socket::socket_options unix_socket;
+  socket::socket_options tcp_socket;
+  bool tcp_on = false;
+  cli.add("socket-path", "PATH", "serve the socket gateway on this Unix socket",
+          [&](const std::string& v) { unix_socket.path = v; });
+  cli.add("socket-port", "N", "serve the socket gateway on this TCP port (0: a free one)",
+          [&](const std::string& v) {
+            auto port = std::stoul(v);
+            if (port > 65535)
+              throw usage_error("option --socket-port takes 0 to 65535, got " + v);
+            tcp_socket.port = static_cast<std::uint16_t>(port);
+            tcp_on = true;
+          });
+  cli.add("socket-host", "HOST",
+          "the address the TCP socket gateway binds (default 127.0.0.1)",
+          [&](const std::string& v) { tcp_socket.host = v; });
+  cli.add("socket-backlog", "N", "calls in flight per socket connection (default 256)",
+          [&](const std::string& v) {
+            unix_socket.backlog = tcp_socket.backlog = std::stoul(v);
+            if (unix_socket.backlog == 0)
+              throw usage_error("option --socket-backlog takes at least 1");
+          });
   try {
     cli.parse(argc, argv);
   } catch (const usage_error& e) {
@@ -46,12 +71,23 @@ int main(int argc, char** argv) {
   try {
     auto app = example::make_example_application();
     node service(app, options);
+    std::string ready = "ready pid=" + std::to_string(::getpid());
+    std::vector<std::unique_ptr<socket::socket_server>> gateways;
+    if (!unix_socket.path.empty()) {
+      gateways.push_back(std::make_unique<socket::socket_server>(service, unix_socket));
+      ready += " socket-unix=" + gateways.back()->endpoint();
+    }
+    if (tcp_on) {
+      gateways.push_back(std::make_unique<socket::socket_server>(service, tcp_socket));
+      ready += " socket-tcp=" + gateways.back()->endpoint();
+    }
     std::string routes;
     for (auto& r : app.routes())
       routes += (routes.empty() ? "" : ",") + r.path;
     // One line, flushed at once: scripts wait for it.
-    std::cout << "ready pid=" << ::getpid() << " routes=" << routes << std::endl;
+    std::cout << ready << " routes=" << routes << std::endl;
     service.wait();
+    gateways.clear();
   } catch (const std::exception& e) {
     log::error(e.what());
     return 1;

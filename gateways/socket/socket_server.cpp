@@ -1,0 +1,467 @@
+#include "gateways/socket/socket_server.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "actors/codec.hpp"
+#include "actors/error_type.hpp"
+#include "actors/gateway_participant.hpp"
+#include "actors/log.hpp"
+#include "actors/node.hpp"
+
+namespace actorserve::socket {
+
+namespace asio = boost::asio;
+using generic = asio::generic::stream_protocol;
+
+namespace {
+
+std::string error_payload(const std::string& type, const std::string& message) {
+  return json{{"type", type}, {"message", message}}.dump(-1, ' ', false,
+                                                         json::error_handler_t::replace);
+}
+
+/// Whether a server answers at the Unix socket `path`.
+bool unix_socket_is_live(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return live;
+}
+
+/// Makes `path` ready to bind: parent directories, a stale socket removed.
+void prepare_unix_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.size() >= sizeof(sockaddr_un::sun_path))
+    throw std::runtime_error("socket path " + path + " is longer than "
+                             + std::to_string(sizeof(sockaddr_un::sun_path) - 1)
+                             + " bytes");
+  auto parent = fs::path(path).parent_path();
+  if (!parent.empty())
+    fs::create_directories(parent);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return;
+  if (!S_ISSOCK(st.st_mode))
+    throw std::runtime_error("cannot listen at " + path
+                             + ": a file that is not a socket is there");
+  if (unix_socket_is_live(path))
+    throw std::runtime_error("cannot listen at " + path
+                             + ": another server is listening there");
+  ::unlink(path.c_str()); // left by a server that is gone
+}
+
+} // namespace
+
+class connection;
+
+class socket_server::impl : public std::enable_shared_from_this<socket_server::impl> {
+public:
+  impl(node& n, socket_options options) : node_(n), options_(std::move(options)) {
+  }
+
+  void listen();
+  void start();
+  void accept();
+  void begin_drain(std::function<void()> drained);
+  void stop();
+  void check_drained();
+  void request_shutdown() {
+    node_.shutdown();
+  }
+
+  node& node_;
+  socket_options options_;
+  asio::io_context io_{1};
+  // Keeps the I/O thread running while nothing is pending (after the drain
+  // closed the acceptor) until stop.
+  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  asio::basic_socket_acceptor<generic> acceptor_{io_};
+  std::string endpoint_;
+  bool unix_ = false;
+  std::thread thread_;
+  std::unordered_set<std::shared_ptr<connection>> connections_;
+  std::size_t in_flight_ = 0; // every connection's calls
+  bool draining_ = false;
+  bool stopped_ = false;
+  std::function<void()> drained_;
+  std::atomic<bool> io_done_{false};
+};
+
+/// One client connection: reads records, makes calls, writes replies in the
+/// order they complete. Lives on the server's I/O thread only.
+class connection : public std::enable_shared_from_this<connection> {
+public:
+  connection(std::shared_ptr<socket_server::impl> server, generic::socket sock)
+    : server_(std::move(server)), socket_(std::move(sock)) {
+  }
+
+  void start() {
+    read();
+  }
+
+  void close() {
+    if (closed_)
+      return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.shutdown(generic::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    server_->connections_.erase(shared_from_this());
+  }
+
+  /// Nothing to write and nothing being written.
+  bool idle() const {
+    return closed_ || (out_.empty() && !writing_);
+  }
+
+  std::size_t in_flight() const {
+    return in_flight_;
+  }
+
+private:
+  void read() {
+    if (closed_ || reading_ || paused() || close_after_write_)
+      return;
+    reading_ = true;
+    socket_.async_read_some(asio::buffer(chunk_),
+                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                              self->reading_ = false;
+                              if (ec) {
+                                // The peer went away (or the server closed
+                                // us): replies still due are dropped.
+                                self->close();
+                                return;
+                              }
+                              self->in_.append(self->chunk_.data(), n);
+                              self->process();
+                              self->read();
+                            });
+  }
+
+  bool paused() const {
+    return in_flight_ >= server_->options_.backlog;
+  }
+
+  /// Handles every complete record in the buffer, while below the backlog.
+  void process() {
+    auto& limits = server_->options_.limits;
+    while (!closed_ && !close_after_write_ && !paused()) {
+      std::string_view buffered(in_.data() + start_, in_.size() - start_);
+      if (!header_) {
+        auto lf = buffered.find('\n');
+        if (lf == std::string_view::npos) {
+          if (buffered.size() >= limits.max_header)
+            fail_connection(unknown_id, "the header line is longer than "
+                                          + std::to_string(limits.max_header) + " bytes");
+          break;
+        }
+        if (lf + 1 > limits.max_header) {
+          fail_connection(unknown_id, "the header line is longer than "
+                                        + std::to_string(limits.max_header) + " bytes");
+          break;
+        }
+        auto parsed = parse_header(buffered.substr(0, lf), limits);
+        if (!parsed.header) {
+          fail_connection(parsed.id, parsed.error);
+          break;
+        }
+        header_ = std::move(parsed.header);
+        start_ += lf + 1;
+        continue;
+      }
+      if (buffered.size() < header_->length)
+        break;
+      auto payload = buffered.substr(0, header_->length);
+      handle(*header_, payload);
+      start_ += header_->length;
+      header_.reset();
+    }
+    // Keep the buffer from growing: drop what was consumed.
+    if (start_ > 0 && (start_ == in_.size() || start_ > 64 * 1024)) {
+      in_.erase(0, start_);
+      start_ = 0;
+    }
+  }
+
+  void handle(const record_header& header, std::string_view payload) {
+    auto& id = header.id;
+    if (header.encoder != "json") {
+      reply_error(id, error_type::bad_request,
+                  "requests use the json encoder, not '" + header.encoder + "'");
+      return;
+    }
+    auto request = json::parse(payload.begin(), payload.end(), nullptr, false);
+    if (request.is_discarded()) {
+      reply_error(id, error_type::bad_request, "the payload is not valid JSON");
+      return;
+    }
+    if (!request.is_array() || request.size() != 2 || !request[0].is_string()) {
+      reply_error(id, error_type::bad_request,
+                  "a request payload is the JSON array [path, data]");
+      return;
+    }
+    auto path = request[0].get<std::string>();
+    if (path == server_->options_.shutdown_path) {
+      append(id, "json", "null");
+      server_->request_shutdown();
+      return;
+    }
+    if (server_->draining_) {
+      reply_error(id, error_type::shutting_down,
+                  "the service is shutting down and takes no new calls");
+      return;
+    }
+    ++in_flight_;
+    ++server_->in_flight_;
+    auto& n = server_->node_;
+    call c{std::move(path), std::move(request[1]),
+           n.deadline_after(server_->options_.call_timeout), 0, nullptr};
+    n.call_async(std::move(c), [self = shared_from_this(), id](reply r) mutable {
+      auto& io = self->server_->io_;
+      asio::post(io, [self = std::move(self), id = std::move(id), r = std::move(r)]() mutable {
+        self->complete(id, std::move(r));
+      });
+    });
+  }
+
+  void complete(const std::string& id, reply r) {
+    --in_flight_;
+    --server_->in_flight_;
+    if (!closed_) {
+      if (!r.ok())
+        reply_error(id, r.error_type(), r.error_message());
+      else if (r.value().is_binary())
+        append(id, "none", encode(r.value(), codec::none));
+      else
+        append(id, "json", r.value().dump(-1, ' ', false, json::error_handler_t::replace));
+      process(); // records that waited for the backlog
+      read();
+    }
+    server_->check_drained();
+  }
+
+  void reply_error(const std::string& id, const std::string& type, const std::string& message) {
+    append(id, "error", error_payload(type, message));
+  }
+
+  /// A record that breaks the framing: answer it, then close.
+  void fail_connection(const std::string& id, const std::string& message) {
+    reply_error(id, error_type::bad_request, message);
+    close_after_write_ = true;
+  }
+
+  void append(std::string_view id, std::string_view encoder, std::string_view payload) {
+    append_record(out_, id, encoder, payload);
+    write();
+  }
+
+  void write() {
+    if (writing_ || closed_)
+      return;
+    if (out_.empty()) {
+      if (close_after_write_)
+        close();
+      server_->check_drained();
+      return;
+    }
+    writing_ = true;
+    sending_.swap(out_);
+    out_.clear();
+    asio::async_write(socket_, asio::buffer(sending_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->sending_.clear();
+                        if (ec) {
+                          self->close();
+                          self->server_->check_drained();
+                          return;
+                        }
+                        self->write();
+                      });
+  }
+
+  std::shared_ptr<socket_server::impl> server_;
+  generic::socket socket_;
+  std::array<char, 64 * 1024> chunk_;
+  std::string in_;
+  std::size_t start_ = 0;
+  std::optional<record_header> header_;
+  std::string out_;
+  std::string sending_;
+  std::size_t in_flight_ = 0;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+  bool closed_ = false;
+};
+
+void socket_server::impl::listen() {
+  boost::system::error_code ec;
+  if (!options_.path.empty()) {
+    unix_ = true;
+    endpoint_ = options_.path;
+    prepare_unix_path(options_.path);
+    generic::endpoint ep{asio::local::stream_protocol::endpoint(options_.path)};
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.bind(ep, ec);
+    if (!ec && ::chmod(options_.path.c_str(), options_.file_mode) != 0)
+      ec.assign(errno, boost::system::system_category());
+  } else {
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec)
+      throw std::runtime_error("cannot listen at " + options_.host + ": not an IP address");
+    generic::endpoint ep{asio::ip::tcp::endpoint(address, options_.port)};
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(ep, ec);
+  }
+  if (!ec)
+    acceptor_.listen(options_.listen_backlog, ec);
+  if (ec) {
+    auto where = unix_ ? options_.path
+                       : options_.host + ":" + std::to_string(options_.port);
+    throw std::runtime_error("cannot listen at " + where + ": " + ec.message());
+  }
+  if (!unix_) {
+    asio::ip::tcp::endpoint local;
+    auto raw = acceptor_.local_endpoint();
+    std::memcpy(local.data(), raw.data(), raw.size());
+    auto host = local.address().to_string();
+    endpoint_ = (local.address().is_v6() ? "[" + host + "]" : host) + ":"
+                + std::to_string(local.port());
+  }
+}
+
+void socket_server::impl::start() {
+  accept();
+  thread_ = std::thread([self = shared_from_this()] {
+    self->io_.run();
+    self->io_done_ = true;
+  });
+}
+
+void socket_server::impl::accept() {
+  acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec,
+                                                     generic::socket sock) {
+    if (self->draining_ || self->stopped_)
+      return;
+    if (!ec) {
+      if (!self->unix_) {
+        int one = 1;
+        ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      auto conn = std::make_shared<connection>(self, std::move(sock));
+      self->connections_.insert(conn);
+      conn->start();
+    } else if (ec != asio::error::operation_aborted) {
+      log::warning("socket gateway at " + self->endpoint_ + ": accept failed: " + ec.message());
+    }
+    self->accept();
+  });
+}
+
+void socket_server::impl::begin_drain(std::function<void()> drained) {
+  asio::post(io_, [self = shared_from_this(), drained = std::move(drained)]() mutable {
+    self->draining_ = true;
+    self->drained_ = std::move(drained);
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+    self->check_drained();
+  });
+}
+
+void socket_server::impl::check_drained() {
+  if (!draining_ || !drained_ || in_flight_ > 0)
+    return;
+  for (auto& conn : connections_)
+    if (!conn->idle())
+      return;
+  auto done = std::move(drained_);
+  drained_ = nullptr;
+  done();
+}
+
+void socket_server::impl::stop() {
+  asio::post(io_, [self = shared_from_this()] {
+    if (self->stopped_)
+      return;
+    self->stopped_ = true;
+    self->draining_ = true;
+    self->drained_ = nullptr;
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+    auto open = self->connections_;
+    for (auto& conn : open)
+      conn->close();
+    if (self->unix_)
+      ::unlink(self->options_.path.c_str());
+    self->work_.reset();
+  });
+}
+
+socket_server::socket_server(node& n, socket_options options)
+  : impl_(std::make_shared<impl>(n, std::move(options))) {
+  impl_->listen();
+  impl_->start();
+  std::weak_ptr<impl> weak = impl_;
+  join_gateway(n, gateway_hooks{
+                    [weak](std::function<void()> drained) {
+                      if (auto self = weak.lock())
+                        self->begin_drain(std::move(drained));
+                    },
+                    [weak] {
+                      if (auto self = weak.lock())
+                        self->stop();
+                    },
+                  });
+}
+
+socket_server::~socket_server() {
+  impl_->stop();
+  if (impl_->thread_.joinable())
+    impl_->thread_.join();
+  impl_->drained_ = nullptr;
+}
+
+std::string socket_server::endpoint() const {
+  return impl_->endpoint_;
+}
+
+bool socket_server::is_unix() const {
+  return impl_->unix_;
+}
+
+} // namespace actorserve::socket
