@@ -127,18 +127,22 @@ json spin(const json& x) {
 
 application make_example_application() {
   application app;
-  app.add_route("/double", double_value);
-  app.add_route("/echo", [](const json& x) { return x; });
-  app.add_route<sleep_route>("/sleep");
+  // Cheap routes take many calls at once: every gateway connection may have
+  // its whole backlog in flight.
+  route_options cheap;
+  cheap.capacity = 16384;
+  app.add_route("/double", double_value, cheap);
+  app.add_route("/echo", [](const json& x) { return x; }, cheap);
+  app.add_route<sleep_route>("/sleep", cheap);
   route_options blocking;
   blocking.blocking = true;
   blocking.concurrency = std::max(1u, std::thread::hardware_concurrency());
   app.add_route("/spin", spin, blocking);
-  app.add_route<info_route>("/info");
+  app.add_route<info_route>("/info", cheap);
   app.add_route("/fail", [](const json& x) {
     return reply::failure("ExampleError",
                           x.is_string() ? x.get<std::string>() : x.dump());
-  });
+  }, cheap);
   return app;
 }
 

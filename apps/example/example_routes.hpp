@@ -13,6 +13,7 @@ namespace actorserve::example {
 ///   one instance per core; answers {"pid"}.
 /// - /info: {"pid", "worker_index", "worker_context"}.
 /// - /fail: an ExampleError whose message is its input.
+/// Every route but /spin takes 16384 calls at once; /spin takes 256.
 application make_example_application();
 
 } // namespace actorserve::example

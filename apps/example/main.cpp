@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
             if (unix_socket.backlog == 0)
               throw usage_error("option --socket-backlog takes at least 1");
           });
+  cli.add("socket-max-frame", "BYTES",
+          "the largest socket record payload (default 67108864)",
+          [&](const std::string& v) {
+            unix_socket.limits.max_frame = tcp_socket.limits.max_frame = std::stoull(v);
+          });
   try {
     cli.parse(argc, argv);
   } catch (const usage_error& e) {
