@@ -13,6 +13,8 @@ inline constexpr const char* timeout = "Timeout";
 inline constexpr const char* backlog_full = "BacklogFull";
 inline constexpr const char* shutting_down = "ShuttingDown";
 inline constexpr const char* worker_lost = "WorkerLost";
+/// A client lost its connection to the service before the reply came.
+inline constexpr const char* connection_lost = "ConnectionLost";
 /// A route actor that died without answering (and was not a route_actor
 /// whose handler threw a named exception).
 inline constexpr const char* route_failed = "RouteFailed";

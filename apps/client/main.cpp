@@ -1,0 +1,268 @@
+// actorserve-client: scripts the socket gateway from a shell.
+//
+//   actorserve-client --unix PATH request ROUTE [JSON]
+//   actorserve-client --host H --port P stream ROUTE [--return-x] [--return-exceptions] < inputs
+//   actorserve-client --unix PATH shutdown
+//
+// Exit codes: 0 done; 1 the service answered an error (or a timeout);
+// 2 a bad command line or input; 3 cannot connect.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateways/socket/socket_client.hpp"
+
+using namespace actorserve;
+using namespace actorserve::socket;
+
+namespace {
+
+const char* usage =
+  "Usage: actorserve-client (--unix PATH | [--host HOST] --port PORT) [OPTIONS] COMMAND\n"
+  "\n"
+  "Commands:\n"
+  "  request ROUTE [JSON]  call ROUTE with JSON (default null); print the result as JSON\n"
+  "  stream ROUTE          call ROUTE for each JSON line on stdin; print one JSON line\n"
+  "                        per input, in input order\n"
+  "  shutdown              ask the service to shut down (it finishes calls in flight)\n"
+  "\n"
+  "Options:\n"
+  "  --unix PATH           the service's Unix socket\n"
+  "  --host HOST           the service's TCP host (default 127.0.0.1)\n"
+  "  --port PORT           the service's TCP port\n"
+  "  --timeout SECONDS     how long to wait for each response (default 60)\n"
+  "  --connect-timeout SECONDS  how long to retry connecting (default 10)\n"
+  "  --connections N       connections to open (default 1; stream: 4)\n"
+  "  --return-x            stream: print [input, result] per line\n"
+  "  --return-exceptions   stream: print {\"error\": {\"type\", \"message\"}} for a failed\n"
+  "                        input and go on; otherwise stop at the first error\n"
+  "\n"
+  "Exit codes: 0 done, 1 the service answered an error, 2 bad usage or input,\n"
+  "3 cannot connect.\n";
+
+struct usage_failure {
+  std::string message;
+};
+
+std::chrono::milliseconds seconds_option(const std::string& name, const std::string& value) {
+  try {
+    size_t used = 0;
+    double s = std::stod(value, &used);
+    if (used == value.size() && s >= 0)
+      return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+  } catch (const std::exception&) {
+  }
+  throw usage_failure{"--" + name + " takes a number of seconds, got '" + value + "'"};
+}
+
+std::string one_line(const json& value) {
+  if (value.is_binary()) {
+    // Bytes have no JSON form: print them as a list of numbers.
+    json list = json::array();
+    for (auto b : value.get_binary())
+      list.push_back(b);
+    return list.dump();
+  }
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json error_object(const call_error& e) {
+  return json{{"error", {{"type", e.type()}, {"message", e.what()}}}};
+}
+
+class progress {
+public:
+  progress() : on_(::isatty(STDERR_FILENO) == 1), start_(clock::now()), last_(start_) {
+  }
+
+  void count(bool failed) {
+    ++done_;
+    errors_ += failed ? 1 : 0;
+    if (on_ && clock::now() - last_ > std::chrono::milliseconds(200))
+      show();
+  }
+
+  void finish() {
+    if (on_) {
+      show();
+      std::cerr << "\n";
+    }
+  }
+
+private:
+  using clock = std::chrono::steady_clock;
+
+  void show() {
+    last_ = clock::now();
+    auto secs = std::chrono::duration<double>(last_ - start_).count();
+    std::fprintf(stderr, "\r%llu done, %.0f/s, %llu errors ",
+                 static_cast<unsigned long long>(done_), secs > 0 ? done_ / secs : 0.0,
+                 static_cast<unsigned long long>(errors_));
+  }
+
+  bool on_;
+  clock::time_point start_;
+  clock::time_point last_;
+  unsigned long long done_ = 0;
+  unsigned long long errors_ = 0;
+};
+
+int run_stream(socket_client& client, const std::string& route, const stream_options& opts) {
+  std::string line;
+  std::size_t line_number = 0;
+  progress shown;
+  std::optional<std::string> bad_line;
+  auto next = [&]() -> std::optional<json> {
+    while (std::getline(std::cin, line)) {
+      ++line_number;
+      if (line.find_first_not_of(" \t\r") == std::string::npos)
+        continue;
+      auto x = json::parse(line, nullptr, false);
+      if (x.is_discarded()) {
+        bad_line = "line " + std::to_string(line_number) + " of the input is not JSON: " + line;
+        return std::nullopt;
+      }
+      return x;
+    }
+    return std::nullopt;
+  };
+  auto print = [&](stream_result&& r) {
+    json out = r.error ? error_object(*r.error) : std::move(r.y);
+    if (opts.return_x)
+      out = json::array({std::move(r.x), std::move(out)});
+    std::cout << one_line(out) << '\n';
+    shown.count(r.error.has_value());
+  };
+  try {
+    client.stream(route, next, print, opts);
+  } catch (const call_error& e) {
+    std::cout.flush();
+    shown.finish();
+    std::cerr << e.type() << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::cout.flush();
+  shown.finish();
+  if (bad_line) {
+    std::cerr << *bad_line << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  client_options copts;
+  copts.num_connections = 0;
+  copts.connection_timeout = std::chrono::seconds{10};
+  stream_options sopts;
+  std::chrono::milliseconds timeout{std::chrono::seconds{60}};
+  std::vector<std::string> words;
+  bool tcp = false;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg == "--help" || arg == "-h") {
+        std::cout << usage;
+        return 0;
+      }
+      if (arg.rfind("--", 0) != 0 || arg == "--") {
+        words.push_back(arg);
+        continue;
+      }
+      auto eq = arg.find('=');
+      auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      if (name == "return-x") {
+        sopts.return_x = true;
+        continue;
+      }
+      if (name == "return-exceptions") {
+        sopts.return_exceptions = true;
+        continue;
+      }
+      std::string value;
+      if (eq != std::string::npos)
+        value = arg.substr(eq + 1);
+      else if (i + 1 < argc)
+        value = argv[++i];
+      else
+        throw usage_failure{"--" + name + " needs a value"};
+      if (name == "unix") {
+        copts.path = value;
+      } else if (name == "host") {
+        copts.host = value;
+        tcp = true;
+      } else if (name == "port") {
+        auto port = std::stoul(value);
+        if (port == 0 || port > 65535)
+          throw usage_failure{"--port takes 1 to 65535, got " + value};
+        copts.port = static_cast<std::uint16_t>(port);
+        tcp = true;
+      } else if (name == "timeout") {
+        timeout = seconds_option(name, value);
+      } else if (name == "connect-timeout") {
+        copts.connection_timeout = seconds_option(name, value);
+      } else if (name == "connections") {
+        copts.num_connections = std::stoul(value);
+        if (copts.num_connections == 0)
+          throw usage_failure{"--connections takes at least 1"};
+      } else {
+        throw usage_failure{"unknown option --" + name + " (see --help)"};
+      }
+    }
+    if (copts.path.empty() == !tcp || (tcp && copts.port == 0))
+      throw usage_failure{"say where the service is: --unix PATH, or --port PORT (and --host)"};
+    if (words.empty())
+      throw usage_failure{"say what to do: request, stream or shutdown"};
+    auto& command = words[0];
+    bool ok_arity = (command == "request" && (words.size() == 2 || words.size() == 3))
+                    || (command == "stream" && words.size() == 2)
+                    || (command == "shutdown" && words.size() == 1);
+    if (!ok_arity)
+      throw usage_failure{"'" + command + "' is not a command, or has the wrong arguments"};
+    if (copts.num_connections == 0)
+      copts.num_connections = command == "stream" ? 4 : 1;
+    json data = nullptr;
+    if (command == "request" && words.size() == 3) {
+      data = json::parse(words[2], nullptr, false);
+      if (data.is_discarded())
+        throw usage_failure{"the request's data is not JSON: " + words[2]};
+    }
+    std::optional<socket_client> client;
+    try {
+      client.emplace(copts);
+    } catch (const connection_error& e) {
+      std::cerr << "actorserve-client: " << e.what() << "\n";
+      return 3;
+    }
+    if (command == "stream") {
+      sopts.response_timeout = timeout;
+      return run_stream(*client, words[1], sopts);
+    }
+    try {
+      auto path = command == "shutdown" ? std::string("/shutdown") : words[1];
+      auto result = client->request(path, data, std::nullopt, timeout);
+      if (command == "request")
+        std::cout << one_line(result) << "\n";
+    } catch (const call_error& e) {
+      std::cerr << e.type() << ": " << e.what() << "\n";
+      return 1;
+    }
+    return 0;
+  } catch (const usage_failure& e) {
+    std::cerr << "actorserve-client: " << e.message << "\n";
+    return 2;
+  } catch (const std::invalid_argument&) {
+    std::cerr << "actorserve-client: a number option is not a number (see --help)\n";
+    return 2;
+  } catch (const std::out_of_range&) {
+    std::cerr << "actorserve-client: a number option is out of range (see --help)\n";
+    return 2;
+  }
+}
