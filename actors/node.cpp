@@ -27,6 +27,11 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
   if (threads == 0)
     threads = std::max(2u, std::thread::hardware_concurrency());
   cfg.set("scheduler.max-threads", threads);
+  // CAF's idle workers first poll with 50 us sleeps between attempts, which
+  // adds that much to every call arriving from a gateway's thread. Go from
+  // the busy polling phase straight to sleeping on a condition variable,
+  // which an enqueue wakes at once.
+  cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   return cfg;
 }
 

@@ -1,0 +1,174 @@
+// Benchmark: the socket gateway with the C++ client, over a Unix socket and
+// over TCP, against a real actorserve-example process. Modes run interleaved
+// for several rounds; medians are reported, one line per measure:
+//   BENCH socket_stream unix_items_per_s=... tcp_items_per_s=... settings: ...
+//   BENCH socket_request unix_requests_per_s=... unix_p50_us=... ... settings: ...
+//
+// Usage: actorserve-bench-socket [EXAMPLE_BINARY [ROUNDS [STREAM_ITEMS [SECONDS]]]]
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gateways/socket/socket_client.hpp"
+
+extern char** environ;
+
+using namespace actorserve;
+using namespace actorserve::socket;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+struct service {
+  pid_t pid = -1;
+  std::string unix_path;
+  std::uint16_t tcp_port = 0;
+};
+
+std::string field(const std::string& line, const std::string& key) {
+  auto at = line.find(" " + key + "=");
+  if (at == std::string::npos)
+    throw std::runtime_error("no " + key + " in: " + line);
+  auto start = at + key.size() + 2;
+  return line.substr(start, line.find(' ', start) - start);
+}
+
+service start_service(const std::string& binary, const std::string& dir) {
+  int out[2];
+  if (::pipe(out) != 0)
+    throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  service s;
+  s.unix_path = dir + "/bench.sock";
+  std::string a1 = "--socket-path=" + s.unix_path;
+  std::string a2 = "--socket-port=0";
+  char* argv[] = {const_cast<char*>(binary.c_str()), a1.data(), a2.data(), nullptr};
+  if (posix_spawn(&s.pid, binary.c_str(), &actions, nullptr, argv, environ) != 0)
+    throw std::runtime_error("cannot start " + binary);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  std::string line;
+  char ch;
+  while (::read(out[0], &ch, 1) == 1 && ch != '\n')
+    line += ch;
+  if (line.rfind("ready", 0) != 0)
+    throw std::runtime_error(binary + " did not get ready: " + line);
+  auto tcp = field(line, "socket-tcp");
+  s.tcp_port = static_cast<std::uint16_t>(std::stoi(tcp.substr(tcp.rfind(':') + 1)));
+  return s;
+}
+
+client_options unix_client(const service& s, std::size_t connections) {
+  client_options o;
+  o.path = s.unix_path;
+  o.num_connections = connections;
+  return o;
+}
+
+client_options tcp_client(const service& s, std::size_t connections) {
+  client_options o;
+  o.port = s.tcp_port;
+  o.num_connections = connections;
+  return o;
+}
+
+double stream_items_per_s(const client_options& where, int items) {
+  socket_client client(where);
+  int next = 0;
+  long long sum = 0;
+  auto start = steady::now();
+  client.stream(
+    "/double",
+    [&]() -> std::optional<json> {
+      if (next == items)
+        return std::nullopt;
+      return json(next++);
+    },
+    [&](stream_result&& r) { sum += r.y.get<long long>(); });
+  auto secs = std::chrono::duration<double>(steady::now() - start).count();
+  if (sum != static_cast<long long>(items) * (items - 1))
+    throw std::runtime_error("stream answered wrong values");
+  return items / secs;
+}
+
+struct latency {
+  double per_s, p50_us, p99_us;
+};
+
+latency sequential_requests(const client_options& where, double seconds) {
+  socket_client client(where);
+  std::vector<double> lat;
+  auto start = steady::now();
+  auto until = start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(seconds));
+  while (steady::now() < until) {
+    auto t = steady::now();
+    client.request("/double", 21);
+    lat.push_back(std::chrono::duration<double, std::micro>(steady::now() - t).count());
+  }
+  auto secs = std::chrono::duration<double>(steady::now() - start).count();
+  std::sort(lat.begin(), lat.end());
+  return {lat.size() / secs, lat[lat.size() / 2], lat[static_cast<size_t>(0.99 * (lat.size() - 1))]};
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto self_dir = std::filesystem::canonical("/proc/self/exe").parent_path();
+  std::string binary = argc > 1 ? argv[1] : (self_dir / "../example/actorserve-example").string();
+  int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+  int items = argc > 3 ? std::atoi(argv[3]) : 100000;
+  double seconds = argc > 4 ? std::atof(argv[4]) : 2.0;
+  char dir_template[] = "/tmp/actorserve-bench-XXXXXX";
+  std::string dir = ::mkdtemp(dir_template);
+  auto svc = start_service(binary, dir);
+  int status = 1;
+  try {
+    std::vector<double> su, st, ru, rt, pu50, pt50, pu99, pt99;
+    for (int r = 0; r < rounds; ++r) {
+      su.push_back(stream_items_per_s(unix_client(svc, 4), items));
+      st.push_back(stream_items_per_s(tcp_client(svc, 4), items));
+      auto u = sequential_requests(unix_client(svc, 1), seconds);
+      auto t = sequential_requests(tcp_client(svc, 1), seconds);
+      ru.push_back(u.per_s), pu50.push_back(u.p50_us), pu99.push_back(u.p99_us);
+      rt.push_back(t.per_s), pt50.push_back(t.p50_us), pt99.push_back(t.p99_us);
+    }
+    std::printf("BENCH socket_stream unix_items_per_s=%.0f tcp_items_per_s=%.0f "
+                "settings: items=%d connections=4 backlog=1024 route=/double rounds=%d "
+                "medians_of_rounds server=separate_process\n",
+                median(su), median(st), items, rounds);
+    std::printf("BENCH socket_request unix_requests_per_s=%.0f unix_p50_us=%.1f "
+                "unix_p99_us=%.1f tcp_requests_per_s=%.0f tcp_p50_us=%.1f tcp_p99_us=%.1f "
+                "settings: sequential=1_in_flight seconds_per_mode=%.1f route=/double "
+                "rounds=%d medians_of_rounds server=separate_process\n",
+                median(ru), median(pu50), median(pu99), median(rt), median(pt50),
+                median(pt99), seconds, rounds);
+    std::fflush(stdout);
+    socket_client(unix_client(svc, 1)).request("/shutdown");
+    status = 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "benchmark failed: %s\n", e.what());
+    ::kill(svc.pid, SIGTERM);
+  }
+  int ws = 0;
+  ::waitpid(svc.pid, &ws, 0);
+  std::filesystem::remove_all(dir);
+  return status;
+}
