@@ -20,8 +20,10 @@ class Service:
         self.stderr_lines = []
         self.ready_line = None
         self._ready = threading.Event()
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._readers = [threading.Thread(target=self._read_stdout, daemon=True),
+                         threading.Thread(target=self._read_stderr, daemon=True)]
+        for reader in self._readers:
+            reader.start()
         if not self._ready.wait(ready_timeout) or self.ready_line is None:
             self.kill()
             raise AssertionError(
@@ -62,6 +64,10 @@ class Service:
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        for reader in self._readers:
+            reader.join(5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
 
     def __enter__(self):
         return self

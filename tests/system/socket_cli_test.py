@@ -1,0 +1,127 @@
+"""System tests of actorserve-client, the command line client of the socket
+gateway, against the real actorserve-example.
+Usage: socket_cli_test.py EXAMPLE_BINARY CLIENT_BINARY"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from service import Service
+
+EXAMPLE = CLIENT = None
+
+
+class SocketCliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.path = os.path.join(cls.tmp.name, "svc.sock")
+        cls.svc = Service([EXAMPLE, f"--socket-path={cls.path}", "--socket-port=0"])
+        cls.port = cls.svc.endpoint("socket-tcp").rsplit(":", 1)[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.svc.kill()
+        cls.tmp.cleanup()
+
+    def cli(self, *args, stdin=None, where=None):
+        where = ["--unix", self.path] if where is None else where
+        p = subprocess.run([CLIENT, *where, *args], input=stdin, capture_output=True,
+                           text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_request_prints_the_result_as_json(self):
+        self.assertEqual(self.cli("request", "/double", "21"), (0, "42\n", ""))
+        self.assertEqual(self.cli("request", "/double", '{"x": 8}')[1], '{"x":8,"y":16}\n')
+        self.assertEqual(self.cli("request", "/echo")[1], "null\n")
+        code, out, _ = self.cli("request", "/double", "21", where=["--port", self.port])
+        self.assertEqual((code, out), (0, "42\n"))
+
+    def test_request_errors_go_to_stderr_with_exit_1(self):
+        self.assertEqual(self.cli("request", "/fail", '"on purpose"'),
+                         (1, "", "ExampleError: on purpose\n"))
+        self.assertEqual(self.cli("request", "/missing"), (1, "", "NotFound: no route /missing\n"))
+        code, _, err = self.cli("--timeout", "0.1", "request", "/sleep", "2")
+        self.assertEqual(code, 1)
+        self.assertTrue(err.startswith("Timeout: no response from /sleep within 100 ms"), err)
+
+    def test_stream_answers_in_input_order(self):
+        inputs = "".join(f"{i}\n" for i in range(1000))
+        code, out, err = self.cli("stream", "/double", stdin=inputs)
+        self.assertEqual(code, 0, err)
+        self.assertEqual([json.loads(line) for line in out.splitlines()],
+                         [2 * i for i in range(1000)])
+
+    def test_stream_with_return_x_and_return_exceptions(self):
+        code, out, _ = self.cli("stream", "/double", "--return-x", "--return-exceptions",
+                                stdin='1\n"ab"\n\nnull\n3\n')
+        self.assertEqual(code, 0)
+        lines = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(lines[0], [1, 2])
+        self.assertEqual(lines[1], ["ab", "abab"])
+        self.assertEqual(lines[2][0], None)
+        self.assertEqual(lines[2][1]["error"]["type"], "TypeError")
+        self.assertEqual(lines[3], [3, 6])
+
+    def test_stream_stops_at_the_first_error_without_return_exceptions(self):
+        code, out, err = self.cli("stream", "/double", stdin="1\n2\nnull\n3\n")
+        self.assertEqual(code, 1)
+        self.assertEqual(out, "2\n4\n")
+        self.assertTrue(err.startswith("TypeError: "), err)
+
+    def test_a_line_that_is_not_json_is_named(self):
+        code, out, err = self.cli("stream", "/double", stdin="1\n{oops\n3\n")
+        self.assertEqual(code, 2)
+        self.assertEqual(out, "2\n")
+        self.assertIn("line 2 of the input is not JSON: {oops", err)
+
+    def test_usage_and_connection_errors(self):
+        code, _, err = self.cli("request", where=[])
+        self.assertEqual(code, 2)
+        self.assertIn("say where the service is", err)
+        code, _, err = self.cli("frobnicate")
+        self.assertEqual(code, 2)
+        missing = os.path.join(self.tmp.name, "none.sock")
+        code, _, err = self.cli("--connect-timeout", "0.2", "request", "/double", "1",
+                                where=["--unix", missing])
+        self.assertEqual(code, 3)
+        self.assertIn(f"cannot connect to {missing} within 200 ms", err)
+        help_text = subprocess.run([CLIENT, "--help"], capture_output=True, text=True)
+        self.assertEqual(help_text.returncode, 0)
+        self.assertIn("request ROUTE [JSON]", help_text.stdout)
+
+
+class SocketCliShutdownTest(unittest.TestCase):
+    def test_a_lost_connection_fails_the_call_at_once(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "svc.sock")
+            with Service([EXAMPLE, f"--socket-path={path}"]) as svc:
+                client = subprocess.Popen([CLIENT, "--unix", path, "request", "/sleep", "30"],
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True)
+                time.sleep(0.3)  # the call is in flight
+                svc.kill()
+                start = time.monotonic()
+                out, err = client.communicate(timeout=10)
+                self.assertLess(time.monotonic() - start, 2)
+                self.assertEqual(client.returncode, 1)
+                self.assertTrue(err.startswith("ConnectionLost: "), err)
+
+    def test_shutdown_stops_the_service(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "svc.sock")
+            with Service([EXAMPLE, f"--socket-path={path}"]) as svc:
+                p = subprocess.run([CLIENT, "--unix", path, "shutdown"], capture_output=True,
+                                   text=True, timeout=30)
+                self.assertEqual((p.returncode, p.stdout), (0, ""))
+                self.assertEqual(svc.wait(10), 0)
+                self.assertFalse(os.path.exists(path))
+
+
+if __name__ == "__main__":
+    CLIENT = sys.argv.pop(2)
+    EXAMPLE = sys.argv.pop(1)
+    unittest.main(verbosity=2)
