@@ -38,6 +38,7 @@ const char* usage =
   "  --timeout SECONDS     how long to wait for each response (default 60)\n"
   "  --connect-timeout SECONDS  how long to retry connecting (default 10)\n"
   "  --connections N       connections to open (default 1; stream: 4)\n"
+  "  --shutdown-path PATH  shutdown: the service's shutdown path (default /shutdown)\n"
   "  --return-x            stream: print [input, result] per line\n"
   "  --return-exceptions   stream: print {\"error\": {\"type\", \"message\"}} for a failed\n"
   "                        input and go on; otherwise stop at the first error\n"
@@ -144,6 +145,7 @@ int run_stream(socket_client& client, const std::string& route, const stream_opt
     std::cout.flush();
     shown.finish();
     std::cerr << e.type() << ": " << e.what() << "\n";
+    client.close(std::chrono::milliseconds{0}); // do not wait for the rest
     return 1;
   }
   std::cout.flush();
@@ -165,6 +167,7 @@ int main(int argc, char** argv) {
   std::chrono::milliseconds timeout{std::chrono::seconds{60}};
   std::vector<std::string> words;
   bool tcp = false;
+  std::string shutdown_path = "/shutdown";
   try {
     for (int i = 1; i < argc; ++i) {
       std::string arg = argv[i];
@@ -206,6 +209,10 @@ int main(int argc, char** argv) {
         tcp = true;
       } else if (name == "timeout") {
         timeout = seconds_option(name, value);
+        if (timeout.count() <= 0)
+          throw usage_failure{"--timeout takes more than 0 seconds"};
+      } else if (name == "shutdown-path") {
+        shutdown_path = value;
       } else if (name == "connect-timeout") {
         copts.connection_timeout = seconds_option(name, value);
       } else if (name == "connections") {
@@ -246,12 +253,13 @@ int main(int argc, char** argv) {
       return run_stream(*client, words[1], sopts);
     }
     try {
-      auto path = command == "shutdown" ? std::string("/shutdown") : words[1];
+      auto path = command == "shutdown" ? shutdown_path : words[1];
       auto result = client->request(path, data, std::nullopt, timeout);
       if (command == "request")
         std::cout << one_line(result) << "\n";
     } catch (const call_error& e) {
       std::cerr << e.type() << ": " << e.what() << "\n";
+      client->close(std::chrono::milliseconds{0}); // do not wait for what timed out
       return 1;
     }
     return 0;

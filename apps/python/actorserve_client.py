@@ -129,13 +129,18 @@ class _Connection:
         except (OSError, ValueError) as e:
             reason = f"lost the connection: {e}"
         with self.lock:
-            self.lost = reason
+            if self.lost is None:
+                self.lost = reason
+            reason = self.lost
             pending, self.pending = self.pending, {}
         for future in pending.values():
             future.set(error=ClientClosed(reason))
         self._on_lost()
 
-    def close(self):
+    def close(self, reason):
+        with self.lock:
+            if self.lost is None:
+                self.lost = reason
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -154,7 +159,7 @@ class SocketClient:
         if (path is None) == (port is None):
             raise ValueError("give either path (Unix socket) or port (TCP)")
         self.path = os.path.abspath(path) if path is not None else None
-        self.host = host or "127.0.0.1"
+        self.host = (host or "127.0.0.1").strip("[]")  # "[::1]" as endpoints print it
         self.port = port
         self.num_connections = num_connections
         self.connection_timeout = connection_timeout
@@ -212,7 +217,7 @@ class SocketClient:
         while any(c.in_flight() for c in self._connections) and time.monotonic() < deadline:
             time.sleep(0.01)
         for c in self._connections:
-            c.close()
+            c.close("the client closed the connection with the call still in flight")
 
     def _pick(self):
         live = [c for c in self._connections if c.lost is None]
@@ -225,6 +230,8 @@ class SocketClient:
         value or raises the error."""
         if self._closed:
             raise ClientClosed("the client is closed")
+        if not self._connections:
+            raise ClientClosed("the client is not open: use it in a with block, or call open()")
         if not self._slots.acquire(timeout=enqueue_timeout):
             raise TimeoutError(f"{self.backlog} requests in flight; no room within "
                                f"{enqueue_timeout} s")

@@ -27,7 +27,10 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 std::string where(const client_options& o) {
-  return o.path.empty() ? o.host + ":" + std::to_string(o.port) : o.path;
+  if (!o.path.empty())
+    return o.path;
+  bool v6 = o.host.find(':') != std::string::npos && o.host.front() != '[';
+  return (v6 ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port);
 }
 
 /// One attempt; returns the fd, or -1 with errno set.
@@ -55,10 +58,11 @@ int try_connect(const client_options& o) {
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   auto port = std::to_string(o.port);
-  if (int rc = ::getaddrinfo(o.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    errno = EHOSTUNREACH;
-    return -1;
-  }
+  auto host = o.host;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2); // "[::1]", as endpoints print it
+  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+    throw connection_error("cannot connect to " + where(o) + ": " + ::gai_strerror(rc));
   int fd = -1;
   int err = ECONNREFUSED;
   for (auto* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
@@ -90,7 +94,9 @@ int connect_with_retry(const client_options& o) {
     auto err = errno;
     // Not there yet, or not listening yet: the service may be coming up.
     bool retry = err == ENOENT || err == ECONNREFUSED || err == EAGAIN;
-    if (!retry || steady::now() >= deadline)
+    if (!retry)
+      throw connection_error("cannot connect to " + where(o) + ": " + std::strerror(err));
+    if (steady::now() >= deadline)
       throw connection_error(
         "cannot connect to " + where(o) + " within "
         + std::to_string(o.connection_timeout.count()) + " ms: " + std::strerror(err));
@@ -162,6 +168,7 @@ public:
   }
 
   ~client_connection() {
+    fail_all("the client closed the connection with the call still in flight");
     ::shutdown(fd_, SHUT_RDWR);
     reader_.join();
     ::close(fd_);
@@ -254,7 +261,9 @@ private:
     }
     try {
       if (header.encoder == "error") {
-        auto err = json::parse(payload.begin(), payload.end());
+        auto err = json::parse(payload.begin(), payload.end(), nullptr, false);
+        if (!err.is_object())
+          throw call_error("BadResponse", "the service sent an error record that is not a JSON object");
         throw call_error(err.value("type", "Error"), err.value("message", ""));
       }
       auto c = codec_from_name(header.encoder);

@@ -19,7 +19,7 @@ struct socket_options {
   std::string path;
   /// Permissions of the Unix socket file.
   mode_t file_mode = 0600;
-  /// TCP host. Loopback by default: nothing is reachable from other hosts
+  /// TCP host: an address or a name. Loopback by default: nothing is reachable from other hosts
   /// unless you say so ("0.0.0.0" or "::" for every interface).
   std::string host = "127.0.0.1";
   /// TCP port; 0 picks a free one (see socket_server::endpoint).
@@ -27,7 +27,8 @@ struct socket_options {
   /// Calls in flight per connection. At the limit the server stops reading
   /// that connection until one completes (back-pressure).
   std::size_t backlog = 256;
-  /// A request to this path answers null and starts the shutdown broadcast.
+  /// A request to this path answers null and starts the shutdown broadcast;
+  /// empty turns that off.
   std::string shutdown_path = "/shutdown";
   /// Header line and payload limits.
   record_limits limits;

@@ -150,12 +150,19 @@ public:
 
 private:
   void read() {
-    if (closed_ || reading_ || paused() || close_after_write_)
+    if (closed_ || reading_ || paused() || broken_ || peer_done_)
       return;
     reading_ = true;
     socket_.async_read_some(asio::buffer(chunk_),
                             [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                               self->reading_ = false;
+                              if (ec == asio::error::eof) {
+                                // The peer is done sending: answer what it
+                                // sent, then close.
+                                self->peer_done_ = true;
+                                self->write();
+                                return;
+                              }
                               if (ec) {
                                 // The peer went away (or the server closed
                                 // us): replies still due are dropped.
@@ -175,7 +182,7 @@ private:
   /// Handles every complete record in the buffer, while below the backlog.
   void process() {
     auto& limits = server_->options_.limits;
-    while (!closed_ && !close_after_write_ && !paused()) {
+    while (!closed_ && !broken_ && !paused()) {
       std::string_view buffered(in_.data() + start_, in_.size() - start_);
       if (!header_) {
         auto lf = buffered.find('\n');
@@ -231,7 +238,7 @@ private:
       return;
     }
     auto path = request[0].get<std::string>();
-    if (path == server_->options_.shutdown_path) {
+    if (!server_->options_.shutdown_path.empty() && path == server_->options_.shutdown_path) {
       append(id, "json", "null");
       server_->request_shutdown();
       return;
@@ -266,6 +273,7 @@ private:
         append(id, "json", r.value().dump(-1, ' ', false, json::error_handler_t::replace));
       process(); // records that waited for the backlog
       read();
+      write(); // closes a closing connection once its last reply is out
     }
     server_->check_drained();
   }
@@ -274,10 +282,11 @@ private:
     append(id, "error", error_payload(type, message));
   }
 
-  /// A record that breaks the framing: answer it, then close.
+  /// A record that breaks the framing: answer it and the calls admitted
+  /// before it, then close.
   void fail_connection(const std::string& id, const std::string& message) {
     reply_error(id, error_type::bad_request, message);
-    close_after_write_ = true;
+    broken_ = true;
   }
 
   void append(std::string_view id, std::string_view encoder, std::string_view payload) {
@@ -289,7 +298,8 @@ private:
     if (writing_ || closed_)
       return;
     if (out_.empty()) {
-      if (close_after_write_)
+      // A closing connection still answers the calls it admitted first.
+      if ((broken_ || peer_done_) && in_flight_ == 0)
         close();
       server_->check_drained();
       return;
@@ -321,7 +331,11 @@ private:
   std::size_t in_flight_ = 0;
   bool reading_ = false;
   bool writing_ = false;
-  bool close_after_write_ = false;
+  // The framing broke: read nothing more; close once admitted calls are
+  // answered.
+  bool broken_ = false;
+  // The peer is done sending (EOF): close once admitted calls are answered.
+  bool peer_done_ = false;
   bool closed_ = false;
 };
 
@@ -338,10 +352,12 @@ void socket_server::impl::listen() {
     if (!ec && ::chmod(options_.path.c_str(), options_.file_mode) != 0)
       ec.assign(errno, boost::system::system_category());
   } else {
-    auto address = asio::ip::make_address(options_.host, ec);
-    if (ec)
-      throw std::runtime_error("cannot listen at " + options_.host + ": not an IP address");
-    generic::endpoint ep{asio::ip::tcp::endpoint(address, options_.port)};
+    asio::ip::tcp::resolver resolver{io_};
+    auto found = resolver.resolve(options_.host, std::to_string(options_.port),
+                                  asio::ip::tcp::resolver::passive, ec);
+    if (ec || found.empty())
+      throw std::runtime_error("cannot listen at " + options_.host + ": " + ec.message());
+    generic::endpoint ep{found.begin()->endpoint()};
     acceptor_.open(ep.protocol(), ec);
     if (!ec)
       acceptor_.set_option(asio::socket_base::reuse_address(true), ec);

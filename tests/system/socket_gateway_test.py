@@ -166,6 +166,27 @@ class SocketGatewayTest(unittest.TestCase):
         self.assertEqual(conn.read_json()[1], "json")
         conn.close()
 
+    def test_a_framing_error_still_answers_the_calls_before_it(self):
+        svc = self.start()
+        conn = self.raw()
+        conn.send(call_record("before", "/sleep", 0.2) + b"broken header\n")
+        answers = {}
+        for _ in range(2):
+            rid, encoder, payload = conn.read_json()
+            answers[rid] = (encoder, payload)
+        self.assertEqual(answers["before"], ("json", 0.2))
+        self.assertEqual(answers["-"][0], "error")
+        self.assertTrue(conn.is_closed())
+
+    def test_a_client_that_stops_sending_gets_its_answers(self):
+        svc = self.start()
+        conn = self.raw()
+        conn.send(call_record("a", "/sleep", 0.1) + call_record("b", "/double", 1))
+        conn.sock.shutdown(socket.SHUT_WR)
+        got = sorted(conn.read_json()[0] for _ in range(2))
+        self.assertEqual(got, ["a", "b"])
+        self.assertTrue(conn.is_closed())
+
     def test_content_errors_answer_and_keep_the_connection(self):
         svc = self.start()
         conn = self.raw()
