@@ -47,6 +47,7 @@ node::node(const application& app, node_options options)
     for (auto& spec : app.routes()) {
       auto gate = start_route(*system_, spec, options_.context);
       routes_.emplace(spec.path, gate);
+      route_settings_.emplace(spec.path, spec.options);
       join(gate);
     }
   } catch (...) {
@@ -120,6 +121,11 @@ deadline_point node::deadline_after(std::chrono::nanoseconds timeout) {
 caf::actor node::route(const std::string& path) const {
   auto it = routes_.find(path);
   return it == routes_.end() ? caf::actor{} : it->second;
+}
+
+const route_options* node::route_settings(const std::string& path) const {
+  auto it = route_settings_.find(path);
+  return it == route_settings_.end() ? nullptr : &it->second;
 }
 
 void node::join(const caf::actor& participant) {

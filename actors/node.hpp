@@ -69,6 +69,9 @@ public:
   /// `(call_atom, call)`), or an invalid handle.
   caf::actor route(const std::string& path) const;
 
+  /// The options the route at `path` was added with, or nullptr.
+  const route_options* route_settings(const std::string& path) const;
+
   /// Lets a gateway take part in the shutdown broadcast (see supervisor.hpp).
   void join(const caf::actor& participant);
 
@@ -99,6 +102,7 @@ private:
   std::unique_ptr<caf::actor_system> system_;
   caf::actor supervisor_;
   std::unordered_map<std::string, caf::actor> routes_;
+  std::unordered_map<std::string, route_options> route_settings_;
   std::atomic<bool> started_{false};
   std::atomic<int> early_signals_{0};
   std::atomic<std::uint64_t> next_call_id_{1};

@@ -62,22 +62,43 @@ public:
     return error_message_;
   }
 
+  /// What a route tells a gateway beside the value (an HTTP status, content
+  /// type, headers: see gateways/http/http_reply.hpp); null when nothing.
+  const json& meta() const noexcept {
+    return meta_;
+  }
+
+  reply& with_meta(json meta) & {
+    meta_ = std::move(meta);
+    return *this;
+  }
+
+  reply&& with_meta(json meta) && {
+    meta_ = std::move(meta);
+    return std::move(*this);
+  }
+
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, reply& x) {
     std::string wire;
-    if constexpr (Inspector::reads_state)
+    std::string meta;
+    if constexpr (Inspector::reads_state) {
       wire = json_to_wire(x.value_);
+      meta = json_to_wire(x.meta_);
+    }
     auto decode = [&]() -> caf::error {
       x.value_ = json_from_wire(wire);
+      x.meta_ = json_from_wire(meta);
       return caf::none;
     };
     return f(caf::meta::type_name("actorserve::reply"), x.failed_,
-             x.error_type_, x.error_message_, wire,
+             x.error_type_, x.error_message_, wire, meta,
              caf::meta::load_callback(decode));
   }
 
 private:
   json value_;
+  json meta_;
   bool failed_ = false;
   std::string error_type_;
   std::string error_message_;

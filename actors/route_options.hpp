@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
 namespace actorserve {
 
@@ -16,6 +18,9 @@ struct route_options {
   /// Calls admitted at once (running or waiting for an instance). One more is
   /// rejected at once with BacklogFull, never queued without bound.
   std::size_t capacity = 256;
+  /// The HTTP methods the route answers (a route that answers GET answers
+  /// HEAD too); other gateways ignore them.
+  std::vector<std::string> methods{"POST"};
 };
 
 } // namespace actorserve

@@ -138,7 +138,9 @@ application make_example_application() {
   blocking.blocking = true;
   blocking.concurrency = std::max(1u, std::thread::hardware_concurrency());
   app.add_route("/spin", spin, blocking);
-  app.add_route<info_route>("/info", cheap);
+  route_options get_too = cheap;
+  get_too.methods = {"GET", "POST"};
+  app.add_route<info_route>("/info", get_too);
   app.add_route("/fail", [](const json& x) {
     return reply::failure("ExampleError",
                           x.is_string() ? x.get<std::string>() : x.dump());

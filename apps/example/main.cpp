@@ -11,6 +11,7 @@
 #include "actors/node.hpp"
 #include "apps/example/command_line.hpp"
 #include "apps/example/example_routes.hpp"
+#include "gateways/http/http_server.hpp"
 #include "gateways/socket/socket_server.hpp"
 
 using namespace actorserve;
@@ -51,6 +52,21 @@ int main(int argc, char** argv) {
             if (unix_socket.backlog == 0)
               throw usage_error("option --socket-backlog takes at least 1");
           });
+  http::server_options http_options;
+  bool http_on = false;
+  cli.add("http-port", "N", "serve HTTP on this port (0: a free one; default 8000 when no "
+                            "gateway is named)",
+          [&](const std::string& v) {
+            auto port = std::stoul(v);
+            if (port > 65535)
+              throw usage_error("option --http-port takes 0 to 65535, got " + v);
+            http_options.port = static_cast<std::uint16_t>(port);
+            http_on = true;
+          });
+  cli.add("http-host", "HOST", "the address HTTP binds (default 127.0.0.1)",
+          [&](const std::string& v) { http_options.host = v; });
+  cli.add_flag("access-log", "write one line per HTTP request to stdout",
+               [&] { http_options.access_log = true; });
   cli.add("socket-max-frame", "BYTES",
           "the largest socket record payload (default 67108864)",
           [&](const std::string& v) {
@@ -65,7 +81,10 @@ int main(int argc, char** argv) {
   if (show_help) {
     std::cout << "Usage: actorserve-example [OPTIONS]\n\n"
                  "Serves the example routes /double, /echo, /sleep, /spin, "
-                 "/info and /fail.\n"
+                 "/info and /fail over HTTP\n"
+                 "(POST /<name>, GET /info, GET /healthz, POST /stop) and the socket "
+                 "gateway.\n"
+                 "With no gateway option it serves HTTP on 127.0.0.1:8000.\n"
                  "Prints a line beginning with 'ready' once it serves; stops "
                  "on SIGINT or SIGTERM\n"
                  "(a second signal stops without waiting for calls in "
@@ -77,6 +96,14 @@ int main(int argc, char** argv) {
     auto app = example::make_example_application();
     node service(app, options);
     std::string ready = "ready pid=" + std::to_string(::getpid());
+    // With no gateway named, the service answers HTTP on 127.0.0.1:8000.
+    if (!http_on && unix_socket.path.empty() && !tcp_on)
+      http_on = true;
+    std::unique_ptr<http::http_server> http_gateway;
+    if (http_on) {
+      http_gateway = std::make_unique<http::http_server>(service, http_options);
+      ready += " http=" + http_gateway->endpoint();
+    }
     std::vector<std::unique_ptr<socket::socket_server>> gateways;
     if (!unix_socket.path.empty()) {
       gateways.push_back(std::make_unique<socket::socket_server>(service, unix_socket));
@@ -93,6 +120,7 @@ int main(int argc, char** argv) {
     std::cout << ready << " routes=" << routes << std::endl;
     service.wait();
     gateways.clear();
+    http_gateway.reset();
   } catch (const std::exception& e) {
     log::error(e.what());
     return 1;

@@ -12,7 +12,7 @@ BINARY = None
 
 class ExampleServiceTest(unittest.TestCase):
     def test_ready_line_names_the_routes(self):
-        with Service([BINARY]) as s:
+        with Service([BINARY, "--http-port=0"]) as s:
             self.assertRegex(s.ready_line, r"^ready pid=\d+ ")
             self.assertEqual(int(s.endpoint("pid")), s.proc.pid)
             self.assertEqual(s.endpoint("routes"),
@@ -22,7 +22,7 @@ class ExampleServiceTest(unittest.TestCase):
 
     def test_sigterm_and_sigint_stop_with_exit_code_0(self):
         for signum in (signal.SIGTERM, signal.SIGINT):
-            with Service([BINARY]) as s:
+            with Service([BINARY, "--http-port=0"]) as s:
                 start = time.monotonic()
                 s.signal(signum)
                 self.assertEqual(s.wait(10), 0, "".join(s.stderr_lines))
@@ -33,6 +33,8 @@ class ExampleServiceTest(unittest.TestCase):
         code, out, _ = run([BINARY, "--help"])
         self.assertEqual(code, 0)
         self.assertIn("--drain-timeout=SECONDS", out)
+        self.assertIn("--http-port=N", out)
+        self.assertIn("--socket-path=PATH", out)
         self.assertIn("--worker-context=JSON", out)
 
     def test_a_bad_option_is_named_and_exits_2(self):

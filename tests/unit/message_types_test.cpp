@@ -59,6 +59,8 @@ CAF_TEST(values and errors cross a process boundary intact) {
   auto value = round_trip(reply{json{1, "two", nullptr}});
   CAF_CHECK(value.ok());
   CAF_CHECK_EQUAL(value.value(), (json{1, "two", nullptr}));
+  auto with_meta = round_trip(reply{json("body")}.with_meta(json{{"status", 201}}));
+  CAF_CHECK_EQUAL(with_meta.meta(), (json{{"status", 201}}));
   auto failure = round_trip(reply::failure("TypeError", "cannot double null"));
   CAF_CHECK(!failure.ok());
   CAF_CHECK_EQUAL(failure.error_type(), "TypeError");

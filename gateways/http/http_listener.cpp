@@ -1,0 +1,520 @@
+// The HTTP gateway's I/O, on Boost.Beast. Only this file includes Beast:
+// it compiles slowly, and nothing else needs it.
+#include "gateways/http/http_listener.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+namespace actorserve::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+using beast_response = bhttp::response<bhttp::string_body>;
+
+namespace {
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  auto host = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(ep.port());
+}
+
+std::string utc_now() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto secs = system_clock::to_time_t(now);
+  auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char stamp[40];
+  auto n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
+  return stamp;
+}
+
+/// A response the listener makes itself (limits, malformed requests).
+http_response error_response(unsigned status, const char* type, const std::string& message) {
+  http_response r;
+  r.status = status;
+  std::string body = R"({"error":{"type":")";
+  body += type;
+  body += R"(","message":")";
+  for (char c : message)
+    if (c == '"' || c == '\\')
+      body += '\\', body += c;
+    else
+      body += c;
+  body += R"("}})";
+  r.body = std::move(body);
+  return r;
+}
+
+} // namespace
+
+class session;
+
+class http_listener::impl : public std::enable_shared_from_this<http_listener::impl> {
+public:
+  impl(listener_options options, request_handler handler)
+    : options_(std::move(options)), handler_(std::move(handler)) {
+  }
+
+  void listen();
+  void accept();
+  void refuse(tcp::socket sock);
+  void begin_drain(std::function<void()> drained);
+  void stop();
+  void check_drained();
+  void forget(session* s);
+
+  listener_options options_;
+  request_handler handler_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  tcp::acceptor acceptor_{asio::make_strand(io_)};
+  std::string endpoint_;
+  std::vector<std::thread> threads_;
+  std::mutex sessions_mutex_;
+  std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> stopped_{false};
+  std::mutex drained_mutex_;
+  std::function<void()> drained_;
+};
+
+/// One connection: reads requests (ahead, up to the pipeline limit), hands
+/// each to the handler, writes the responses in request order.
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(std::shared_ptr<http_listener::impl> server, tcp::socket sock)
+    : server_(std::move(server)), socket_(std::move(sock)), timer_(socket_.get_executor()) {
+    boost::system::error_code ec;
+    auto ep = socket_.remote_endpoint(ec);
+    peer_ = ec ? "unknown" : endpoint_text(ep);
+  }
+
+  void start() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  /// The shutdown broadcast reached the server: read no more; close once
+  /// the responses due are written.
+  void drain() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->read_closed_ = true;
+      if (self->queue_.empty() && !self->writing_)
+        self->close();
+    });
+  }
+
+  void close_now() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
+private:
+  struct slot {
+    std::uint64_t seq;
+    std::optional<beast_response> response;
+    bool keep_alive;
+    bool head;
+    std::string method;
+    std::string target;
+    steady::time_point received;
+  };
+
+  void read() {
+    if (closed_ || read_closed_ || reading_ || queue_.size() >= limits().pipeline_limit)
+      return;
+    reading_ = true;
+    reading_body_ = false;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(limits().header_limit));
+    parser_->body_limit(limits().body_limit);
+    arm_idle_deadline();
+    bhttp::async_read_header(socket_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->on_header(ec);
+                             });
+  }
+
+  const http_limits& limits() const {
+    return server_->options_.limits;
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec)
+      return on_read_error(ec);
+    auto& req = parser_->get();
+    auto expect = req[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue") && queue_.empty() && !writing_) {
+      // Ask for the body only now that the header passed its checks.
+      static const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+      boost::system::error_code ignored;
+      asio::write(socket_, asio::buffer(go_on), ignored);
+    }
+    reading_body_ = true;
+    set_deadline(steady::now() + limits().body_timeout);
+    bhttp::async_read(socket_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->on_body(ec);
+                      });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec)
+      return on_read_error(ec);
+    reading_ = false;
+    auto req = parser_->release();
+    parser_.reset();
+    http_request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    auto q = request.target.find('?');
+    request.path = request.target.substr(0, q);
+    if (q != std::string::npos)
+      request.query = request.target.substr(q + 1);
+    request.version = req.version();
+    for (auto& field : req)
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    request.body = std::move(req.body());
+    request.peer = peer_;
+    bool keep_alive = req.keep_alive() && !server_->draining_;
+    if (!keep_alive)
+      read_closed_ = true;
+    auto seq = next_seq_++;
+    queue_.push_back(slot{seq, std::nullopt, keep_alive, req.method() == bhttp::verb::head,
+                          request.method, request.target, steady::now()});
+    version_ = req.version();
+    ++server_->in_flight_;
+    server_->handler_(std::move(request), [self = shared_from_this(), seq](http_response&& r) {
+      asio::post(self->socket_.get_executor(),
+                 [self, seq, r = std::move(r)]() mutable { self->on_response(seq, std::move(r)); });
+    });
+    read(); // pipelining: read the next request while this one runs
+  }
+
+  void on_read_error(beast::error_code ec) {
+    reading_ = false;
+    read_closed_ = true;
+    parser_.reset();
+    if (ec == bhttp::error::header_limit) {
+      respond_now(error_response(431, "RequestHeaderFieldsTooLarge",
+                                 "the request header is larger than "
+                                   + std::to_string(limits().header_limit) + " bytes"));
+    } else if (ec == bhttp::error::body_limit) {
+      respond_now(error_response(413, "PayloadTooLarge",
+                                 "the request body is larger than "
+                                   + std::to_string(limits().body_limit) + " bytes"));
+    } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()
+               && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      respond_now(error_response(400, "BadRequest", "malformed request: " + ec.message()));
+    } else if (queue_.empty() && !writing_) {
+      close(); // the client left, or the connection timed out
+    }
+  }
+
+  /// A response the listener makes itself, in order after those due.
+  void respond_now(const http_response& r) {
+    auto seq = next_seq_++;
+    queue_.push_back(slot{seq, std::nullopt, false, false, "-", "-", steady::now()});
+    ++server_->in_flight_;
+    on_response(seq, http_response(r));
+  }
+
+  void on_response(std::uint64_t seq, http_response&& r) {
+    if (closed_) {
+      --server_->in_flight_;
+      server_->check_drained();
+      return;
+    }
+    for (auto& s : queue_) {
+      if (s.seq != seq)
+        continue;
+      beast_response res{static_cast<bhttp::status>(r.status), version_};
+      res.set(bhttp::field::server, "actorserve");
+      res.set(bhttp::field::content_type, r.content_type);
+      for (auto& [name, value] : r.headers)
+        res.set(name, value);
+      bool keep_alive = s.keep_alive && !server_->draining_;
+      res.keep_alive(keep_alive);
+      s.keep_alive = keep_alive;
+      res.body() = std::move(r.body);
+      res.prepare_payload();
+      if (s.head) {
+        // HEAD: the header a GET would get, without the body.
+        auto length = res.body().size();
+        res.body().clear();
+        res.content_length(length);
+      }
+      s.response = std::move(res);
+      break;
+    }
+    write();
+  }
+
+  void write() {
+    if (writing_ || closed_ || queue_.empty() || !queue_.front().response)
+      return;
+    writing_ = true;
+    bhttp::async_write(socket_, *queue_.front().response,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                         self->on_write(ec, bytes);
+                       });
+  }
+
+  void on_write(beast::error_code ec, std::size_t bytes) {
+    writing_ = false;
+    auto done = std::move(queue_.front());
+    queue_.pop_front();
+    --server_->in_flight_;
+    if (server_->options_.access_log) {
+      auto ms = std::chrono::duration<double, std::milli>(steady::now() - done.received).count();
+      char line[96];
+      std::snprintf(line, sizeof line, " %u %zu %.3fms", done.response->result_int(), bytes, ms);
+      server_->options_.access_log(utc_now() + " " + peer_ + " " + done.method + " "
+                                   + done.target + line);
+    }
+    if (ec || !done.keep_alive) {
+      close();
+      server_->check_drained();
+      return;
+    }
+    write();
+    if (queue_.empty() && !writing_ && read_closed_)
+      close();
+    else
+      read();
+    if (queue_.empty())
+      arm_idle_deadline();
+    server_->check_drained();
+  }
+
+  /// The keep-alive clock runs only while nothing is in flight.
+  void arm_idle_deadline() {
+    if (reading_ && !reading_body_)
+      set_deadline(queue_.empty() ? steady::now() + limits().idle_timeout
+                                  : steady::time_point::max());
+  }
+
+  void set_deadline(steady::time_point when) {
+    deadline_ = when;
+    if (when == steady::time_point::max()) {
+      timer_.cancel();
+      return;
+    }
+    timer_.expires_at(when);
+    timer_.async_wait([self = shared_from_this(), when](boost::system::error_code ec) {
+      if (ec || self->closed_ || self->deadline_ != when)
+        return;
+      // Idle too long, or a request that trickles in: cut it off.
+      self->close();
+    });
+  }
+
+  void close() {
+    if (closed_)
+      return;
+    closed_ = true;
+    timer_.cancel();
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    for (auto& s : queue_)
+      if (s.response)
+        --server_->in_flight_; // answered but never written
+    queue_.clear();
+    server_->forget(this);
+    server_->check_drained();
+  }
+
+  std::shared_ptr<http_listener::impl> server_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::deque<slot> queue_;
+  std::uint64_t next_seq_ = 1;
+  unsigned version_ = 11;
+  std::string peer_;
+  steady::time_point deadline_ = steady::time_point::max();
+  bool reading_ = false;
+  bool reading_body_ = false;
+  bool writing_ = false;
+  bool read_closed_ = false;
+  bool closed_ = false;
+};
+
+void http_listener::impl::listen() {
+  boost::system::error_code ec;
+  tcp::resolver resolver{io_};
+  auto found = resolver.resolve(options_.host, std::to_string(options_.port),
+                                tcp::resolver::passive, ec);
+  auto where = options_.host + ":" + std::to_string(options_.port);
+  if (ec || found.empty())
+    throw std::runtime_error("cannot listen at " + where + ": " + ec.message());
+  auto ep = found.begin()->endpoint();
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec)
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor_.bind(ep, ec);
+  if (!ec)
+    acceptor_.listen(options_.backlog, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen at " + where + ": " + ec.message());
+  endpoint_ = endpoint_text(acceptor_.local_endpoint());
+}
+
+void http_listener::impl::accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
+                                                   boost::system::error_code ec, tcp::socket sock) {
+    if (self->draining_ || self->stopped_)
+      return;
+    if (!ec) {
+      sock.set_option(tcp::no_delay(true), ec);
+      std::lock_guard<std::mutex> guard{self->sessions_mutex_};
+      if (self->sessions_.size() >= self->options_.limits.max_connections) {
+        self->refuse(std::move(sock));
+      } else {
+        auto s = std::make_shared<session>(self, std::move(sock));
+        self->sessions_.emplace(s.get(), s);
+        s->start();
+      }
+    }
+    self->accept();
+  });
+}
+
+void http_listener::impl::refuse(tcp::socket sock) {
+  auto r = error_response(503, "BacklogFull",
+                          "the server has " + std::to_string(options_.limits.max_connections)
+                            + " connections open, its limit; try again later");
+  auto text = std::make_shared<std::string>(
+    "HTTP/1.1 503 Service Unavailable\r\nServer: actorserve\r\nContent-Type: "
+    "application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: "
+    + std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
+  auto s = std::make_shared<tcp::socket>(std::move(sock));
+  asio::async_write(*s, asio::buffer(*text), [s, text](boost::system::error_code, std::size_t) {
+    boost::system::error_code ignored;
+    s->shutdown(tcp::socket::shutdown_both, ignored);
+    s->close(ignored);
+  });
+}
+
+void http_listener::impl::forget(session* s) {
+  std::lock_guard<std::mutex> guard{sessions_mutex_};
+  sessions_.erase(s);
+}
+
+void http_listener::impl::begin_drain(std::function<void()> drained) {
+  {
+    std::lock_guard<std::mutex> guard{drained_mutex_};
+    drained_ = std::move(drained);
+  }
+  draining_ = true;
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+  std::vector<std::shared_ptr<session>> open;
+  {
+    std::lock_guard<std::mutex> guard{sessions_mutex_};
+    for (auto& [ptr, weak] : sessions_)
+      if (auto s = weak.lock())
+        open.push_back(s);
+  }
+  for (auto& s : open)
+    s->drain();
+  check_drained();
+}
+
+void http_listener::impl::check_drained() {
+  if (!draining_ || in_flight_ > 0)
+    return;
+  std::function<void()> done;
+  {
+    std::lock_guard<std::mutex> guard{drained_mutex_};
+    done.swap(drained_);
+  }
+  if (done)
+    done();
+}
+
+void http_listener::impl::stop() {
+  if (stopped_.exchange(true))
+    return;
+  draining_ = true;
+  {
+    std::lock_guard<std::mutex> guard{drained_mutex_};
+    drained_ = nullptr;
+  }
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+  std::vector<std::shared_ptr<session>> open;
+  {
+    std::lock_guard<std::mutex> guard{sessions_mutex_};
+    for (auto& [ptr, weak] : sessions_)
+      if (auto s = weak.lock())
+        open.push_back(s);
+  }
+  for (auto& s : open)
+    s->close_now();
+  work_.reset();
+}
+
+http_listener::http_listener(listener_options options, request_handler handler)
+  : impl_(std::make_shared<impl>(std::move(options), std::move(handler))) {
+  impl_->listen();
+}
+
+http_listener::~http_listener() {
+  impl_->stop();
+  for (auto& t : impl_->threads_)
+    if (t.joinable())
+      t.join();
+}
+
+void http_listener::start() {
+  impl_->accept();
+  auto n = std::max<std::size_t>(1, impl_->options_.threads);
+  for (std::size_t i = 0; i < n; ++i)
+    impl_->threads_.emplace_back([self = impl_] { self->io_.run(); });
+}
+
+std::string http_listener::endpoint() const {
+  return impl_->endpoint_;
+}
+
+void http_listener::begin_drain(std::function<void()> drained) {
+  impl_->begin_drain(std::move(drained));
+}
+
+void http_listener::stop() {
+  impl_->stop();
+}
+
+} // namespace actorserve::http

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace actorserve::http {
+
+/// A request as the HTTP gateway hands it on: free of Beast and CAF, so the
+/// code that turns requests into calls compiles without either.
+struct http_request {
+  std::string method; ///< "GET", "POST", ...
+  std::string target; ///< as sent: "/double?x=1"
+  std::string path;   ///< the target without its query: "/double"
+  std::string query;  ///< after '?', without it; empty when none
+  unsigned version = 11; ///< 10 for HTTP/1.0, 11 for HTTP/1.1
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string peer; ///< "address:port" of the client
+};
+
+/// A response to write back.
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  /// Extra headers (Retry-After, Location, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+} // namespace actorserve::http

@@ -1,0 +1,214 @@
+#include "gateways/http/http_server.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+
+#include "actors/error_type.hpp"
+#include "actors/gateway_participant.hpp"
+#include "actors/log.hpp"
+#include "actors/node.hpp"
+#include "gateways/http/http_listener.hpp"
+
+namespace actorserve::http {
+
+namespace {
+
+unsigned status_of(const std::string& type) {
+  using namespace error_type;
+  if (type == bad_request)
+    return 400;
+  if (type == not_found)
+    return 404;
+  if (type == method_not_allowed)
+    return 405;
+  if (type == payload_too_large)
+    return 413;
+  if (type == worker_lost)
+    return 502;
+  if (type == backlog_full || type == shutting_down)
+    return 503;
+  if (type == timeout)
+    return 504;
+  return 500;
+}
+
+http_response json_response(unsigned status, const json& body) {
+  http_response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (status == 503)
+    r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+http_response error_response(const std::string& type, const std::string& message) {
+  return json_response(status_of(type), json{{"error", {{"type", type}, {"message", message}}}});
+}
+
+/// A route's reply as HTTP: its explicit response, its value as JSON, or
+/// its error with the status the error type maps to.
+http_response to_http(reply&& r) {
+  if (!r.ok())
+    return error_response(r.error_type(), r.error_message());
+  auto& meta = r.meta();
+  if (meta.is_object() && meta.contains("http")) {
+    auto& h = meta["http"];
+    http_response out;
+    out.status = h.value("status", 200u);
+    out.content_type = h.value("content_type", std::string("text/plain; charset=utf-8"));
+    if (h.contains("headers") && h["headers"].is_object())
+      for (auto& [name, value] : h["headers"].items())
+        out.headers.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+    auto& v = r.value();
+    out.body = v.is_string() ? v.get<std::string>() : v.dump();
+    return out;
+  }
+  if (r.value().is_binary()) {
+    http_response out;
+    out.content_type = "application/octet-stream";
+    auto& bytes = r.value().get_binary();
+    out.body.assign(bytes.begin(), bytes.end());
+    return out;
+  }
+  return json_response(200, r.value());
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+} // namespace
+
+class http_server::impl {
+public:
+  impl(node& n, const server_options& options) : node_(n), options_(options) {
+  }
+
+  void handle(http_request&& req, std::function<void(http_response&&)> respond);
+
+  node& node_;
+  server_options options_;
+  std::atomic<bool> draining_{false};
+  std::unique_ptr<http_listener> listener_;
+  std::mutex log_mutex_;
+  std::ofstream log_file_;
+};
+
+void http_server::impl::handle(http_request&& req, std::function<void(http_response&&)> respond) {
+  auto& path = req.path;
+  bool get = req.method == "GET" || req.method == "HEAD";
+  if (!options_.health_path.empty() && path == options_.health_path) {
+    if (!get)
+      return respond(error_response(error_type::method_not_allowed,
+                                    req.method + " " + path + " is not allowed; use GET"));
+    return respond(draining_ ? json_response(503, json{{"status", "draining"}})
+                             : json_response(200, json{{"status", "serving"}}));
+  }
+  if (!options_.stop_path.empty() && path == options_.stop_path) {
+    if (req.method != "POST")
+      return respond(error_response(error_type::method_not_allowed,
+                                    req.method + " " + path + " is not allowed; use POST"));
+    respond(json_response(200, json{{"status", "stopping"}}));
+    node_.shutdown(); // the response above is written before the drain ends
+    return;
+  }
+  auto settings = node_.route_settings(path);
+  if (settings == nullptr)
+    return respond(error_response(error_type::not_found, "no route " + path));
+  auto& methods = settings->methods;
+  auto allowed = [&](const std::string& m) {
+    return std::find(methods.begin(), methods.end(), m) != methods.end();
+  };
+  if (!allowed(req.method) && !(req.method == "HEAD" && allowed("GET"))) {
+    std::string allow;
+    for (auto& m : methods)
+      allow += (allow.empty() ? "" : ", ") + m;
+    if (allowed("GET"))
+      allow += ", HEAD";
+    auto r = error_response(error_type::method_not_allowed,
+                            req.method + " " + path + " is not allowed; allowed: " + allow);
+    r.headers.emplace_back("Allow", allow);
+    return respond(std::move(r));
+  }
+  json input = nullptr;
+  if (!req.body.empty()) {
+    input = json::parse(req.body, nullptr, false);
+    if (input.is_discarded())
+      return respond(error_response(error_type::bad_request, "the request body is not valid JSON"));
+  }
+  json headers = json::object();
+  for (auto& [name, value] : req.headers)
+    headers[lower(name)] = value;
+  json meta{{"method", req.method}, {"target", req.target}, {"path", req.path},
+            {"query", req.query}, {"headers", std::move(headers)}, {"peer", req.peer}};
+  call c{path, std::move(input), node_.deadline_after(options_.call_timeout), 0, std::move(meta)};
+  node_.call_async(std::move(c), [respond = std::move(respond)](reply r) {
+    respond(to_http(std::move(r)));
+  });
+}
+
+http_server::http_server(node& n, const server_options& options)
+  : impl_(std::make_shared<impl>(n, options)) {
+  listener_options lo;
+  lo.host = options.host;
+  lo.port = options.port;
+  lo.backlog = options.backlog;
+  lo.limits = options.limits;
+  lo.threads = options.threads;
+  if (options.access_log) {
+    if (!options.access_log_path.empty()) {
+      impl_->log_file_.open(options.access_log_path, std::ios::app);
+      if (!impl_->log_file_)
+        throw std::runtime_error("cannot open the access log " + options.access_log_path);
+    }
+    std::weak_ptr<impl> weak = impl_;
+    lo.access_log = [weak](const std::string& line) {
+      auto self = weak.lock();
+      if (!self)
+        return;
+      std::lock_guard<std::mutex> guard{self->log_mutex_};
+      if (self->log_file_.is_open())
+        self->log_file_ << line << '\n' << std::flush;
+      else
+        std::fprintf(stdout, "%s\n", line.c_str()), std::fflush(stdout);
+    };
+  }
+  std::weak_ptr<impl> weak = impl_;
+  impl_->listener_ = std::make_unique<http_listener>(
+    lo, [weak](http_request&& req, std::function<void(http_response&&)> respond) {
+      if (auto self = weak.lock())
+        self->handle(std::move(req), std::move(respond));
+      else
+        respond(error_response(error_type::shutting_down, "the server is stopping"));
+    });
+  impl_->listener_->start();
+  join_gateway(n, gateway_hooks{
+                    [weak](std::function<void()> drained) {
+                      if (auto self = weak.lock()) {
+                        self->draining_ = true;
+                        self->listener_->begin_drain(std::move(drained));
+                      }
+                    },
+                    [weak] {
+                      if (auto self = weak.lock())
+                        self->listener_->stop();
+                    },
+                  });
+}
+
+http_server::~http_server() {
+  impl_->listener_.reset(); // stops and joins the I/O threads
+}
+
+std::string http_server::endpoint() const {
+  return impl_->listener_->endpoint();
+}
+
+} // namespace actorserve::http

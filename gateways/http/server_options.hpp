@@ -1,0 +1,51 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/json.hpp"
+#include "gateways/http/http_listener.hpp"
+
+namespace actorserve::http {
+
+/// How start_server serves an application over HTTP.
+struct server_options {
+  /// Loopback by default: nothing is reachable from other hosts unless you
+  /// say so ("0.0.0.0" or "::" for every interface).
+  std::string host = "127.0.0.1";
+  /// 0 picks a free port (see http_server::endpoint).
+  std::uint16_t port = 8000;
+  /// One line per request: time, peer, method, target, status, bytes,
+  /// duration.
+  bool access_log = false;
+  /// Where the access log goes; empty: stdout.
+  std::string access_log_path;
+  /// The listen() backlog.
+  int backlog = 128;
+  /// Worker processes. Only 1 is supported by this build.
+  std::size_t workers = 1;
+  /// worker_contexts[i] goes to worker i; empty means null for every worker,
+  /// otherwise it must hold exactly `workers` values.
+  std::vector<json> worker_contexts;
+  /// stop_server(server_id) stops this server.
+  std::string server_id = "0";
+  /// Size limits and timeouts of connections and requests.
+  http_limits limits;
+  /// I/O threads.
+  std::size_t threads = 1;
+  /// Each call's deadline, from when its request was read; past it: 504.
+  std::chrono::milliseconds call_timeout{std::chrono::seconds{60}};
+  /// Answers GET with 200 while serving, 503 while draining; empty: off.
+  std::string health_path = "/healthz";
+  /// POST answers 200 and starts the shutdown; empty: off.
+  std::string stop_path = "/stop";
+  /// How long the shutdown waits for requests in flight.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
+  /// SIGINT and SIGTERM start the shutdown (start_server only).
+  bool handle_signals = true;
+};
+
+} // namespace actorserve::http
