@@ -67,6 +67,28 @@ int main(int argc, char** argv) {
           [&](const std::string& v) { http_options.host = v; });
   cli.add_flag("access-log", "write one line per HTTP request to stdout",
                [&] { http_options.access_log = true; });
+  auto millis_of = [](const std::string& name, const std::string& v) {
+    return std::chrono::milliseconds(static_cast<long long>(parse_seconds(name, v) * 1000));
+  };
+  cli.add("http-call-timeout", "SECONDS", "each HTTP call's deadline (default 60)",
+          [&](const std::string& v) { http_options.call_timeout = millis_of("http-call-timeout", v); });
+  cli.add("http-idle-timeout", "SECONDS",
+          "close an HTTP connection idle this long, or whose request header takes longer "
+          "(default 5)",
+          [&](const std::string& v) {
+            http_options.limits.idle_timeout = millis_of("http-idle-timeout", v);
+          });
+  cli.add("http-body-timeout", "SECONDS",
+          "close an HTTP connection whose request body takes longer (default 10)",
+          [&](const std::string& v) {
+            http_options.limits.body_timeout = millis_of("http-body-timeout", v);
+          });
+  cli.add("http-header-limit", "BYTES", "the largest HTTP request header (default 16384)",
+          [&](const std::string& v) { http_options.limits.header_limit = std::stoull(v); });
+  cli.add("http-body-limit", "BYTES", "the largest HTTP request body (default 1048576)",
+          [&](const std::string& v) { http_options.limits.body_limit = std::stoull(v); });
+  cli.add("http-max-connections", "N", "open HTTP connections at most (default 1024)",
+          [&](const std::string& v) { http_options.limits.max_connections = std::stoull(v); });
   cli.add("socket-max-frame", "BYTES",
           "the largest socket record payload (default 67108864)",
           [&](const std::string& v) {

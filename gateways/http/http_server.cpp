@@ -96,7 +96,9 @@ public:
   node& node_;
   server_options options_;
   std::atomic<bool> draining_{false};
-  std::unique_ptr<http_listener> listener_;
+  // Shared: the shutdown hooks run on an actor's thread and may still hold
+  // it while the server is destroyed.
+  std::shared_ptr<http_listener> listener_;
   std::mutex log_mutex_;
   std::ofstream log_file_;
 };
@@ -181,7 +183,7 @@ http_server::http_server(node& n, const server_options& options)
     };
   }
   std::weak_ptr<impl> weak = impl_;
-  impl_->listener_ = std::make_unique<http_listener>(
+  impl_->listener_ = std::make_shared<http_listener>(
     lo, [weak](http_request&& req, std::function<void(http_response&&)> respond) {
       if (auto self = weak.lock())
         self->handle(std::move(req), std::move(respond));
@@ -189,22 +191,28 @@ http_server::http_server(node& n, const server_options& options)
         respond(error_response(error_type::shutting_down, "the server is stopping"));
     });
   impl_->listener_->start();
+  std::weak_ptr<http_listener> listener = impl_->listener_;
   join_gateway(n, gateway_hooks{
-                    [weak](std::function<void()> drained) {
-                      if (auto self = weak.lock()) {
+                    [weak, listener](std::function<void()> drained) {
+                      auto self = weak.lock();
+                      auto l = listener.lock();
+                      if (self && l) {
                         self->draining_ = true;
-                        self->listener_->begin_drain(std::move(drained));
+                        l->begin_drain(std::move(drained));
                       }
                     },
-                    [weak] {
-                      if (auto self = weak.lock())
-                        self->listener_->stop();
+                    [listener] {
+                      if (auto l = listener.lock())
+                        l->stop();
                     },
                   });
 }
 
 http_server::~http_server() {
-  impl_->listener_.reset(); // stops and joins the I/O threads
+  // Stops and joins the I/O threads (here, or in a shutdown hook that still
+  // holds the listener).
+  auto listener = std::move(impl_->listener_);
+  listener->stop();
 }
 
 std::string http_server::endpoint() const {

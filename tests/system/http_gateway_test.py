@@ -1,0 +1,309 @@
+"""System tests of the HTTP gateway: the real actorserve-example, driven with
+curl, Python's http.client and raw sockets.
+Usage: http_gateway_test.py EXAMPLE_BINARY TWO_SERVERS_BINARY"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+from service import Service
+
+EXAMPLE = TWO_SERVERS = None
+
+
+def curl(*args, timeout=30):
+    p = subprocess.run(["curl", "-s", "-S", *args], capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+class Http:
+    """One keep-alive connection."""
+
+    def __init__(self, endpoint, timeout=10):
+        host, port = endpoint.rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+
+    def call(self, method, path, body=None, headers=None):
+        data = None if body is None else json.dumps(body)
+        self.conn.request(method, path, body=data, headers=headers or {})
+        r = self.conn.getresponse()
+        raw = r.read()
+        return r.status, dict(r.getheaders()), raw
+
+    def json(self, method, path, body=None):
+        status, headers, raw = self.call(method, path, body)
+        return status, json.loads(raw) if raw else None
+
+    def close(self):
+        self.conn.close()
+
+
+def raw_exchange(endpoint, data, timeout=10):
+    """Sends bytes, returns all bytes until the server closes."""
+    host, port = endpoint.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except (ConnectionResetError, socket.timeout):
+            pass
+        return out
+
+
+class HttpGatewayTest(unittest.TestCase):
+    def start(self, *extra):
+        svc = Service([EXAMPLE, "--http-port=0", *extra])
+        self.addCleanup(svc.kill)
+        return svc, svc.endpoint("http")
+
+    def client(self, endpoint):
+        c = Http(endpoint)
+        self.addCleanup(c.close)
+        return c
+
+    def test_routes_and_statuses(self):
+        svc, ep = self.start("--worker-context={\"k\": 1}")
+        c = self.client(ep)
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))
+        self.assertEqual(c.json("POST", "/double", {"x": 8}), (200, {"x": 8, "y": 16}))
+        self.assertEqual(c.json("POST", "/echo"), (200, None))
+        self.assertEqual(c.json("POST", "/sleep", 0.05), (200, 0.05))
+        self.assertEqual(c.json("POST", "/spin", 2), (200, {"pid": svc.proc.pid}))
+        info = {"pid": svc.proc.pid, "worker_index": 0, "worker_context": {"k": 1}}
+        self.assertEqual(c.json("GET", "/info"), (200, info))
+        self.assertEqual(c.json("POST", "/info"), (200, info))
+        self.assertEqual(c.json("POST", "/fail", "on purpose"),
+                         (500, {"error": {"type": "ExampleError", "message": "on purpose"}}))
+        self.assertEqual(c.json("POST", "/double", [1])[0], 500)
+        self.assertEqual(c.json("POST", "/nowhere", 1),
+                         (404, {"error": {"type": "NotFound", "message": "no route /nowhere"}}))
+        status, headers, body = c.call("GET", "/double")
+        self.assertEqual((status, headers["Allow"]), (405, "POST"))
+        self.assertEqual(json.loads(body)["error"]["type"], "MethodNotAllowed")
+        c.conn.request("POST", "/double", body=b"{bad")
+        r = c.conn.getresponse()
+        self.assertEqual((r.status, json.loads(r.read())["error"]["type"]), (400, "BadRequest"))
+        self.assertEqual(c.json("GET", "/healthz"), (200, {"status": "serving"}))
+        self.assertEqual(c.json("POST", "/healthz")[0], 405)
+
+    def test_curl_sees_json_and_head(self):
+        svc, ep = self.start()
+        code, out, _ = curl("-X", "POST", "-d", "21", f"http://{ep}/double")
+        self.assertEqual((code, out), (0, "42"))
+        code, out, _ = curl("-I", f"http://{ep}/info")
+        self.assertEqual(code, 0)
+        self.assertIn("HTTP/1.1 200 OK", out)
+        self.assertIn("Content-Length: ", out)
+        code, out, _ = curl("-w", "%{http_code}", "-o", "/dev/null", f"http://{ep}/healthz")
+        self.assertEqual(out, "200")
+
+    def test_timeout_is_504(self):
+        svc, ep = self.start("--http-call-timeout=0.3")
+        c = self.client(ep)
+        start = time.monotonic()
+        status, body = c.json("POST", "/sleep", 5)
+        self.assertEqual((status, body["error"]["type"]), (504, "Timeout"))
+        self.assertLess(time.monotonic() - start, 2)
+
+    def test_header_limit_at_and_past_the_edge(self):
+        svc, ep = self.start("--http-header-limit=2048")
+        line = b"POST /double HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nX-Pad: "
+        end = b"\r\n\r\n"
+        fits = line + b"a" * (2048 - len(line) - len(end)) + end + b"4"
+        self.assertEqual(len(fits) - 1, 2048)  # the header is exactly at the limit
+        out = raw_exchange(ep, fits.replace(b"HTTP/1.1", b"HTTP/1.0"))
+        self.assertTrue(out.startswith(b"HTTP/1.0 200 OK"), out[:80])
+        too_big = line + b"a" * 2048 + end + b"4"
+        out = raw_exchange(ep, too_big)
+        self.assertTrue(out.startswith(b"HTTP/1.1 431 "), out[:80])
+        self.assertIn(b"RequestHeaderFieldsTooLarge", out)
+
+    def test_body_limit_at_and_past_the_edge(self):
+        svc, ep = self.start("--http-body-limit=1000")
+        c = self.client(ep)
+        at_limit = "x" * (1000 - 2)
+        self.assertEqual(c.json("POST", "/echo", at_limit), (200, at_limit))
+        c2 = self.client(ep)
+        status, body = c2.json("POST", "/echo", "x" * 1000)
+        self.assertEqual((status, body["error"]["type"]), (413, "PayloadTooLarge"))
+
+    def test_chunked_body_http_1_0_and_100_continue(self):
+        svc, ep = self.start()
+        chunked = (b"POST /double HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                   b"Connection: close\r\n\r\n1\r\n2\r\n1\r\n1\r\n0\r\n\r\n")
+        out = raw_exchange(ep, chunked)
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK"), out[:60])
+        self.assertTrue(out.endswith(b"\r\n\r\n42"), out)
+        old = raw_exchange(ep, b"POST /double HTTP/1.0\r\nContent-Length: 1\r\n\r\n5")
+        self.assertTrue(old.startswith(b"HTTP/1.0 200 OK"), old[:60])
+        self.assertTrue(old.endswith(b"10"))
+        start = time.monotonic()
+        code, out, err = curl("-H", "Expect: 100-continue", "-X", "POST", "--data-binary",
+                              json.dumps("y" * 5000), f"http://{ep}/echo")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out), "y" * 5000)
+        self.assertLess(time.monotonic() - start, 0.9)  # curl waits 1 s without a 100
+
+    def test_keep_alive_reuses_one_connection(self):
+        svc, ep = self.start()
+        c = self.client(ep)
+        for i in range(20):
+            self.assertEqual(c.json("POST", "/double", i), (200, 2 * i))
+        # One connection served all twenty: the server saw one peer port.
+        self.assertIsNotNone(c.conn.sock)
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        svc, ep = self.start()
+        reqs = b"".join(
+            f"POST {p} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(b)}\r\n\r\n{b}".encode()
+            for p, b in [("/sleep", "0.3"), ("/double", "2"), ("/echo", '"last"')])
+        reqs += b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        start = time.monotonic()
+        out = raw_exchange(ep, reqs)
+        bodies = [part.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in part else b""
+                  for part in out.split(b"HTTP/1.1 200 OK")[1:]]
+        self.assertEqual([b.strip() for b in bodies],
+                         [b"0.3", b"4", b'"last"', b'{"status":"serving"}'])
+        self.assertLess(time.monotonic() - start, 2)
+
+    def test_malformed_requests_get_400_and_the_server_lives(self):
+        svc, ep = self.start()
+        for junk in [b"NOT HTTP AT ALL\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
+                     b"POST /double HTTP/1.1\r\nContent-Length: x\r\n\r\n"]:
+            out = raw_exchange(ep, junk)
+            self.assertTrue(out.startswith(b"HTTP/1.1 400 "), (junk, out[:80]))
+        c = self.client(ep)
+        self.assertEqual(c.json("POST", "/double", 1), (200, 2))
+
+    def test_idle_and_slow_connections_are_cut_off(self):
+        svc, ep = self.start("--http-idle-timeout=0.5", "--http-body-timeout=0.5")
+        host, port = ep.rsplit(":", 1)
+        idle = socket.create_connection((host, int(port)), timeout=5)
+        start = time.monotonic()
+        self.assertEqual(idle.recv(100), b"")  # closed by the server
+        self.assertGreaterEqual(time.monotonic() - start, 0.4)
+        self.assertLess(time.monotonic() - start, 3)
+        idle.close()
+        slow = socket.create_connection((host, int(port)), timeout=5)
+        slow.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+        start = time.monotonic()
+        try:
+            for _ in range(20):
+                slow.sendall(b"x")
+                time.sleep(0.1)
+            got = slow.recv(100)
+        except (BrokenPipeError, ConnectionResetError):
+            got = b""
+        self.assertEqual(got, b"")
+        self.assertLess(time.monotonic() - start, 3)
+        slow.close()
+        # A connection busy with a slow call is not idle.
+        c = self.client(ep)
+        self.assertEqual(c.json("POST", "/sleep", 1.0), (200, 1.0))
+
+    def test_connection_cap_refuses_new_and_keeps_the_old(self):
+        svc, ep = self.start("--http-max-connections=2")
+        a, b = self.client(ep), self.client(ep)
+        self.assertEqual(a.json("POST", "/double", 1)[0], 200)
+        self.assertEqual(b.json("POST", "/double", 1)[0], 200)
+        status, headers, body = Http(ep).call("GET", "/healthz")
+        self.assertEqual((status, headers.get("Retry-After")), (503, "1"))
+        self.assertEqual(a.json("POST", "/double", 2), (200, 4))
+
+    def test_a_client_that_leaves_mid_request_does_no_harm(self):
+        svc, ep = self.start()
+        host, port = ep.rsplit(":", 1)
+        for _ in range(10):
+            s = socket.create_connection((host, int(port)))
+            s.sendall(b"POST /sleep HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n0.2")
+            s.close()
+            s = socket.create_connection((host, int(port)))
+            s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12")
+            s.close()
+        time.sleep(0.3)
+        self.assertEqual(self.client(ep).json("POST", "/double", 3), (200, 6))
+        self.assertIsNone(svc.proc.poll())
+
+    def test_stop_with_slow_requests_in_flight(self):
+        self.stop_while_busy(lambda svc, ep: self.client(ep).json("POST", "/stop"))
+
+    def test_sigterm_drains_the_same_way(self):
+        self.stop_while_busy(lambda svc, ep: svc.signal(signal.SIGTERM))
+
+    def stop_while_busy(self, stop):
+        svc, ep = self.start()
+        results = []
+
+        def slow():
+            results.append(Http(ep).json("POST", "/sleep", 0.6))
+
+        threads = [threading.Thread(target=slow) for _ in range(5)]
+        for t in threads:
+            t.start()
+        time.sleep(0.2)  # the sleeps are in flight
+        stopped = stop(svc, ep)
+        if stopped is not None:
+            self.assertEqual(stopped, (200, {"status": "stopping"}))
+        for t in threads:
+            t.join(10)
+        self.assertEqual(results, [(200, 0.6)] * 5)
+        self.assertEqual(svc.wait(10), 0)
+        host, port = ep.rsplit(":", 1)
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection((host, int(port)), timeout=2)
+
+    def test_access_log_has_one_line_per_request(self):
+        svc, ep = self.start("--access-log")
+        c = self.client(ep)
+        c.json("POST", "/double", 21)
+        c.json("GET", "/nowhere")
+        svc.signal(signal.SIGTERM)
+        svc.wait(10)
+        lines = [l for l in svc.stdout_lines if not l.startswith("ready")]
+        self.assertEqual(len(lines), 2, lines)
+        fields = lines[0].split()
+        self.assertRegex(fields[0], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertRegex(fields[1], r"^127\.0\.0\.1:\d+$")
+        self.assertEqual(fields[2:6], ["POST", "/double", "200", fields[5]])
+        self.assertRegex(fields[6], r"^\d+\.\d{3}ms$")
+        self.assertEqual(lines[1].split()[2:5], ["GET", "/nowhere", "404"])
+
+
+class TwoServersTest(unittest.TestCase):
+    def test_two_servers_in_one_process_stop_one_at_a_time(self):
+        proc = subprocess.Popen([TWO_SERVERS], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        endpoints = {}
+        while len(endpoints) < 2:
+            line = proc.stdout.readline()
+            self.assertTrue(line, "two-servers ended early")
+            _, sid, ep = line.split()
+            endpoints[sid] = ep
+        a, b = Http(endpoints["a"]), Http(endpoints["b"])
+        self.assertEqual(a.json("POST", "/stop_server", {"id": "b"}), (200, "stopping b"))
+        self.assertEqual(proc.stdout.readline().strip(), "stopped b")
+        self.assertEqual(a.json("POST", "/echo", 1), (200, 1))  # a still serves
+        self.assertEqual(a.json("POST", "/stop_server", {"id": "nobody"}), (200, "stopping nobody"))
+        self.assertEqual(a.json("POST", "/stop_server", {"id": "a"}), (200, "stopping a"))
+        self.assertEqual(proc.stdout.readline().strip(), "stopped a")
+        self.assertEqual(proc.wait(10), 0)
+        a.close()
+        b.close()
+
+
+if __name__ == "__main__":
+    TWO_SERVERS = sys.argv.pop(2)
+    EXAMPLE = sys.argv.pop(1)
+    unittest.main(verbosity=2)
