@@ -12,30 +12,12 @@
 #include "actors/gateway_participant.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "gateways/http/error_status.hpp"
 #include "gateways/http/http_listener.hpp"
 
 namespace actorserve::http {
 
 namespace {
-
-unsigned status_of(const std::string& type) {
-  using namespace error_type;
-  if (type == bad_request)
-    return 400;
-  if (type == not_found)
-    return 404;
-  if (type == method_not_allowed)
-    return 405;
-  if (type == payload_too_large)
-    return 413;
-  if (type == worker_lost)
-    return 502;
-  if (type == backlog_full || type == shutting_down)
-    return 503;
-  if (type == timeout)
-    return 504;
-  return 500;
-}
 
 http_response json_response(unsigned status, const json& body) {
   http_response r;
@@ -47,7 +29,7 @@ http_response json_response(unsigned status, const json& body) {
 }
 
 http_response error_response(const std::string& type, const std::string& message) {
-  return json_response(status_of(type), json{{"error", {{"type", type}, {"message", message}}}});
+  return json_response(error_status(type), json{{"error", {{"type", type}, {"message", message}}}});
 }
 
 /// A route's reply as HTTP: its explicit response, its value as JSON, or
