@@ -21,6 +21,10 @@ struct route_options {
   /// The HTTP methods the route answers (a route that answers GET answers
   /// HEAD too); other gateways ignore them.
   std::vector<std::string> methods{"POST"};
+  /// Hand the route what the gateway knows of the request in `call::meta`
+  /// (HTTP: method, target, path, query, headers, peer). Off by default:
+  /// it costs time on every call.
+  bool request_details = false;
 };
 
 } // namespace actorserve

@@ -18,6 +18,8 @@ using namespace actorserve;
 
 int main(int argc, char** argv) {
   node_options options;
+  http::server_options http_options;
+  bool http_on = false;
   bool show_help = false;
   command_line cli;
   cli.add_flag("help", "print this help and exit", [&] { show_help = true; });
@@ -27,6 +29,10 @@ int main(int argc, char** argv) {
             options.drain_timeout = std::chrono::milliseconds(
               static_cast<long long>(parse_seconds("drain-timeout", v) * 1000));
           });
+  cli.add("scheduler-threads", "N", "threads that run the actors (default: one per core)",
+          [&](const std::string& v) { options.scheduler_threads = std::stoul(v); });
+  cli.add("http-threads", "N", "HTTP I/O threads (default 1)",
+          [&](const std::string& v) { http_options.threads = std::max<std::size_t>(1, std::stoul(v)); });
   cli.add("worker-context", "JSON",
           "the worker_context the routes are constructed with (default null)",
           [&](const std::string& v) { options.context.value = json::parse(v); });
@@ -52,8 +58,6 @@ int main(int argc, char** argv) {
             if (unix_socket.backlog == 0)
               throw usage_error("option --socket-backlog takes at least 1");
           });
-  http::server_options http_options;
-  bool http_on = false;
   cli.add("http-port", "N", "serve HTTP on this port (0: a free one; default 8000 when no "
                             "gateway is named)",
           [&](const std::string& v) {

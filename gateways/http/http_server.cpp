@@ -127,11 +127,14 @@ void http_server::impl::handle(http_request&& req, std::function<void(http_respo
     if (input.is_discarded())
       return respond(error_response(error_type::bad_request, "the request body is not valid JSON"));
   }
-  json headers = json::object();
-  for (auto& [name, value] : req.headers)
-    headers[lower(name)] = value;
-  json meta{{"method", req.method}, {"target", req.target}, {"path", req.path},
-            {"query", req.query}, {"headers", std::move(headers)}, {"peer", req.peer}};
+  json meta;
+  if (settings->request_details) {
+    json headers = json::object();
+    for (auto& [name, value] : req.headers)
+      headers[lower(name)] = value;
+    meta = json{{"method", req.method}, {"target", req.target}, {"path", req.path},
+                {"query", req.query}, {"headers", std::move(headers)}, {"peer", req.peer}};
+  }
   call c{path, std::move(input), node_.deadline_after(options_.call_timeout), 0, std::move(meta)};
   node_.call_async(std::move(c), [respond = std::move(respond)](reply r) {
     respond(to_http(std::move(r)));

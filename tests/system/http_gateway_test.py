@@ -292,6 +292,17 @@ class TwoServersTest(unittest.TestCase):
             _, sid, ep = line.split()
             endpoints[sid] = ep
         a, b = Http(endpoints["a"]), Http(endpoints["b"])
+        status, headers, body = a.call("POST", "/created")
+        self.assertEqual((status, headers["Content-Type"], headers["Location"], body),
+                         (201, "text/plain", "/things/1", b"1"))
+        a.conn.request("PUT", "/whoami?x=1&y=2", headers={"X-Trace": "abc"})
+        r = a.conn.getresponse()
+        who = json.loads(r.read())
+        self.assertEqual((who["method"], who["path"], who["query"], who["target"]),
+                         ("PUT", "/whoami", "x=1&y=2", "/whoami?x=1&y=2"))
+        self.assertEqual(who["headers"]["x-trace"], "abc")
+        self.assertRegex(who["peer"], r"^127\.0\.0\.1:\d+$")
+        self.assertEqual(a.json("POST", "/echo", {"meta": "absent"}), (200, {"meta": "absent"}))
         self.assertEqual(a.json("POST", "/stop_server", {"id": "b"}), (200, "stopping b"))
         self.assertEqual(proc.stdout.readline().strip(), "stopped b")
         self.assertEqual(a.json("POST", "/echo", 1), (200, 1))  # a still serves

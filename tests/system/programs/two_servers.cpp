@@ -1,11 +1,13 @@
 // Two HTTP servers with distinct server_ids in one process, for the system
-// tests. POST /stop_other {"id": "..."} calls stop_server(id) from a route;
-// each server prints "ready <id> <endpoint>" and "stopped <id>".
+// tests. POST /stop_server {"id": "..."} calls stop_server(id) from a route;
+// each server prints "ready <id> <endpoint>" and "stopped <id>". Two more
+// routes show explicit responses and request details.
 #include <iostream>
 #include <mutex>
 #include <thread>
 
 #include "actors/application.hpp"
+#include "gateways/http/http_reply.hpp"
 #include "gateways/http/start_server.hpp"
 
 using namespace actorserve;
@@ -17,6 +19,15 @@ int main() {
     return json("stopping " + x.at("id").get<std::string>());
   });
   app.add_route("/echo", [](const json& x) { return x; });
+  // An explicit response: 201, plain text, a header of its own.
+  app.add_route("/created", [](const json&) {
+    return http::response(201, "1", "text/plain", {{"Location", "/things/1"}});
+  });
+  // A route that asks for the request's details.
+  route_options details;
+  details.methods = {"GET", "PUT"};
+  details.request_details = true;
+  app.add_route("/whoami", [](const call& c) { return c.meta; }, details);
   std::mutex out;
   auto serve = [&](std::string id) {
     http::server_options o;

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Benchmark: wrk against the HTTP gateway (actor routes) and, side by side in
+the same run, against a plain handler on the same listener without actors.
+Runs A B A B ... for POST /echo (small JSON body) and GET /healthz, and
+prints one line:
+
+  BENCH http_wrk echo_actor_rps=... echo_plain_rps=... echo_ratio=... ... settings: ...
+
+Usage: http_bench.py BUILD_DIR [ROUNDS [SECONDS]]"""
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+
+build = sys.argv[1]
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+
+
+def start(argv):
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    endpoint = re.search(r"http=(\S+)", line).group(1)
+    return proc, endpoint
+
+
+def to_us(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 1, "ms": 1000, "s": 1e6}[unit]
+
+
+def wrk(endpoint, path, script):
+    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", script,
+                          f"http://{endpoint}{path}"], capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_us(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = to_us(re.search(r"\s99%\s+(\S+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{path}: {errors.group(1)} error responses")
+    return rps, p50, p99
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    post = os.path.join(tmp, "post.lua")
+    get = os.path.join(tmp, "get.lua")
+    with open(post, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.body = \'{"x":1,"name":"abc"}\'\n'
+                'wrk.headers["Content-Type"] = "application/json"\n')
+    with open(get, "w") as f:
+        f.write('wrk.method = "GET"\n')
+    actor, actor_ep = start([os.path.join(build, "apps/example/actorserve-example"),
+                             "--http-port=0"])
+    plain, plain_ep = start([os.path.join(build, "apps/bench/actorserve-bench-plain-http")])
+    results = {}
+    try:
+        for _ in range(rounds):
+            for name, path, script in (("echo", "/echo", post), ("healthz", "/healthz", get)):
+                for kind, ep in (("actor", actor_ep), ("plain", plain_ep)):
+                    results.setdefault((name, kind), []).append(wrk(ep, path, script))
+    finally:
+        for p in (actor, plain):
+            p.send_signal(signal.SIGTERM)
+            p.wait(30)
+    line = "BENCH http_wrk"
+    for name in ("echo", "healthz"):
+        med = {}
+        for kind in ("actor", "plain"):
+            runs = results[(name, kind)]
+            med[kind] = [statistics.median(r[i] for r in runs) for i in range(3)]
+            line += (f" {name}_{kind}_rps={med[kind][0]:.0f} {name}_{kind}_p50_us={med[kind][1]:.0f}"
+                     f" {name}_{kind}_p99_us={med[kind][2]:.0f}")
+        line += f" {name}_ratio={med['actor'][0] / med['plain'][0]:.2f}"
+    line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=ABAB "
+             "body={\"x\":1,\"name\":\"abc\"} io_threads=1 medians_of_rounds")
+    print(line)
