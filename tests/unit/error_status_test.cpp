@@ -19,7 +19,7 @@ CAF_TEST(every shared error type has its status) {
   CAF_CHECK_EQUAL(error_status(error_type::timeout), 504u);
 }
 
-CAF_TEST(a route's own error is 500) {
+CAF_TEST(a route error of its own is 500) {
   CAF_CHECK_EQUAL(http::error_status("TypeError"), 500u);
   CAF_CHECK_EQUAL(http::error_status(error_type::route_failed), 500u);
 }
