@@ -35,7 +35,7 @@ void application::add_route(std::string path, route_factory factory,
     throw std::invalid_argument("route " + path + " is already registered");
   if (!factory)
     throw std::invalid_argument("route " + path + ": the factory is empty");
-  routes_.push_back(route_spec{std::move(path), options, std::move(factory)});
+  routes_.push_back(route_spec{std::move(path), options, std::move(factory), {}});
 }
 
 const route_spec* application::find(const std::string& path) const {
@@ -47,14 +47,15 @@ const route_spec* application::find(const std::string& path) const {
 
 void application::add_function(std::string path, route_function fn,
                                const route_options& options) {
-  add_route(std::move(path),
-            route_factory{[fn = std::move(fn)](caf::actor_system& sys,
+  add_route(path,
+            route_factory{[fn](caf::actor_system& sys,
                                                const worker_context&,
                                                const route_options& opts) {
               return opts.blocking ? sys.spawn<function_route, caf::detached>(fn)
                                    : sys.spawn<function_route>(fn);
             }},
             options);
+  routes_.back().function = std::move(fn);
 }
 
 } // namespace actorserve

@@ -28,6 +28,9 @@ struct route_spec {
   std::string path;
   route_options options;
   route_factory factory;
+  /// For a plain function route, the function itself: a gate may run a
+  /// non-blocking one in place, without an instance actor.
+  route_function function;
 };
 
 /// The route table: what a service serves, independent of where (which

@@ -9,14 +9,18 @@ function_route::function_route(caf::actor_config& cfg, route_function fn)
   : caf::event_based_actor(cfg), fn_(std::move(fn)) {
 }
 
+reply run_route_function(const route_function& fn, const call& request) {
+  try {
+    return fn(request);
+  } catch (const std::exception& e) {
+    return reply::failure(exception_name(e), e.what());
+  }
+}
+
 caf::behavior function_route::make_behavior() {
   return {
     [this](call_atom, const call& request) -> reply {
-      try {
-        return fn_(request);
-      } catch (const std::exception& e) {
-        return reply::failure(exception_name(e), e.what());
-      }
+      return run_route_function(fn_, request);
     },
   };
 }

@@ -13,6 +13,10 @@ namespace actorserve {
 /// reply(const call&) is adapted to this (application::add_route).
 using route_function = std::function<reply(const call&)>;
 
+/// Runs a plain function route for one call: an exception it throws becomes
+/// an error reply named after it.
+reply run_route_function(const route_function& fn, const call& request);
+
 /// The actor that runs a plain function route. An exception the function
 /// throws answers that call with an error named after it.
 class function_route : public caf::event_based_actor {

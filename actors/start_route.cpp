@@ -12,7 +12,11 @@ caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
   auto make_instance = [&sys, spec, context] {
     return spec.factory(sys, context, spec.options);
   };
-  gate_settings settings{spec.path, spec.options, {}, make_instance};
+  gate_settings settings{spec.path, spec.options, {}, make_instance, {}};
+  if (spec.function && !spec.options.blocking) {
+    settings.in_place = spec.function;
+    return sys.spawn<route_gate>(std::move(settings));
+  }
   try {
     for (size_t i = 0; i < spec.options.concurrency; ++i)
       settings.instances.push_back(make_instance());
