@@ -11,6 +11,7 @@
 #include "actors/node.hpp"
 #include "apps/example/command_line.hpp"
 #include "apps/example/example_routes.hpp"
+#include "gateways/fifo/fifo_server.hpp"
 #include "gateways/http/http_server.hpp"
 #include "gateways/socket/socket_server.hpp"
 
@@ -93,6 +94,10 @@ int main(int argc, char** argv) {
           [&](const std::string& v) { http_options.limits.body_limit = std::stoull(v); });
   cli.add("http-max-connections", "N", "open HTTP connections at most (default 1024)",
           [&](const std::string& v) { http_options.limits.max_connections = std::stoull(v); });
+  fifo::fifo_options fifo_options;
+  cli.add("fifo-path", "PATH",
+          "serve the FIFO gateway on the pipe pair PATH.1 (requests) and PATH.2 (replies)",
+          [&](const std::string& v) { fifo_options.path = v; });
   cli.add("socket-max-frame", "BYTES",
           "the largest socket record payload (default 67108864)",
           [&](const std::string& v) {
@@ -123,7 +128,7 @@ int main(int argc, char** argv) {
     node service(app, options);
     std::string ready = "ready pid=" + std::to_string(::getpid());
     // With no gateway named, the service answers HTTP on 127.0.0.1:8000.
-    if (!http_on && unix_socket.path.empty() && !tcp_on)
+    if (!http_on && unix_socket.path.empty() && !tcp_on && fifo_options.path.empty())
       http_on = true;
     std::unique_ptr<http::http_server> http_gateway;
     if (http_on) {
@@ -139,6 +144,11 @@ int main(int argc, char** argv) {
       gateways.push_back(std::make_unique<socket::socket_server>(service, tcp_socket));
       ready += " socket-tcp=" + gateways.back()->endpoint();
     }
+    std::unique_ptr<fifo::fifo_server> fifo_gateway;
+    if (!fifo_options.path.empty()) {
+      fifo_gateway = std::make_unique<fifo::fifo_server>(service, fifo_options);
+      ready += " fifo=" + fifo_gateway->path();
+    }
     std::string routes;
     for (auto& r : app.routes())
       routes += (routes.empty() ? "" : ",") + r.path;
@@ -147,6 +157,7 @@ int main(int argc, char** argv) {
     service.wait();
     gateways.clear();
     http_gateway.reset();
+    fifo_gateway.reset();
   } catch (const std::exception& e) {
     log::error(e.what());
     return 1;

@@ -1,0 +1,236 @@
+#include "gateways/fifo/fifo_server.hpp"
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "actors/error_type.hpp"
+#include "actors/gateway_participant.hpp"
+#include "actors/log.hpp"
+#include "actors/node.hpp"
+#include "gateways/fifo/pipe_connection.hpp"
+
+namespace actorserve::fifo {
+
+namespace {
+
+std::string error_reply(const std::string& type, const std::string& message) {
+  return json{{"error", {{"type", type}, {"message", message}}}}.dump(
+    -1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string reply_text(const reply& r) {
+  if (!r.ok())
+    return error_reply(r.error_type(), r.error_message());
+  if (r.value().is_binary())
+    return error_reply(error_type::bad_request,
+                       "the route answered raw bytes, which a JSON reply cannot carry");
+  return json{{"ok", r.value()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+} // namespace
+
+/// A reader thread takes messages and starts calls; a writer thread writes
+/// the replies in message order (a write may wait while the peer is slow to
+/// read; no actor ever waits on it).
+class fifo_server::impl : public std::enable_shared_from_this<fifo_server::impl> {
+public:
+  impl(node& n, fifo_options options)
+    : node_(n), options_(std::move(options)), pipe_(options_.path, options_.keep_files) {
+  }
+
+  void read_loop();
+  void write_loop();
+  /// Queues the next reply slot; returns its number.
+  std::uint64_t reserve();
+  void fill(std::uint64_t seq, std::string text);
+  void handle(const std::string& message, std::uint64_t seq);
+  void peer_left();
+  void begin_drain(std::function<void()> drained);
+  void stop();
+  void check_drained(std::unique_lock<std::mutex>& guard);
+
+  node& node_;
+  fifo_options options_;
+  pipe::server pipe_;
+  std::thread reader_;
+  std::thread writer_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  // seq → (peer session, reply text once known)
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::optional<std::string>>> slots_;
+  std::uint64_t next_seq_ = 1;
+  std::uint64_t next_write_ = 1;
+  std::uint64_t session_ = 1;
+  bool draining_ = false;
+  bool reader_done_ = false;
+  bool stopping_ = false;
+  std::function<void()> drained_;
+};
+
+std::uint64_t fifo_server::impl::reserve() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto seq = next_seq_++;
+  slots_.emplace(seq, std::make_pair(session_, std::optional<std::string>{}));
+  return seq;
+}
+
+void fifo_server::impl::fill(std::uint64_t seq, std::string text) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto it = slots_.find(seq);
+    if (it != slots_.end())
+      it->second.second = std::move(text);
+  }
+  changed_.notify_all();
+}
+
+void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
+  auto request = json::parse(message, nullptr, false);
+  if (request.is_discarded())
+    return fill(seq, error_reply(error_type::bad_request, "the message is not valid JSON"));
+  if (!request.is_array() || request.size() != 2 || !request[0].is_string())
+    return fill(seq, error_reply(error_type::bad_request,
+                                 "a message is the JSON array [path, data]"));
+  auto path = request[0].get<std::string>();
+  if (!options_.shutdown_path.empty() && path == options_.shutdown_path) {
+    fill(seq, R"({"ok":null})");
+    node_.shutdown();
+    return;
+  }
+  call c{std::move(path), std::move(request[1]), node_.deadline_after(options_.call_timeout), 0,
+         nullptr};
+  // The reply may come after the gateway is gone: hold it weakly.
+  std::weak_ptr<impl> weak = shared_from_this();
+  node_.call_async(std::move(c), [weak, seq](reply r) {
+    if (auto self = weak.lock())
+      self->fill(seq, reply_text(r));
+  });
+}
+
+void fifo_server::impl::read_loop() {
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      if (draining_ || stopping_)
+        break;
+    }
+    try {
+      // Wake up now and then to notice a drain.
+      if (!pipe_.poll(std::chrono::milliseconds(100)))
+        continue;
+      auto message = pipe_.recv_bytes(options_.max_message, std::chrono::milliseconds(0));
+      handle(message, reserve());
+    } catch (const pipe::message_too_long& e) {
+      fill(reserve(), error_reply(error_type::payload_too_large, e.what()));
+    } catch (const pipe::pipe_closed&) {
+      peer_left();
+    } catch (const pipe::pipe_timeout&) {
+      // a poll that saw the peer leave rather than a message
+    } catch (const std::exception& e) {
+      log::error("FIFO gateway at " + options_.path + ": " + e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  std::unique_lock<std::mutex> guard{mutex_};
+  reader_done_ = true;
+  check_drained(guard);
+}
+
+void fifo_server::impl::peer_left() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    ++session_; // replies still due to the old peer are dropped
+  }
+  changed_.notify_all();
+  pipe_.await_next_peer();
+  pipe_.discard_unread_sent();
+}
+
+void fifo_server::impl::write_loop() {
+  std::unique_lock<std::mutex> guard{mutex_};
+  for (;;) {
+    changed_.wait(guard, [this] {
+      if (stopping_)
+        return true;
+      auto it = slots_.find(next_write_);
+      return it != slots_.end() && (it->second.second || it->second.first != session_);
+    });
+    if (stopping_)
+      return;
+    auto it = slots_.find(next_write_);
+    auto [session, text] = std::move(it->second);
+    slots_.erase(it);
+    ++next_write_;
+    if (text && session == session_) {
+      guard.unlock();
+      try {
+        pipe_.send_bytes(*text);
+      } catch (const std::exception& e) {
+        log::error("FIFO gateway at " + options_.path + ": " + e.what());
+      }
+      guard.lock();
+    }
+    check_drained(guard);
+  }
+}
+
+void fifo_server::impl::check_drained(std::unique_lock<std::mutex>& guard) {
+  if (!draining_ || !reader_done_ || next_write_ != next_seq_ || !drained_)
+    return;
+  auto done = std::move(drained_);
+  drained_ = nullptr;
+  guard.unlock();
+  done();
+  guard.lock();
+}
+
+void fifo_server::impl::begin_drain(std::function<void()> drained) {
+  std::unique_lock<std::mutex> guard{mutex_};
+  draining_ = true;
+  drained_ = std::move(drained);
+  check_drained(guard);
+}
+
+void fifo_server::impl::stop() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    stopping_ = true;
+    drained_ = nullptr;
+  }
+  changed_.notify_all();
+}
+
+fifo_server::fifo_server(node& n, fifo_options options)
+  : impl_(std::make_shared<impl>(n, std::move(options))) {
+  impl_->reader_ = std::thread([self = impl_.get()] { self->read_loop(); });
+  impl_->writer_ = std::thread([self = impl_.get()] { self->write_loop(); });
+  std::weak_ptr<impl> weak = impl_;
+  join_gateway(n, gateway_hooks{
+                    [weak](std::function<void()> drained) {
+                      if (auto self = weak.lock())
+                        self->begin_drain(std::move(drained));
+                    },
+                    [weak] {
+                      if (auto self = weak.lock())
+                        self->stop();
+                    },
+                  });
+}
+
+fifo_server::~fifo_server() {
+  impl_->stop();
+  impl_->reader_.join();
+  // A writer blocked on a full pipe whose reader is gone: drain our own
+  // FIFO so the write ends, then stop.
+  impl_->pipe_.discard_unread_sent();
+  impl_->writer_.join();
+}
+
+const std::string& fifo_server::path() const {
+  return impl_->options_.path;
+}
+
+} // namespace actorserve::fifo

@@ -1,0 +1,293 @@
+#include "gateways/fifo/pipe_connection.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace actorserve::pipe {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+/// Python sends a message of up to this size in one write with its header.
+constexpr std::size_t one_write_limit = 16384;
+constexpr std::uint64_t int32_max = 0x7FFFFFFF;
+
+std::string os_error(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+/// Makes the FIFO at `path` unless one is there; returns whether it made it.
+bool make_fifo(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty())
+    std::filesystem::create_directories(parent);
+  if (::mkfifo(path.c_str(), 0600) == 0)
+    return true;
+  if (errno != EEXIST)
+    throw pipe_error(os_error("cannot create the FIFO", path));
+  // There already, perhaps made by the peer a moment ago: it must be a FIFO.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw pipe_error(os_error("cannot inspect", path));
+  if (!S_ISFIFO(st.st_mode))
+    throw not_a_fifo(path + " exists and is not a FIFO");
+  return false;
+}
+
+void put_be(char* out, std::uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8)
+    out[i] = static_cast<char>(v & 0xFF);
+}
+
+std::uint64_t get_be(const char* in, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i)
+    v = (v << 8) | static_cast<unsigned char>(in[i]);
+  return v;
+}
+
+} // namespace
+
+connection::connection(std::string read_path, std::string write_path, bool keep_files)
+  : read_path_(std::move(read_path)), write_path_(std::move(write_path)),
+    keep_files_(keep_files) {
+  created_read_ = make_fifo(read_path_);
+  created_write_ = make_fifo(write_path_);
+  // Read-write: never blocks here, and a send finds a reader (ourselves)
+  // even before the peer comes, so it waits instead of failing.
+  write_fd_ = ::open(write_path_.c_str(), O_RDWR | O_CLOEXEC);
+  if (write_fd_ < 0)
+    throw pipe_error(os_error("cannot open", write_path_));
+}
+
+connection::~connection() {
+  close();
+  if (!keep_files_) {
+    if (created_read_)
+      ::unlink(read_path_.c_str());
+    if (created_write_)
+      ::unlink(write_path_.c_str());
+  }
+}
+
+void connection::close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  if (read_fd_ >= 0)
+    ::close(read_fd_);
+  if (write_fd_ >= 0)
+    ::close(write_fd_);
+  read_fd_ = write_fd_ = -1;
+}
+
+void connection::check_open() const {
+  if (closed_)
+    throw pipe_error("the pipe connection at " + read_path_ + " is closed");
+}
+
+void connection::open_read_end() {
+  if (read_fd_ >= 0)
+    return;
+  // Non-blocking, so opening never waits; receives wait in poll() instead,
+  // with their timeout.
+  read_fd_ = ::open(read_path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (read_fd_ < 0)
+    throw pipe_error(os_error("cannot open", read_path_));
+}
+
+void connection::await_next_peer() {
+  check_open();
+  if (read_fd_ >= 0)
+    ::close(read_fd_);
+  read_fd_ = -1;
+}
+
+void connection::discard_unread_sent() {
+  check_open();
+  int fd = ::open(write_path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  char sink[65536];
+  while (::read(fd, sink, sizeof sink) > 0) {
+  }
+  ::close(fd);
+}
+
+bool connection::poll(milliseconds timeout) {
+  check_open();
+  open_read_end();
+  pollfd p{read_fd_, POLLIN, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  } while (n < 0 && errno == EINTR);
+  return n > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
+}
+
+bool connection::read_exact(char* out, std::size_t n, bool message_started,
+                            std::optional<steady::time_point> deadline) {
+  std::size_t got = 0;
+  while (got < n) {
+    // Only the wait for a message's first byte is bounded: once it began,
+    // the rest is read whole, so the stream never loses its framing.
+    int wait = -1;
+    if (!message_started && got == 0 && deadline) {
+      auto left = std::chrono::duration_cast<milliseconds>(*deadline - steady::now()).count();
+      wait = static_cast<int>(std::max<long long>(0, left));
+    }
+    pollfd p{read_fd_, POLLIN, 0};
+    int ready = ::poll(&p, 1, wait);
+    if (ready < 0) {
+      if (errno == EINTR)
+        continue;
+      throw pipe_error(os_error("cannot wait on", read_path_));
+    }
+    if (ready == 0)
+      throw pipe_timeout("no message on " + read_path_ + " within the timeout");
+    auto r = ::read(read_fd_, out + got, n - got);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EINTR)
+        continue;
+      throw pipe_error(os_error("cannot read", read_path_));
+    }
+    if (r == 0) {
+      bool mid = message_started || got > 0;
+      throw pipe_closed(mid ? "the peer closed " + read_path_ + " in the middle of a message"
+                            : "the peer closed " + read_path_ + " (end of stream)",
+                        mid);
+    }
+    got += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+std::size_t connection::read_header(std::optional<steady::time_point> deadline) {
+  check_open();
+  open_read_end();
+  char head[8];
+  read_exact(head, 4, false, deadline);
+  auto n = static_cast<std::int32_t>(get_be(head, 4));
+  if (n >= 0)
+    return static_cast<std::size_t>(n);
+  if (n != -1)
+    throw pipe_error("bad message length " + std::to_string(n) + " on " + read_path_);
+  read_exact(head, 8, true, std::nullopt);
+  return static_cast<std::size_t>(get_be(head, 8));
+}
+
+void connection::skip(std::size_t n) {
+  char sink[65536];
+  while (n > 0) {
+    auto step = std::min(n, sizeof sink);
+    read_exact(sink, step, true, std::nullopt);
+    n -= step;
+  }
+}
+
+void connection::write_all(const char* data, std::size_t n) {
+  while (n > 0) {
+    auto w = ::write(write_fd_, data, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      throw pipe_error(os_error("cannot write", write_path_));
+    }
+    data += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+void connection::send_bytes(std::string_view buffer, std::size_t offset,
+                            std::optional<std::size_t> size) {
+  check_open();
+  if (offset > buffer.size())
+    throw std::out_of_range("offset " + std::to_string(offset) + " is past the buffer of "
+                            + std::to_string(buffer.size()) + " bytes");
+  auto n = size.value_or(buffer.size() - offset);
+  if (n > buffer.size() - offset)
+    throw std::out_of_range("offset " + std::to_string(offset) + " + size " + std::to_string(n)
+                            + " is past the buffer of " + std::to_string(buffer.size())
+                            + " bytes");
+  auto payload = buffer.substr(offset, n);
+  if (n > int32_max) {
+    char head[12];
+    put_be(head, 0xFFFFFFFF, 4);
+    put_be(head + 4, n, 8);
+    write_all(head, sizeof head);
+    write_all(payload.data(), n);
+  } else if (n > one_write_limit) {
+    char head[4];
+    put_be(head, n, 4);
+    write_all(head, 4);
+    write_all(payload.data(), n);
+  } else {
+    char frame[4 + one_write_limit];
+    put_be(frame, n, 4);
+    std::memcpy(frame + 4, payload.data(), n);
+    write_all(frame, 4 + n);
+  }
+}
+
+std::string connection::recv_bytes(std::optional<std::size_t> maxlength,
+                                   std::optional<milliseconds> timeout) {
+  std::optional<steady::time_point> deadline;
+  if (timeout)
+    deadline = steady::now() + *timeout;
+  auto n = read_header(deadline);
+  if (maxlength && n > *maxlength) {
+    skip(n);
+    throw message_too_long(n, *maxlength);
+  }
+  std::string out(n, '\0');
+  if (n > 0)
+    read_exact(out.data(), n, true, std::nullopt);
+  return out;
+}
+
+std::size_t connection::recv_bytes_into(char* buffer, std::size_t buffer_size,
+                                        std::size_t offset, std::optional<milliseconds> timeout) {
+  if (offset > buffer_size)
+    throw std::out_of_range("offset " + std::to_string(offset) + " is past the buffer of "
+                            + std::to_string(buffer_size) + " bytes");
+  std::optional<steady::time_point> deadline;
+  if (timeout)
+    deadline = steady::now() + *timeout;
+  auto n = read_header(deadline);
+  auto room = buffer_size - offset;
+  if (n > room) {
+    std::string whole(n, '\0');
+    if (n > 0)
+      read_exact(whole.data(), n, true, std::nullopt);
+    throw buffer_too_short(std::move(whole), room);
+  }
+  if (n > 0)
+    read_exact(buffer + offset, n, true, std::nullopt);
+  return n;
+}
+
+std::size_t connection::recv_bytes_into(std::vector<char>& buffer, std::size_t offset,
+                                        std::optional<milliseconds> timeout) {
+  return recv_bytes_into(buffer.data(), buffer.size(), offset, timeout);
+}
+
+void connection::send(const json& value) {
+  send_bytes(value.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+json connection::recv(std::optional<milliseconds> timeout) {
+  auto bytes = recv_bytes(std::nullopt, timeout);
+  auto value = json::parse(bytes, nullptr, false);
+  if (value.is_discarded())
+    throw pipe_error("the message on " + read_path_ + " is not JSON");
+  return value;
+}
+
+} // namespace actorserve::pipe

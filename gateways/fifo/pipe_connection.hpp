@@ -1,0 +1,119 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/json.hpp"
+#include "gateways/fifo/pipe_error.hpp"
+
+namespace actorserve::pipe {
+
+using std::chrono::milliseconds;
+
+/// One end of a pair of named pipes (FIFOs), framed exactly as Python's
+/// multiprocessing.connection.Connection frames messages: a 4-byte
+/// big-endian signed length, or -1 and an 8-byte big-endian length for
+/// messages over 2^31-1 bytes, then the bytes. A Python process that opens
+/// the same FIFOs with multiprocessing.connection can talk to it.
+///
+/// The write end is opened at construction without blocking (read-write, so
+/// a send never fails for want of a reader: it waits when the pipe's buffer
+/// is full). The read end is opened at the first receive, which waits for
+/// the peer's first message; every receive takes an optional timeout.
+class connection {
+public:
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// Closes both ends and removes the FIFO files this end created (unless
+  /// told to keep them).
+  virtual ~connection();
+
+  /// Sends a JSON value (as its UTF-8 text).
+  void send(const json& value);
+
+  /// Receives a JSON value; pipe_error when the message is not JSON.
+  json recv(std::optional<milliseconds> timeout = std::nullopt);
+
+  /// Sends `size` bytes of `buffer` from `offset` (all that follow, when
+  /// size is not given); std::out_of_range when they are not in the buffer.
+  void send_bytes(std::string_view buffer, std::size_t offset = 0,
+                  std::optional<std::size_t> size = std::nullopt);
+
+  /// Receives one message; message_too_long past `maxlength`.
+  std::string recv_bytes(std::optional<std::size_t> maxlength = std::nullopt,
+                         std::optional<milliseconds> timeout = std::nullopt);
+
+  /// Receives one message into `buffer` from `offset`; returns its size.
+  /// buffer_too_short (carrying the message) when it does not fit;
+  /// std::out_of_range when offset is past the buffer.
+  std::size_t recv_bytes_into(std::vector<char>& buffer, std::size_t offset = 0,
+                              std::optional<milliseconds> timeout = std::nullopt);
+  std::size_t recv_bytes_into(char* buffer, std::size_t buffer_size, std::size_t offset = 0,
+                              std::optional<milliseconds> timeout = std::nullopt);
+
+  /// Waits up to `timeout` for something to receive (a message, or the end
+  /// of the stream); false when nothing came.
+  bool poll(milliseconds timeout);
+
+  /// Forgets the current peer: the next receive waits for a new one.
+  void await_next_peer();
+
+  /// Drops what this end sent that nobody read (left for a peer that went
+  /// away), so a new peer starts clean.
+  void discard_unread_sent();
+
+  /// Closes both ends; later calls throw pipe_error.
+  void close();
+
+  const std::string& read_path() const noexcept {
+    return read_path_;
+  }
+
+  const std::string& write_path() const noexcept {
+    return write_path_;
+  }
+
+protected:
+  connection(std::string read_path, std::string write_path, bool keep_files);
+
+private:
+  void open_read_end();
+  bool read_exact(char* out, std::size_t n, bool message_started,
+                  std::optional<std::chrono::steady_clock::time_point> deadline);
+  std::size_t read_header(std::optional<std::chrono::steady_clock::time_point> deadline);
+  void skip(std::size_t n);
+  void write_all(const char* data, std::size_t n);
+  void check_open() const;
+
+  std::string read_path_;
+  std::string write_path_;
+  bool keep_files_;
+  bool created_read_ = false;
+  bool created_write_ = false;
+  int read_fd_ = -1;
+  int write_fd_ = -1;
+  bool closed_ = false;
+};
+
+/// The serving end of the pair at `path`: reads `path.1`, writes `path.2`.
+class server : public connection {
+public:
+  explicit server(const std::string& path, bool keep_files = false)
+    : connection(path + ".1", path + ".2", keep_files) {
+  }
+};
+
+/// The calling end of the pair at `path`: reads `path.2`, writes `path.1`.
+class client : public connection {
+public:
+  explicit client(const std::string& path, bool keep_files = false)
+    : connection(path + ".2", path + ".1", keep_files) {
+  }
+};
+
+} // namespace actorserve::pipe
