@@ -65,6 +65,10 @@ connection::connection(std::string read_path, std::string write_path, bool keep_
   write_fd_ = ::open(write_path_.c_str(), O_RDWR | O_CLOEXEC);
   if (write_fd_ < 0)
     throw pipe_error(os_error("cannot open", write_path_));
+  // The read end too, at once (it does not wait for the peer): a FIFO drops
+  // its buffered bytes when nobody has it open, so a peer that sends and
+  // exits before our first receive would otherwise lose its messages.
+  open_read_end();
 }
 
 connection::~connection() {

@@ -20,10 +20,10 @@ using std::chrono::milliseconds;
 /// messages over 2^31-1 bytes, then the bytes. A Python process that opens
 /// the same FIFOs with multiprocessing.connection can talk to it.
 ///
-/// The write end is opened at construction without blocking (read-write, so
-/// a send never fails for want of a reader: it waits when the pipe's buffer
-/// is full). The read end is opened at the first receive, which waits for
-/// the peer's first message; every receive takes an optional timeout.
+/// Both ends are opened at construction without waiting for the peer. The
+/// write end is opened read-write, so a send never fails for want of a
+/// reader: it waits when the pipe's buffer is full. A receive waits for the
+/// peer's next message, with an optional timeout.
 class connection {
 public:
   connection(const connection&) = delete;
