@@ -67,6 +67,7 @@ public:
   bool draining_ = false;
   bool reader_done_ = false;
   bool stopping_ = false;
+  bool writer_done_ = false;
   std::function<void()> drained_;
 };
 
@@ -158,8 +159,11 @@ void fifo_server::impl::write_loop() {
       auto it = slots_.find(next_write_);
       return it != slots_.end() && (it->second.second || it->second.first != session_);
     });
-    if (stopping_)
+    if (stopping_) {
+      writer_done_ = true;
+      changed_.notify_all();
       return;
+    }
     auto it = slots_.find(next_write_);
     auto [session, text] = std::move(it->second);
     slots_.erase(it);
@@ -223,9 +227,17 @@ fifo_server::fifo_server(node& n, fifo_options options)
 fifo_server::~fifo_server() {
   impl_->stop();
   impl_->reader_.join();
-  // A writer blocked on a full pipe whose reader is gone: drain our own
-  // FIFO so the write ends, then stop.
-  impl_->pipe_.discard_unread_sent();
+  {
+    // The replies already written stay in the pipe for the peer to read.
+    // Only a writer stuck on a full pipe that nobody reads is freed, by
+    // dropping what it wrote.
+    std::unique_lock<std::mutex> guard{impl_->mutex_};
+    if (!impl_->changed_.wait_for(guard, std::chrono::seconds{2},
+                                  [this] { return impl_->writer_done_; })) {
+      guard.unlock();
+      impl_->pipe_.discard_unread_sent();
+    }
+  }
   impl_->writer_.join();
 }
 

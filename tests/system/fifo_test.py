@@ -1,0 +1,155 @@
+"""System tests of named pipes: Python's multiprocessing.connection on the
+same FIFO files (opened the way mpservice.pipe opens them: write end O_RDWR,
+read end O_RDONLY) against the C++ pipe API and the FIFO gateway.
+Usage: fifo_test.py EXAMPLE_BINARY PIPE_PEER_BINARY"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from multiprocessing.connection import Connection
+
+from service import Service
+
+EXAMPLE = PIPE_PEER = None
+BIG = bytes(i % 251 for i in range(251)) * (100 * 1024 * 1024 // 251) \
+    + bytes(i % 251 for i in range(100 * 1024 * 1024 % 251))
+
+
+def python_end(path, side):
+    """(reader, writer) Connections for `side` 'client' or 'server'."""
+    if side == "client":
+        read_path, write_path = path + ".2", path + ".1"
+    else:
+        read_path, write_path = path + ".1", path + ".2"
+    for p in (read_path, write_path):
+        try:
+            os.mkfifo(p)
+        except FileExistsError:
+            pass
+    writer = Connection(os.open(write_path, os.O_RDWR), readable=False)
+    reader = Connection(os.open(read_path, os.O_RDONLY), writable=False)
+    return reader, writer
+
+
+class PipeInteropTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.path = os.path.join(self.tmp.name, "p")
+
+    def test_python_client_and_cpp_server(self):
+        peer = subprocess.Popen([PIPE_PEER, "echo-server", self.path, "4"],
+                                stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: peer.poll() is None and peer.kill())
+        self.assertEqual(peer.stdout.readline().strip(), "ready")
+        reader, writer = python_end(self.path, "client")
+        writer.send_bytes(b"")
+        writer.send_bytes(b"hello")
+        writer.send_bytes(json.dumps({"k": [1, 2]}).encode())
+        sender = threading.Thread(target=writer.send_bytes, args=(BIG,))
+        sender.start()
+        self.assertEqual(reader.recv_bytes(), b"")
+        self.assertEqual(reader.recv_bytes(), b"hello")
+        self.assertEqual(json.loads(reader.recv_bytes()), {"k": [1, 2]})
+        got = reader.recv_bytes()
+        sender.join()
+        self.assertEqual(len(got), len(BIG))
+        self.assertTrue(got == BIG)
+        self.assertEqual(peer.wait(30), 0)
+
+    def test_cpp_client_and_python_server(self):
+        # The C++ client comes first: Python's read end opens only once a
+        # writer (the client) is there.
+        peer = subprocess.Popen([PIPE_PEER, "client", self.path], stdout=subprocess.PIPE,
+                                text=True)
+        self.addCleanup(lambda: peer.poll() is None and peer.kill())
+        reader, writer = python_end(self.path, "server")
+        for _ in range(3):
+            writer.send_bytes(reader.recv_bytes())  # echo back
+        out, _ = peer.communicate(timeout=60)
+        self.assertEqual(out.splitlines(), ["empty 0", f"big intact {len(BIG)}",
+                                            'json {"from":"c++","n":3}'])
+
+
+class FifoGatewayTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.path = os.path.join(self.tmp.name, "run", "svc")
+
+    def start(self):
+        svc = Service([EXAMPLE, f"--fifo-path={self.path}"])
+        self.addCleanup(svc.kill)
+        self.assertEqual(svc.endpoint("fifo"), self.path)
+        return svc
+
+    def call(self, reader, writer, path, data):
+        writer.send_bytes(json.dumps([path, data]).encode())
+        return json.loads(reader.recv_bytes())
+
+    def test_routes_errors_and_order(self):
+        svc = self.start()
+        reader, writer = python_end(self.path, "client")
+        self.assertEqual(self.call(reader, writer, "/double", 21), {"ok": 42})
+        self.assertEqual(self.call(reader, writer, "/echo", None), {"ok": None})
+        self.assertEqual(self.call(reader, writer, "/fail", "why"),
+                         {"error": {"type": "ExampleError", "message": "why"}})
+        self.assertEqual(self.call(reader, writer, "/missing", 1)["error"]["type"], "NotFound")
+        writer.send_bytes(b"{not json")
+        self.assertEqual(json.loads(reader.recv_bytes())["error"]["type"], "BadRequest")
+        writer.send_bytes(b"")
+        self.assertEqual(json.loads(reader.recv_bytes())["error"]["type"], "BadRequest")
+        # Replies come in message order, a slow call first.
+        for msg in (["/sleep", 0.3], ["/double", 1], ["/echo", "x"]):
+            writer.send_bytes(json.dumps(msg).encode())
+        self.assertEqual([json.loads(reader.recv_bytes()) for _ in range(3)],
+                         [{"ok": 0.3}, {"ok": 2}, {"ok": "x"}])
+        big = "y" * (20 * 1024 * 1024)
+        self.assertEqual(self.call(reader, writer, "/echo", big), {"ok": big})
+
+    def test_a_peer_that_leaves_and_a_new_one(self):
+        svc = self.start()
+        reader, writer = python_end(self.path, "client")
+        self.assertEqual(self.call(reader, writer, "/double", 1), {"ok": 2})
+        writer.send_bytes(json.dumps(["/sleep", 0.3]).encode())  # left unanswered
+        reader.close()
+        writer.close()
+        time.sleep(0.2)
+        reader, writer = python_end(self.path, "client")
+        self.assertEqual(self.call(reader, writer, "/double", 5), {"ok": 10})
+        time.sleep(0.4)  # the old peer's reply would have come by now
+        self.assertEqual(self.call(reader, writer, "/double", 6), {"ok": 12})
+        self.assertIsNone(svc.proc.poll())
+
+    def test_shutdown_answers_calls_in_flight_first(self):
+        svc = self.start()
+        reader, writer = python_end(self.path, "client")
+        for msg in (["/sleep", 0.4], ["/sleep", 0.2], ["/shutdown", None]):
+            writer.send_bytes(json.dumps(msg).encode())
+        got = []
+        try:
+            for _ in range(3):
+                got.append(json.loads(reader.recv_bytes()))
+        except EOFError:
+            self.fail(f"EOF after {got}; service log: {''.join(svc.stderr_lines)}")
+        self.assertEqual(got,
+                         [{"ok": 0.4}, {"ok": 0.2}, {"ok": None}])
+        self.assertEqual(svc.wait(10), 0)
+        self.assertFalse(os.path.exists(self.path + ".1"))
+        self.assertFalse(os.path.exists(self.path + ".2"))
+
+    def test_sigterm_stops_a_gateway_with_no_peer(self):
+        svc = self.start()
+        svc.signal(signal.SIGTERM)
+        self.assertEqual(svc.wait(10), 0)
+
+
+if __name__ == "__main__":
+    PIPE_PEER = sys.argv.pop(2)
+    EXAMPLE = sys.argv.pop(1)
+    unittest.main(verbosity=2)
