@@ -23,6 +23,16 @@ void check_options(const std::string& path, const route_options& options) {
     throw std::invalid_argument("route " + path + ": concurrency must be at least 1");
   if (options.capacity == 0)
     throw std::invalid_argument("route " + path + ": capacity must be at least 1");
+  if (options.methods.empty())
+    throw std::invalid_argument("route " + path + ": give at least one method");
+  for (auto& m : options.methods) {
+    bool token = !m.empty();
+    for (unsigned char c : m)
+      token = token && c >= 'A' && c <= 'Z';
+    if (!token)
+      throw std::invalid_argument("route " + path + ": method '" + m
+                                  + "' is not an upper-case HTTP method name");
+  }
 }
 
 } // namespace

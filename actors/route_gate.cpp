@@ -13,8 +13,10 @@ namespace actorserve {
 
 namespace {
 
+/// Rounded to the nearest millisecond: a 1 s budget measured from a moment
+/// after the deadline was set reads 1000, not 999.
 long long millis(std::chrono::nanoseconds d) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  return std::chrono::round<std::chrono::milliseconds>(d).count();
 }
 
 } // namespace

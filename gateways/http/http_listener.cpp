@@ -53,20 +53,30 @@ std::string utc_now() {
   return stamp;
 }
 
-/// A response the listener makes itself (limits, malformed requests).
+/// `text` as a JSON string literal.
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", c);
+      out += esc;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+/// A response the listener makes itself (limits, malformed requests), shaped
+/// like every other error: {"error":{"message":...,"type":...}}.
 http_response error_response(unsigned status, const char* type, const std::string& message) {
   http_response r;
   r.status = status;
-  std::string body = R"({"error":{"type":")";
-  body += type;
-  body += R"(","message":")";
-  for (char c : message)
-    if (c == '"' || c == '\\')
-      body += '\\', body += c;
-    else
-      body += c;
-  body += R"("}})";
-  r.body = std::move(body);
+  r.body = "{\"error\":{\"message\":" + json_string(message) + ",\"type\":\"" + type + "\"}}";
   return r;
 }
 
@@ -168,7 +178,8 @@ private:
       return on_read_error(ec);
     auto& req = parser_->get();
     auto expect = req[bhttp::field::expect];
-    if (beast::iequals(expect, "100-continue") && queue_.empty() && !writing_) {
+    if (req.version() == 11 && beast::iequals(expect, "100-continue") && queue_.empty()
+        && !writing_) {
       // Ask for the body only now that the header passed its checks.
       static const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
       boost::system::error_code ignored;
@@ -186,6 +197,17 @@ private:
     if (ec)
       return on_read_error(ec);
     reading_ = false;
+    reading_body_ = false;
+    set_deadline(steady::time_point::max()); // the body is in: its clock stops
+    if (read_closed_) {
+      // Read ahead while the connection was told to close (a drain): it is
+      // not taken; the client sees the connection close after the responses
+      // due, as HTTP allows.
+      parser_.reset();
+      if (queue_.empty() && !writing_)
+        close();
+      return;
+    }
     auto req = parser_->release();
     parser_.reset();
     http_request request;
@@ -200,8 +222,8 @@ private:
       request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     request.body = std::move(req.body());
     request.peer = peer_;
-    bool keep_alive = req.keep_alive() && !server_->draining_;
-    if (!keep_alive)
+    bool keep_alive = req.keep_alive();
+    if (!keep_alive || server_->draining_)
       read_closed_ = true;
     auto seq = next_seq_++;
     queue_.push_back(slot{seq, std::nullopt, keep_alive, req.method() == bhttp::verb::head,
@@ -257,9 +279,6 @@ private:
       res.set(bhttp::field::content_type, r.content_type);
       for (auto& [name, value] : r.headers)
         res.set(name, value);
-      bool keep_alive = s.keep_alive && !server_->draining_;
-      res.keep_alive(keep_alive);
-      s.keep_alive = keep_alive;
       res.body() = std::move(r.body);
       res.prepare_payload();
       if (s.head) {
@@ -277,6 +296,13 @@ private:
   void write() {
     if (writing_ || closed_ || queue_.empty() || !queue_.front().response)
       return;
+    // Whether the connection stays open is decided as each response goes
+    // out: a closing connection (the client's wish, an error, a drain)
+    // says so on its last response only, so none queued behind is lost.
+    auto& front = queue_.front();
+    if (read_closed_ && queue_.size() == 1)
+      front.keep_alive = false;
+    front.response->keep_alive(front.keep_alive);
     writing_ = true;
     bhttp::async_write(socket_, *queue_.front().response,
                        [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
@@ -320,7 +346,7 @@ private:
 
   void set_deadline(steady::time_point when) {
     deadline_ = when;
-    if (when == steady::time_point::max()) {
+    if (closed_ || when == steady::time_point::max()) {
       timer_.cancel();
       return;
     }

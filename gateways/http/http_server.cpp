@@ -89,16 +89,22 @@ void http_server::impl::handle(http_request&& req, std::function<void(http_respo
   auto& path = req.path;
   bool get = req.method == "GET" || req.method == "HEAD";
   if (!options_.health_path.empty() && path == options_.health_path) {
-    if (!get)
-      return respond(error_response(error_type::method_not_allowed,
-                                    req.method + " " + path + " is not allowed; use GET"));
+    if (!get) {
+      auto r = error_response(error_type::method_not_allowed,
+                              req.method + " " + path + " is not allowed; use GET");
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return respond(std::move(r));
+    }
     return respond(draining_ ? json_response(503, json{{"status", "draining"}})
                              : json_response(200, json{{"status", "serving"}}));
   }
   if (!options_.stop_path.empty() && path == options_.stop_path) {
-    if (req.method != "POST")
-      return respond(error_response(error_type::method_not_allowed,
-                                    req.method + " " + path + " is not allowed; use POST"));
+    if (req.method != "POST") {
+      auto r = error_response(error_type::method_not_allowed,
+                              req.method + " " + path + " is not allowed; use POST");
+      r.headers.emplace_back("Allow", "POST");
+      return respond(std::move(r));
+    }
     respond(json_response(200, json{{"status", "stopping"}}));
     node_.shutdown(); // the response above is written before the drain ends
     return;
@@ -114,7 +120,7 @@ void http_server::impl::handle(http_request&& req, std::function<void(http_respo
     std::string allow;
     for (auto& m : methods)
       allow += (allow.empty() ? "" : ", ") + m;
-    if (allowed("GET"))
+    if (allowed("GET") && !allowed("HEAD"))
       allow += ", HEAD";
     auto r = error_response(error_type::method_not_allowed,
                             req.method + " " + path + " is not allowed; allowed: " + allow);
@@ -122,7 +128,7 @@ void http_server::impl::handle(http_request&& req, std::function<void(http_respo
     return respond(std::move(r));
   }
   json input = nullptr;
-  if (!req.body.empty()) {
+  if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
     input = json::parse(req.body, nullptr, false);
     if (input.is_discarded())
       return respond(error_response(error_type::bad_request, "the request body is not valid JSON"));

@@ -213,6 +213,37 @@ class HttpGatewayTest(unittest.TestCase):
         c = self.client(ep)
         self.assertEqual(c.json("POST", "/sleep", 1.0), (200, 1.0))
 
+    def test_a_closing_request_keeps_its_response_past_the_body_timeout(self):
+        svc, ep = self.start("--http-body-timeout=0.3")
+        out = raw_exchange(ep, b"POST /sleep HTTP/1.0\r\nContent-Length: 3\r\n\r\n0.8")
+        self.assertTrue(out.startswith(b"HTTP/1.0 200 OK"), out[:60])
+        self.assertTrue(out.endswith(b"0.8"))
+
+    def test_a_drain_answers_every_pipelined_request(self):
+        svc, ep = self.start()
+        host, port = ep.rsplit(":", 1)
+        busy = socket.create_connection((host, int(port)), timeout=10)
+        self.addCleanup(busy.close)
+        busy.sendall(b"".join(
+            f"POST /sleep HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n0.{n}".encode()
+            for n in (3, 4, 5)))
+        time.sleep(0.1)
+        idle = self.client(ep)
+        self.assertEqual(idle.json("GET", "/healthz")[0], 200)  # stays open, idle
+        start = time.monotonic()
+        self.assertEqual(self.client(ep).json("POST", "/stop"), (200, {"status": "stopping"}))
+        out = b""
+        while True:
+            chunk = busy.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+        self.assertEqual(out.count(b"HTTP/1.1 200 OK"), 3, out)
+        self.assertEqual(out.count(b"Connection: close"), 1)
+        self.assertTrue(out.endswith(b"0.5"))
+        self.assertEqual(svc.wait(10), 0)
+        self.assertLess(time.monotonic() - start, 2)  # the idle connection did not hold it
+
     def test_connection_cap_refuses_new_and_keeps_the_old(self):
         svc, ep = self.start("--http-max-connections=2")
         a, b = self.client(ep), self.client(ep)
