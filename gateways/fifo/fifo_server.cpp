@@ -164,14 +164,20 @@ void fifo_server::impl::write_loop() {
       changed_.notify_all();
       return;
     }
-    auto it = slots_.find(next_write_);
-    auto [session, text] = std::move(it->second);
-    slots_.erase(it);
-    ++next_write_;
-    if (text && session == session_) {
+    // Every reply that is ready, in order, goes out in one write.
+    std::string frames;
+    for (auto it = slots_.find(next_write_);
+         it != slots_.end() && (it->second.second || it->second.first != session_);
+         it = slots_.find(next_write_)) {
+      if (it->second.second && it->second.first == session_)
+        pipe::connection::append_frame(frames, *it->second.second);
+      slots_.erase(it);
+      ++next_write_;
+    }
+    if (!frames.empty()) {
       guard.unlock();
       try {
-        pipe_.send_bytes(*text);
+        pipe_.send_frames(frames);
       } catch (const std::exception& e) {
         log::error("FIFO gateway at " + options_.path + ": " + e.what());
       }

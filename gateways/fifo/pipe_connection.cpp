@@ -109,6 +109,8 @@ void connection::open_read_end() {
 
 void connection::await_next_peer() {
   check_open();
+  read_buffer_.clear();
+  read_pos_ = 0;
   if (read_fd_ >= 0)
     ::close(read_fd_);
   read_fd_ = -1;
@@ -128,6 +130,8 @@ void connection::discard_unread_sent() {
 bool connection::poll(milliseconds timeout) {
   check_open();
   open_read_end();
+  if (read_pos_ < read_buffer_.size())
+    return true;
   pollfd p{read_fd_, POLLIN, 0};
   int n;
   do {
@@ -138,7 +142,10 @@ bool connection::poll(milliseconds timeout) {
 
 bool connection::read_exact(char* out, std::size_t n, bool message_started,
                             std::optional<steady::time_point> deadline) {
-  std::size_t got = 0;
+  std::size_t got = std::min(n, read_buffer_.size() - read_pos_);
+  std::memcpy(out, read_buffer_.data() + read_pos_, got);
+  read_pos_ += got;
+  constexpr std::size_t chunk = 64 * 1024;
   while (got < n) {
     // Only the wait for a message's first byte is bounded: once it began,
     // the rest is read whole, so the stream never loses its framing.
@@ -156,7 +163,17 @@ bool connection::read_exact(char* out, std::size_t n, bool message_started,
     }
     if (ready == 0)
       throw pipe_timeout("no message on " + read_path_ + " within the timeout");
-    auto r = ::read(read_fd_, out + got, n - got);
+    // Large rests go straight to their place; small ones through the
+    // buffer, which may take the next messages along.
+    bool direct = n - got >= chunk;
+    if (!direct) {
+      read_buffer_.resize(chunk);
+      read_pos_ = 0;
+    }
+    auto r = direct ? ::read(read_fd_, out + got, n - got)
+                    : ::read(read_fd_, read_buffer_.data(), chunk);
+    if (!direct)
+      read_buffer_.resize(r > 0 ? static_cast<std::size_t>(r) : 0);
     if (r < 0) {
       if (errno == EAGAIN || errno == EINTR)
         continue;
@@ -168,7 +185,14 @@ bool connection::read_exact(char* out, std::size_t n, bool message_started,
                             : "the peer closed " + read_path_ + " (end of stream)",
                         mid);
     }
-    got += static_cast<std::size_t>(r);
+    if (direct) {
+      got += static_cast<std::size_t>(r);
+    } else {
+      auto take = std::min(n - got, read_buffer_.size());
+      std::memcpy(out + got, read_buffer_.data(), take);
+      read_pos_ = take;
+      got += take;
+    }
   }
   return true;
 }
@@ -207,6 +231,25 @@ void connection::write_all(const char* data, std::size_t n) {
     data += w;
     n -= static_cast<std::size_t>(w);
   }
+}
+
+void connection::append_frame(std::string& out, std::string_view message) {
+  auto n = message.size();
+  char head[12];
+  if (n > int32_max) {
+    put_be(head, 0xFFFFFFFF, 4);
+    put_be(head + 4, n, 8);
+    out.append(head, 12);
+  } else {
+    put_be(head, n, 4);
+    out.append(head, 4);
+  }
+  out.append(message);
+}
+
+void connection::send_frames(std::string_view frames) {
+  check_open();
+  write_all(frames.data(), frames.size());
 }
 
 void connection::send_bytes(std::string_view buffer, std::size_t offset,

@@ -44,6 +44,13 @@ public:
   void send_bytes(std::string_view buffer, std::size_t offset = 0,
                   std::optional<std::size_t> size = std::nullopt);
 
+  /// Appends `message` to `out`, framed, for send_frames.
+  static void append_frame(std::string& out, std::string_view message);
+
+  /// Sends messages already framed by append_frame, in one write where the
+  /// pipe takes it (a writer with many replies saves a call per message).
+  void send_frames(std::string_view frames);
+
   /// Receives one message; message_too_long past `maxlength`.
   std::string recv_bytes(std::optional<std::size_t> maxlength = std::nullopt,
                          std::optional<milliseconds> timeout = std::nullopt);
@@ -97,6 +104,10 @@ private:
   bool created_write_ = false;
   int read_fd_ = -1;
   int write_fd_ = -1;
+  // Bytes read ahead of the current message: small messages arrive many to
+  // a read.
+  std::string read_buffer_;
+  std::size_t read_pos_ = 0;
   bool closed_ = false;
 };
 
