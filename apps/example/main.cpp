@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
   cli.add("fifo-path", "PATH",
           "serve the FIFO gateway on the pipe pair PATH.1 (requests) and PATH.2 (replies)",
           [&](const std::string& v) { fifo_options.path = v; });
+  cli.add("fifo-max-message", "BYTES", "the largest FIFO message (default 67108864)",
+          [&](const std::string& v) { fifo_options.max_message = std::stoull(v); });
   cli.add("socket-max-frame", "BYTES",
           "the largest socket record payload (default 67108864)",
           [&](const std::string& v) {

@@ -112,6 +112,20 @@ class FifoGatewayTest(unittest.TestCase):
         big = "y" * (20 * 1024 * 1024)
         self.assertEqual(self.call(reader, writer, "/echo", big), {"ok": big})
 
+    def test_the_message_limit_at_and_past_the_edge(self):
+        svc = Service([EXAMPLE, f"--fifo-path={self.path}", "--fifo-max-message=1000"])
+        self.addCleanup(svc.kill)
+        reader, writer = python_end(self.path, "client")
+        at_limit = json.dumps(["/echo", "x" * (1000 - len('["/echo", ""]'))]).encode()
+        self.assertEqual(len(at_limit), 1000)
+        writer.send_bytes(at_limit)
+        self.assertIn("ok", json.loads(reader.recv_bytes()))
+        writer.send_bytes(at_limit + b" ")
+        err = json.loads(reader.recv_bytes())["error"]
+        self.assertEqual(err["type"], "PayloadTooLarge")
+        self.assertIn("1001 bytes, longer than the maxlength of 1000", err["message"])
+        self.assertEqual(self.call(reader, writer, "/double", 4), {"ok": 8})  # goes on
+
     def test_a_peer_that_leaves_and_a_new_one(self):
         svc = self.start()
         reader, writer = python_end(self.path, "client")
