@@ -347,8 +347,13 @@ void socket_server::impl::listen() {
     prepare_unix_path(options_.path);
     generic::endpoint ep{asio::local::stream_protocol::endpoint(options_.path)};
     acceptor_.open(ep.protocol(), ec);
-    if (!ec)
+    if (!ec) {
+      // Created private, then given its mode: no moment in which others
+      // could connect that the mode would refuse.
+      auto old_mask = ::umask(0177);
       acceptor_.bind(ep, ec);
+      ::umask(old_mask);
+    }
     if (!ec && ::chmod(options_.path.c_str(), options_.file_mode) != 0)
       ec.assign(errno, boost::system::system_category());
   } else {
