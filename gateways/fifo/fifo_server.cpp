@@ -65,9 +65,9 @@ public:
   std::uint64_t next_write_ = 1;
   std::uint64_t session_ = 1;
   bool draining_ = false;
-  bool reader_done_ = false;
   bool stopping_ = false;
   bool writer_done_ = false;
+  bool writer_busy_ = false;
   std::function<void()> drained_;
 };
 
@@ -101,6 +101,14 @@ void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
     node_.shutdown();
     return;
   }
+  bool draining;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    draining = draining_;
+  }
+  if (draining)
+    return fill(seq, error_reply(error_type::shutting_down,
+                                 "the service is shutting down and takes no new calls"));
   call c{std::move(path), std::move(request[1]), node_.deadline_after(options_.call_timeout), 0,
          nullptr};
   // The reply may come after the gateway is gone: hold it weakly.
@@ -114,8 +122,10 @@ void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
 void fifo_server::impl::read_loop() {
   for (;;) {
     {
+      // Reading goes on while draining: new messages are answered
+      // ShuttingDown, in order, as every gateway does.
       std::lock_guard<std::mutex> guard{mutex_};
-      if (draining_ || stopping_)
+      if (stopping_)
         break;
     }
     try {
@@ -131,21 +141,26 @@ void fifo_server::impl::read_loop() {
     } catch (const pipe::pipe_timeout&) {
       // a poll that saw the peer leave rather than a message
     } catch (const std::exception& e) {
-      log::error("FIFO gateway at " + options_.path + ": " + e.what());
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      // The stream lost its framing (a bad length): start over with the
+      // next peer rather than read garbage.
+      log::error("FIFO gateway at " + options_.path + ": " + e.what()
+                 + "; waiting for the next peer");
+      peer_left();
     }
   }
   std::unique_lock<std::mutex> guard{mutex_};
-  reader_done_ = true;
   check_drained(guard);
 }
 
 void fifo_server::impl::peer_left() {
   {
-    std::lock_guard<std::mutex> guard{mutex_};
+    std::unique_lock<std::mutex> guard{mutex_};
     ++session_; // replies still due to the old peer are dropped
+    changed_.notify_all();
+    // Let a write under way finish before dropping what is unread, so no
+    // part of a message is left for the next peer.
+    changed_.wait(guard, [this] { return !writer_busy_ || stopping_; });
   }
-  changed_.notify_all();
   pipe_.await_next_peer();
   pipe_.discard_unread_sent();
 }
@@ -175,6 +190,7 @@ void fifo_server::impl::write_loop() {
       ++next_write_;
     }
     if (!frames.empty()) {
+      writer_busy_ = true;
       guard.unlock();
       try {
         pipe_.send_frames(frames);
@@ -182,13 +198,15 @@ void fifo_server::impl::write_loop() {
         log::error("FIFO gateway at " + options_.path + ": " + e.what());
       }
       guard.lock();
+      writer_busy_ = false;
+      changed_.notify_all();
     }
     check_drained(guard);
   }
 }
 
 void fifo_server::impl::check_drained(std::unique_lock<std::mutex>& guard) {
-  if (!draining_ || !reader_done_ || next_write_ != next_seq_ || !drained_)
+  if (!draining_ || next_write_ != next_seq_ || !drained_)
     return;
   auto done = std::move(drained_);
   drained_ = nullptr;

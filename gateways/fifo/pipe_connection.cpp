@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -25,9 +26,14 @@ std::string os_error(const std::string& what, const std::string& path) {
 
 /// Makes the FIFO at `path` unless one is there; returns whether it made it.
 bool make_fifo(const std::string& path) {
+  if (path.empty() || path == ".1" || path == ".2")
+    throw pipe_error("the FIFO path is empty");
   auto parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
   if (!parent.empty())
-    std::filesystem::create_directories(parent);
+    std::filesystem::create_directories(parent, ec);
+  if (ec)
+    throw pipe_error("cannot create the directory " + parent.string() + ": " + ec.message());
   if (::mkfifo(path.c_str(), 0600) == 0)
     return true;
   if (errno != EEXIST)
@@ -58,17 +64,27 @@ std::uint64_t get_be(const char* in, int bytes) {
 connection::connection(std::string read_path, std::string write_path, bool keep_files)
   : read_path_(std::move(read_path)), write_path_(std::move(write_path)),
     keep_files_(keep_files) {
-  created_read_ = make_fifo(read_path_);
-  created_write_ = make_fifo(write_path_);
-  // Read-write: never blocks here, and a send finds a reader (ourselves)
-  // even before the peer comes, so it waits instead of failing.
-  write_fd_ = ::open(write_path_.c_str(), O_RDWR | O_CLOEXEC);
-  if (write_fd_ < 0)
-    throw pipe_error(os_error("cannot open", write_path_));
-  // The read end too, at once (it does not wait for the peer): a FIFO drops
-  // its buffered bytes when nobody has it open, so a peer that sends and
-  // exits before our first receive would otherwise lose its messages.
-  open_read_end();
+  try {
+    created_read_ = make_fifo(read_path_);
+    created_write_ = make_fifo(write_path_);
+    // Read-write: never blocks here, and a send finds a reader (ourselves)
+    // even before the peer comes, so it waits instead of failing.
+    write_fd_ = ::open(write_path_.c_str(), O_RDWR | O_CLOEXEC);
+    if (write_fd_ < 0)
+      throw pipe_error(os_error("cannot open", write_path_));
+    // The read end too, at once (it does not wait for the peer): a FIFO
+    // drops its buffered bytes when nobody has it open, so a peer that sends
+    // and exits before our first receive would otherwise lose its messages.
+    open_read_end();
+  } catch (...) {
+    // Leave nothing behind: the destructor does not run for a failed start.
+    close();
+    if (created_read_)
+      ::unlink(read_path_.c_str());
+    if (created_write_)
+      ::unlink(write_path_.c_str());
+    throw;
+  }
 }
 
 connection::~connection() {
@@ -133,9 +149,10 @@ bool connection::poll(milliseconds timeout) {
   if (read_pos_ < read_buffer_.size())
     return true;
   pollfd p{read_fd_, POLLIN, 0};
+  auto wait = static_cast<int>(std::clamp<long long>(timeout.count(), 0, 24LL * 3600 * 1000));
   int n;
   do {
-    n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    n = ::poll(&p, 1, wait);
   } while (n < 0 && errno == EINTR);
   return n > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
 }
