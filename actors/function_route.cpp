@@ -14,6 +14,8 @@ reply run_route_function(const route_function& fn, const call& request) {
     return fn(request);
   } catch (const std::exception& e) {
     return reply::failure(exception_name(e), e.what());
+  } catch (...) {
+    return reply::failure("UnknownException", "the route threw something that is not a std::exception");
   }
 }
 

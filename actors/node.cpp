@@ -55,14 +55,20 @@ node::node(const application& app, node_options options)
     wait();
     throw;
   }
-  started_ = true;
-  if (auto n = early_signals_.load(); n > 0)
-    on_signal(n);
+  int early = 0;
+  {
+    std::lock_guard<std::mutex> guard{start_mutex_};
+    started_ = true;
+    early = early_signals_;
+  }
+  if (early > 0)
+    on_signal(early);
 }
 
 node::~node() {
   shutdown();
   wait();
+  signals_.reset(); // no signal may touch the node from here on
   routes_.clear();
   supervisor_ = nullptr;
   system_.reset(); // waits for every actor to quit
@@ -70,9 +76,12 @@ node::~node() {
 }
 
 void node::on_signal(int count) {
-  if (!started_) {
-    early_signals_ = count;
-    return;
+  {
+    std::lock_guard<std::mutex> guard{start_mutex_};
+    if (!started_) {
+      early_signals_ = count;
+      return;
+    }
   }
   if (count == 1)
     shutdown();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -103,8 +104,9 @@ private:
   caf::actor supervisor_;
   std::unordered_map<std::string, caf::actor> routes_;
   std::unordered_map<std::string, route_options> route_settings_;
-  std::atomic<bool> started_{false};
-  std::atomic<int> early_signals_{0};
+  std::mutex start_mutex_; // a signal during the start waits for its end
+  bool started_ = false;
+  int early_signals_ = 0;
   std::atomic<std::uint64_t> next_call_id_{1};
   std::once_flag waited_;
 };

@@ -33,11 +33,11 @@ caf::behavior route_gate::make_behavior() {
   return {
     [this](call_atom, call& request) -> caf::result<reply> {
       auto promise = make_response_promise();
-      admit(std::move(request), promise, nullptr);
+      admit(std::move(request), promise, reply_callback{});
       return promise;
     },
     [this](call_atom, call& request, reply_callback& cb) {
-      admit(std::move(request), caf::response_promise{}, std::move(cb.fn));
+      admit(std::move(request), caf::response_promise{}, std::move(cb));
     },
     [this](tick_atom, deadline_point when) {
       if (when == next_tick_)
@@ -65,7 +65,7 @@ void route_gate::add_instance(caf::actor handle) {
 }
 
 void route_gate::admit(call&& request, caf::response_promise promise,
-                       std::function<void(reply)> callback) {
+                       reply_callback callback) {
   pending_call p{std::move(request), std::move(promise), std::move(callback),
                  clock().now(), {}, false, false};
   auto& path = settings_.path;
@@ -110,10 +110,19 @@ void route_gate::answer(pending_call& p, reply r) {
   if (p.answered)
     return;
   p.answered = true;
-  if (p.callback)
-    p.callback(std::move(r));
-  else if (p.promise.pending())
+  if (p.callback) {
+    // A caller's callback must not take the gate (and every other call)
+    // down with it.
+    try {
+      p.callback(std::move(r));
+    } catch (const std::exception& e) {
+      log::error("route " + settings_.path + ": a reply callback threw: " + e.what());
+    } catch (...) {
+      log::error("route " + settings_.path + ": a reply callback threw");
+    }
+  } else if (p.promise.pending()) {
     p.promise.deliver(std::move(r));
+  }
 }
 
 route_gate::instance* route_gate::free_instance() {
@@ -133,6 +142,7 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
   p.dispatched = true;
   ++target.outstanding;
   auto instance_id = target.id;
+  p.instance_id = instance_id;
   request(target.handle, caf::infinite, call_atom::value, p.request)
     .then(
       [this, call_id, instance_id](reply& r) {
@@ -228,7 +238,21 @@ void route_gate::instance_down(const caf::down_msg& msg) {
                          [&](const instance& inst) { return inst.handle.address() == msg.source; });
   if (it == instances_.end())
     return;
+  auto dead = it->id;
   instances_.erase(it);
+  // Its calls will never be answered: fail them now, and free their places.
+  std::vector<std::uint64_t> lost;
+  for (auto& [id, p] : pending_)
+    if (p.dispatched && p.instance_id == dead)
+      lost.push_back(id);
+  for (auto id : lost) {
+    auto pit = pending_.find(id);
+    answer(pit->second, reply::failure(error_type::route_failed,
+                                       "an instance of route " + settings_.path
+                                         + " stopped before answering"));
+    forget(pit);
+  }
+  check_drained();
   if (draining_)
     return;
   log::warning("an instance of route " + settings_.path

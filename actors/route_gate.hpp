@@ -9,22 +9,16 @@
 #include <vector>
 
 #include <caf/actor.hpp>
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
 #include "actors/call.hpp"
 #include "actors/function_route.hpp"
 #include "actors/reply.hpp"
+#include "actors/reply_callback.hpp"
 #include "actors/route_options.hpp"
 
 namespace actorserve {
-
-/// How a caller that is not an actor gets its reply: the gate calls it, on
-/// the gate's thread, once. Keep it short (hand the reply on, don't work).
-struct reply_callback {
-  std::function<void(reply)> fn;
-};
 
 /// What a gate is built from: its route's instances, already started, and
 /// how to start a replacement for one that dies.
@@ -71,15 +65,15 @@ private:
   struct pending_call {
     call request;
     caf::response_promise promise;
-    std::function<void(reply)> callback;
+    reply_callback callback;
     deadline_point admitted;
     std::multimap<deadline_point, std::uint64_t>::iterator deadline_entry;
     bool dispatched = false;
     bool answered = false;
+    std::uint64_t instance_id = 0;
   };
 
-  void admit(call&& request, caf::response_promise promise,
-             std::function<void(reply)> callback);
+  void admit(call&& request, caf::response_promise promise, reply_callback callback);
   void answer(pending_call& p, reply r);
   instance* free_instance();
   void dispatch(std::uint64_t call_id, pending_call& p, instance& target);
@@ -107,6 +101,3 @@ private:
 };
 
 } // namespace actorserve
-
-// A reply_callback never leaves its process: it is a local function.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actorserve::reply_callback)

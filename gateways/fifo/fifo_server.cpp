@@ -158,8 +158,15 @@ void fifo_server::impl::peer_left() {
     ++session_; // replies still due to the old peer are dropped
     changed_.notify_all();
     // Let a write under way finish before dropping what is unread, so no
-    // part of a message is left for the next peer.
-    changed_.wait(guard, [this] { return !writer_busy_ || stopping_; });
+    // part of a message is left for the next peer. Nobody reads the pipe
+    // now, so a write that filled it is freed by dropping what it holds.
+    while (writer_busy_ && !stopping_) {
+      guard.unlock();
+      pipe_.discard_unread_sent();
+      guard.lock();
+      changed_.wait_for(guard, std::chrono::milliseconds(10),
+                        [this] { return !writer_busy_ || stopping_; });
+    }
   }
   pipe_.await_next_peer();
   pipe_.discard_unread_sent();
@@ -240,6 +247,8 @@ fifo_server::fifo_server(node& n, fifo_options options)
                     [weak](std::function<void()> drained) {
                       if (auto self = weak.lock())
                         self->begin_drain(std::move(drained));
+                      else
+                        drained(); // already gone: nothing of it is in flight
                     },
                     [weak] {
                       if (auto self = weak.lock())
@@ -258,8 +267,13 @@ fifo_server::~fifo_server() {
     std::unique_lock<std::mutex> guard{impl_->mutex_};
     if (!impl_->changed_.wait_for(guard, std::chrono::seconds{2},
                                   [this] { return impl_->writer_done_; })) {
-      guard.unlock();
-      impl_->pipe_.discard_unread_sent();
+      while (!impl_->writer_done_) {
+        guard.unlock();
+        impl_->pipe_.discard_unread_sent();
+        guard.lock();
+        impl_->changed_.wait_for(guard, std::chrono::milliseconds(10),
+                                 [this] { return impl_->writer_done_; });
+      }
     }
   }
   impl_->writer_.join();

@@ -428,6 +428,12 @@ void http_listener::impl::accept() {
         self->sessions_.emplace(s.get(), s);
         s->start();
       }
+    } else if (ec != asio::error::operation_aborted) {
+      // Out of file descriptors, say: try again shortly, not in a tight loop.
+      auto timer = std::make_shared<asio::steady_timer>(self->acceptor_.get_executor(),
+                                                        std::chrono::milliseconds(100));
+      timer->async_wait([self, timer](boost::system::error_code) { self->accept(); });
+      return;
     }
     self->accept();
   });

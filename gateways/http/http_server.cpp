@@ -38,16 +38,27 @@ http_response to_http(reply&& r) {
   if (!r.ok())
     return error_response(r.error_type(), r.error_message());
   auto& meta = r.meta();
-  if (meta.is_object() && meta.contains("http")) {
+  if (meta.is_object() && meta.contains("http") && meta["http"].is_object()) {
     auto& h = meta["http"];
+    auto dump = [](const json& v) {
+      return v.dump(-1, ' ', false, json::error_handler_t::replace);
+    };
     http_response out;
-    out.status = h.value("status", 200u);
-    out.content_type = h.value("content_type", std::string("text/plain; charset=utf-8"));
+    auto& status = h.contains("status") ? h["status"] : json(200);
+    if (!status.is_number_unsigned() || status.get<unsigned>() < 100
+        || status.get<unsigned>() > 999)
+      return error_response("BadResponse", "the route answered an HTTP status that is not "
+                                           "a number from 100 to 999: " + dump(status));
+    out.status = status.get<unsigned>();
+    if (h.contains("content_type") && h["content_type"].is_string())
+      out.content_type = h["content_type"].get<std::string>();
+    else
+      out.content_type = "text/plain; charset=utf-8";
     if (h.contains("headers") && h["headers"].is_object())
       for (auto& [name, value] : h["headers"].items())
-        out.headers.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+        out.headers.emplace_back(name, value.is_string() ? value.get<std::string>() : dump(value));
     auto& v = r.value();
-    out.body = v.is_string() ? v.get<std::string>() : v.dump();
+    out.body = v.is_string() ? v.get<std::string>() : dump(v);
     return out;
   }
   if (r.value().is_binary()) {
@@ -190,6 +201,8 @@ http_server::http_server(node& n, const server_options& options)
                       if (self && l) {
                         self->draining_ = true;
                         l->begin_drain(std::move(drained));
+                      } else {
+                        drained(); // already gone: nothing of it is in flight
                       }
                     },
                     [listener] {

@@ -98,6 +98,7 @@ public:
 
   /// Refuses new requests, waits up to `timeout` for those in flight, then
   /// closes every connection; what is still in flight fails ConnectionLost.
+  /// Call it (or destroy the client) once no other thread uses the client.
   void close(std::chrono::milliseconds timeout = std::chrono::seconds{60});
 
   class impl;

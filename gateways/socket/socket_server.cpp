@@ -25,6 +25,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include "actors/codec.hpp"
@@ -175,8 +176,11 @@ private:
                             });
   }
 
+  /// At the backlog, or with replies piling up for a peer that does not
+  /// read them: stop reading until that eases.
   bool paused() const {
-    return in_flight_ >= server_->options_.backlog;
+    constexpr std::size_t max_unwritten = 4 * 1024 * 1024;
+    return in_flight_ >= server_->options_.backlog || out_.size() >= max_unwritten;
   }
 
   /// Handles every complete record in the buffer, while below the backlog.
@@ -317,6 +321,8 @@ private:
                           return;
                         }
                         self->write();
+                        self->process(); // reading may resume now
+                        self->read();
                       });
   }
 
@@ -408,7 +414,11 @@ void socket_server::impl::accept() {
       self->connections_.insert(conn);
       conn->start();
     } else if (ec != asio::error::operation_aborted) {
+      // Out of file descriptors, say: try again shortly, not in a tight loop.
       log::warning("socket gateway at " + self->endpoint_ + ": accept failed: " + ec.message());
+      auto timer = std::make_shared<asio::steady_timer>(self->io_, std::chrono::milliseconds(100));
+      timer->async_wait([self, timer](boost::system::error_code) { self->accept(); });
+      return;
     }
     self->accept();
   });
@@ -462,6 +472,8 @@ socket_server::socket_server(node& n, socket_options options)
                     [weak](std::function<void()> drained) {
                       if (auto self = weak.lock())
                         self->begin_drain(std::move(drained));
+                      else
+                        drained(); // already gone: nothing of it is in flight
                     },
                     [weak] {
                       if (auto self = weak.lock())

@@ -140,6 +140,21 @@ class FifoGatewayTest(unittest.TestCase):
         self.assertEqual(self.call(reader, writer, "/double", 6), {"ok": 12})
         self.assertIsNone(svc.proc.poll())
 
+    def test_a_peer_that_leaves_unread_replies_does_not_block_the_next(self):
+        svc = self.start()
+        reader, writer = python_end(self.path, "client")
+        payload = "z" * 1024
+        for _ in range(200):  # far more replies than the pipe holds
+            writer.send_bytes(json.dumps(["/echo", payload]).encode())
+        time.sleep(0.3)
+        reader.close()
+        writer.close()
+        time.sleep(0.3)
+        reader, writer = python_end(self.path, "client")
+        self.assertEqual(self.call(reader, writer, "/double", 7), {"ok": 14})
+        svc.signal(signal.SIGTERM)
+        self.assertEqual(svc.wait(10), 0)
+
     def test_shutdown_answers_calls_in_flight_first(self):
         svc = self.start()
         reader, writer = python_end(self.path, "client")

@@ -286,6 +286,20 @@ CAF_TEST(stop answers what is left with ShuttingDown) {
   sched.run();
   CAF_REQUIRE_EQUAL(replies.size(), 1u);
   CAF_CHECK_EQUAL(replies[0].error_type(), error_type::shutting_down);
+  // A call sent to the stopped gate is not lost: its callback still runs.
+  send(gate, make_call("/hold", 2));
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 2u);
+  CAF_CHECK_EQUAL(replies[1].error_type(), error_type::shutting_down);
+}
+
+CAF_TEST(a callback that throws does not stop the gate) {
+  app.add_route("/echo", [](const json& x) { return x; });
+  auto gate = start("/echo");
+  caf::anon_send(gate, call_atom::value, make_call("/echo", 1),
+                 reply_callback{[](reply) { throw std::runtime_error("caller bug"); }});
+  sched.run();
+  CAF_CHECK_EQUAL(call_once(gate, make_call("/echo", 2)).value(), json(2));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
