@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include <caf/actor.hpp>
 
@@ -21,5 +22,23 @@ struct gateway_hooks {
 /// Gives a gateway its seat in the shutdown broadcast: spawns the actor that
 /// speaks the supervisor's protocol for it and joins it to the node.
 caf::actor join_gateway(node& n, gateway_hooks hooks);
+
+/// The same for a gateway whose state has `begin_drain(drained)` and
+/// `stop()`, held weakly: a gateway already gone counts as drained.
+template <class Gateway>
+caf::actor join_gateway(node& n, std::weak_ptr<Gateway> weak) {
+  return join_gateway(n, gateway_hooks{
+                           [weak](std::function<void()> drained) {
+                             if (auto self = weak.lock())
+                               self->begin_drain(std::move(drained));
+                             else
+                               drained(); // nothing of it is in flight
+                           },
+                           [weak] {
+                             if (auto self = weak.lock())
+                               self->stop();
+                           },
+                         });
+}
 
 } // namespace actorserve

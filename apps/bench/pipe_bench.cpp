@@ -8,7 +8,6 @@
 // Usage: actorserve-bench-pipe [EXAMPLE_BINARY [ROUNDS [SECONDS] [MESSAGES]]]
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,9 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "apps/bench/ready_process.hpp"
 #include "gateways/fifo/pipe_connection.hpp"
 
-extern char** environ;
 
 using namespace actorserve;
 using steady = std::chrono::steady_clock;
@@ -36,27 +35,7 @@ constexpr std::size_t mib = 1024 * 1024;
 namespace {
 
 pid_t start_example(const std::string& binary, const std::string& fifo) {
-  int out[2];
-  if (::pipe(out) != 0)
-    throw std::runtime_error("pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  std::string arg = "--fifo-path=" + fifo;
-  char* argv[] = {const_cast<char*>(binary.c_str()), arg.data(), nullptr};
-  pid_t pid;
-  if (posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, environ) != 0)
-    throw std::runtime_error("cannot start " + binary);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  std::string line;
-  char ch;
-  while (::read(out[0], &ch, 1) == 1 && ch != '\n')
-    line += ch;
-  if (line.rfind("ready", 0) != 0)
-    throw std::runtime_error(binary + " did not get ready: " + line);
-  return pid;
+  return bench::start_ready({binary, "--fifo-path=" + fifo}).pid;
 }
 
 struct latency {
@@ -164,10 +143,6 @@ double raw_fifo_throughput(const std::string& path, int messages) {
   return messages / secs;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 } // namespace
 
@@ -199,10 +174,10 @@ int main(int argc, char** argv) {
               "window64_round_trips_per_s=%.0f settings: client=pipe::client "
               "server=fifo_gateway route=/echo payload=31B seconds_per_round=%.1f "
               "window64_messages=200000 rounds=%d medians_of_rounds\n",
-              median(rps), median(p50), median(p99), median(windowed), seconds, rounds);
+              bench::median(rps), bench::median(p50), bench::median(p99), bench::median(windowed), seconds, rounds);
   std::printf("BENCH pipe_throughput send_bytes_mib_per_s=%.0f raw_fifo_mib_per_s=%.0f ratio=%.2f "
               "settings: message=1MiB messages=%d processes=2 rounds=%d order=ABAB "
               "medians_of_rounds\n",
-              median(ours), median(raw), median(ours) / median(raw), messages, rounds);
+              bench::median(ours), bench::median(raw), bench::median(ours) / bench::median(raw), messages, rounds);
   return 0;
 }

@@ -6,7 +6,6 @@
 //
 // Usage: actorserve-bench-socket [EXAMPLE_BINARY [ROUNDS [STREAM_ITEMS [SECONDS]]]]
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "apps/bench/ready_process.hpp"
 #include "gateways/socket/socket_client.hpp"
 
-extern char** environ;
 
 using namespace actorserve;
 using namespace actorserve::socket;
@@ -35,38 +34,12 @@ struct service {
   std::uint16_t tcp_port = 0;
 };
 
-std::string field(const std::string& line, const std::string& key) {
-  auto at = line.find(" " + key + "=");
-  if (at == std::string::npos)
-    throw std::runtime_error("no " + key + " in: " + line);
-  auto start = at + key.size() + 2;
-  return line.substr(start, line.find(' ', start) - start);
-}
-
 service start_service(const std::string& binary, const std::string& dir) {
-  int out[2];
-  if (::pipe(out) != 0)
-    throw std::runtime_error("pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
   service s;
   s.unix_path = dir + "/bench.sock";
-  std::string a1 = "--socket-path=" + s.unix_path;
-  std::string a2 = "--socket-port=0";
-  char* argv[] = {const_cast<char*>(binary.c_str()), a1.data(), a2.data(), nullptr};
-  if (posix_spawn(&s.pid, binary.c_str(), &actions, nullptr, argv, environ) != 0)
-    throw std::runtime_error("cannot start " + binary);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  std::string line;
-  char ch;
-  while (::read(out[0], &ch, 1) == 1 && ch != '\n')
-    line += ch;
-  if (line.rfind("ready", 0) != 0)
-    throw std::runtime_error(binary + " did not get ready: " + line);
-  auto tcp = field(line, "socket-tcp");
+  auto p = bench::start_ready({binary, "--socket-path=" + s.unix_path, "--socket-port=0"});
+  s.pid = p.pid;
+  auto tcp = bench::ready_field(p.ready_line, "socket-tcp");
   s.tcp_port = static_cast<std::uint16_t>(std::stoi(tcp.substr(tcp.rfind(':') + 1)));
   return s;
 }
@@ -123,10 +96,6 @@ latency sequential_requests(const client_options& where, double seconds) {
   return {lat.size() / secs, lat[lat.size() / 2], lat[static_cast<size_t>(0.99 * (lat.size() - 1))]};
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 } // namespace
 
@@ -153,13 +122,13 @@ int main(int argc, char** argv) {
     std::printf("BENCH socket_stream unix_items_per_s=%.0f tcp_items_per_s=%.0f "
                 "settings: items=%d connections=4 backlog=1024 route=/double rounds=%d "
                 "medians_of_rounds server=separate_process\n",
-                median(su), median(st), items, rounds);
+                bench::median(su), bench::median(st), items, rounds);
     std::printf("BENCH socket_request unix_requests_per_s=%.0f unix_p50_us=%.1f "
                 "unix_p99_us=%.1f tcp_requests_per_s=%.0f tcp_p50_us=%.1f tcp_p99_us=%.1f "
                 "settings: sequential=1_in_flight seconds_per_mode=%.1f route=/double "
                 "rounds=%d medians_of_rounds server=separate_process\n",
-                median(ru), median(pu50), median(pu99), median(rt), median(pt50),
-                median(pt99), seconds, rounds);
+                bench::median(ru), bench::median(pu50), bench::median(pu99), bench::median(rt), bench::median(pt50),
+                bench::median(pt99), seconds, rounds);
     std::fflush(stdout);
     socket_client(unix_client(svc, 1)).request("/shutdown");
     status = 0;

@@ -242,19 +242,7 @@ fifo_server::fifo_server(node& n, fifo_options options)
   : impl_(std::make_shared<impl>(n, std::move(options))) {
   impl_->reader_ = std::thread([self = impl_.get()] { self->read_loop(); });
   impl_->writer_ = std::thread([self = impl_.get()] { self->write_loop(); });
-  std::weak_ptr<impl> weak = impl_;
-  join_gateway(n, gateway_hooks{
-                    [weak](std::function<void()> drained) {
-                      if (auto self = weak.lock())
-                        self->begin_drain(std::move(drained));
-                      else
-                        drained(); // already gone: nothing of it is in flight
-                    },
-                    [weak] {
-                      if (auto self = weak.lock())
-                        self->stop();
-                    },
-                  });
+  join_gateway(n, std::weak_ptr<impl>(impl_));
 }
 
 fifo_server::~fifo_server() {

@@ -97,6 +97,7 @@ public:
   void stop();
   void check_drained();
   void forget(session* s);
+  std::vector<std::shared_ptr<session>> open_sessions();
 
   listener_options options_;
   request_handler handler_;
@@ -455,6 +456,15 @@ void http_listener::impl::refuse(tcp::socket sock) {
   });
 }
 
+std::vector<std::shared_ptr<session>> http_listener::impl::open_sessions() {
+  std::vector<std::shared_ptr<session>> open;
+  std::lock_guard<std::mutex> guard{sessions_mutex_};
+  for (auto& [ptr, weak] : sessions_)
+    if (auto s = weak.lock())
+      open.push_back(s);
+  return open;
+}
+
 void http_listener::impl::forget(session* s) {
   std::lock_guard<std::mutex> guard{sessions_mutex_};
   sessions_.erase(s);
@@ -470,13 +480,7 @@ void http_listener::impl::begin_drain(std::function<void()> drained) {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
   });
-  std::vector<std::shared_ptr<session>> open;
-  {
-    std::lock_guard<std::mutex> guard{sessions_mutex_};
-    for (auto& [ptr, weak] : sessions_)
-      if (auto s = weak.lock())
-        open.push_back(s);
-  }
+  auto open = open_sessions();
   for (auto& s : open)
     s->drain();
   check_drained();
@@ -506,13 +510,7 @@ void http_listener::impl::stop() {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
   });
-  std::vector<std::shared_ptr<session>> open;
-  {
-    std::lock_guard<std::mutex> guard{sessions_mutex_};
-    for (auto& [ptr, weak] : sessions_)
-      if (auto s = weak.lock())
-        open.push_back(s);
-  }
+  auto open = open_sessions();
   for (auto& s : open)
     s->close_now();
   work_.reset();

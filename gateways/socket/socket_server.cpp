@@ -467,19 +467,7 @@ socket_server::socket_server(node& n, socket_options options)
   : impl_(std::make_shared<impl>(n, std::move(options))) {
   impl_->listen();
   impl_->start();
-  std::weak_ptr<impl> weak = impl_;
-  join_gateway(n, gateway_hooks{
-                    [weak](std::function<void()> drained) {
-                      if (auto self = weak.lock())
-                        self->begin_drain(std::move(drained));
-                      else
-                        drained(); // already gone: nothing of it is in flight
-                    },
-                    [weak] {
-                      if (auto self = weak.lock())
-                        self->stop();
-                    },
-                  });
+  join_gateway(n, std::weak_ptr<impl>(impl_));
 }
 
 socket_server::~socket_server() {
