@@ -20,14 +20,26 @@ signal_watcher::signal_watcher(std::function<void(int)> on_signal)
   sigaddset(&watched, SIGTERM);
   if (pthread_sigmask(SIG_BLOCK, &watched, &previous_mask_) != 0)
     throw std::system_error(errno, std::generic_category(), "pthread_sigmask");
+  auto undo = [this] {
+    if (signal_fd_ >= 0)
+      ::close(signal_fd_);
+    if (wake_fd_ >= 0)
+      ::close(wake_fd_);
+    pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+  };
   signal_fd_ = signalfd(-1, &watched, SFD_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_CLOEXEC);
   if (signal_fd_ < 0 || wake_fd_ < 0) {
     auto err = errno;
-    pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+    undo();
     throw std::system_error(err, std::generic_category(), "signalfd/eventfd");
   }
-  thread_ = std::thread([this] { run(); });
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (...) {
+    undo();
+    throw;
+  }
 }
 
 signal_watcher::~signal_watcher() {

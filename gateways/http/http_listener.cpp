@@ -109,6 +109,7 @@ public:
   std::mutex sessions_mutex_;
   std::unordered_map<session*, std::weak_ptr<session>> sessions_;
   std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::size_t> sessions_to_drain_{0};
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};
   std::mutex drained_mutex_;
@@ -131,12 +132,15 @@ public:
   }
 
   /// The shutdown broadcast reached the server: read no more; close once
-  /// the responses due are written.
+  /// the responses due are written. The server counts the sessions that
+  /// have not done so yet: it may not report drained before they have.
   void drain() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] {
       self->read_closed_ = true;
       if (self->queue_.empty() && !self->writing_)
         self->close();
+      --self->server_->sessions_to_drain_;
+      self->server_->check_drained();
     });
   }
 
@@ -475,19 +479,24 @@ void http_listener::impl::begin_drain(std::function<void()> drained) {
     std::lock_guard<std::mutex> guard{drained_mutex_};
     drained_ = std::move(drained);
   }
-  draining_ = true;
+  // Held at one until every open session is counted, so no check in
+  // between can report drained too early.
+  sessions_to_drain_ += 1;
+  draining_ = true; // from here on, no new session is made
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
   });
   auto open = open_sessions();
+  sessions_to_drain_ += open.size();
   for (auto& s : open)
     s->drain();
+  sessions_to_drain_ -= 1;
   check_drained();
 }
 
 void http_listener::impl::check_drained() {
-  if (!draining_ || in_flight_ > 0)
+  if (!draining_ || in_flight_ > 0 || sessions_to_drain_ > 0)
     return;
   std::function<void()> done;
   {
