@@ -2,27 +2,18 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
-#include <ctime>
+
+#include "actors/utc_timestamp.hpp"
 
 namespace actorserve::log {
 
 namespace {
 
 void write_line(const char* level, const std::string& text) {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::string line(stamp);
+  auto line = utc_timestamp();
   char rest[64];
-  std::snprintf(rest, sizeof rest, ".%03dZ actorserve[%d] %s: ",
-                static_cast<int>(millis), static_cast<int>(getpid()), level);
+  std::snprintf(rest, sizeof rest, " actorserve[%d] %s: ", static_cast<int>(getpid()), level);
   line += rest;
   line += text;
   line += '\n';

@@ -80,4 +80,17 @@ double parse_seconds(const std::string& option, const std::string& text) {
   return value;
 }
 
+std::uint16_t parse_port(const std::string& option, const std::string& text) {
+  std::size_t used = 0;
+  unsigned long port = 70000;
+  try {
+    port = std::stoul(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || port > 65535)
+    throw usage_error("option --" + option + " takes 0 to 65535, got '" + text + "'");
+  return static_cast<std::uint16_t>(port);
+}
+
 } // namespace actorserve

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -45,5 +46,8 @@ private:
 
 /// Parses a decimal number of seconds (e.g. "2.5"); throws usage_error.
 double parse_seconds(const std::string& option, const std::string& text);
+
+/// Parses a port, 0 to 65535 (0: the system picks one); throws usage_error.
+std::uint16_t parse_port(const std::string& option, const std::string& text);
 
 } // namespace actorserve

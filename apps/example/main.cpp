@@ -44,10 +44,7 @@ int main(int argc, char** argv) {
           [&](const std::string& v) { unix_socket.path = v; });
   cli.add("socket-port", "N", "serve the socket gateway on this TCP port (0: a free one)",
           [&](const std::string& v) {
-            auto port = std::stoul(v);
-            if (port > 65535)
-              throw usage_error("option --socket-port takes 0 to 65535, got " + v);
-            tcp_socket.port = static_cast<std::uint16_t>(port);
+            tcp_socket.port = parse_port("socket-port", v);
             tcp_on = true;
           });
   cli.add("socket-host", "HOST",
@@ -62,10 +59,7 @@ int main(int argc, char** argv) {
   cli.add("http-port", "N", "serve HTTP on this port (0: a free one; default 8000 when no "
                             "gateway is named)",
           [&](const std::string& v) {
-            auto port = std::stoul(v);
-            if (port > 65535)
-              throw usage_error("option --http-port takes 0 to 65535, got " + v);
-            http_options.port = static_cast<std::uint16_t>(port);
+            http_options.port = parse_port("http-port", v);
             http_on = true;
           });
   cli.add("http-host", "HOST", "the address HTTP binds (default 127.0.0.1)",

@@ -157,7 +157,7 @@ bool connection::poll(milliseconds timeout) {
   return n > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
 }
 
-bool connection::read_exact(char* out, std::size_t n, bool message_started,
+void connection::read_exact(char* out, std::size_t n, bool message_started,
                             std::optional<steady::time_point> deadline) {
   std::size_t got = std::min(n, read_buffer_.size() - read_pos_);
   std::memcpy(out, read_buffer_.data() + read_pos_, got);
@@ -211,7 +211,6 @@ bool connection::read_exact(char* out, std::size_t n, bool message_started,
       got += take;
     }
   }
-  return true;
 }
 
 std::size_t connection::read_header(std::optional<steady::time_point> deadline) {

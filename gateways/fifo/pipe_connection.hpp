@@ -90,7 +90,7 @@ protected:
 
 private:
   void open_read_end();
-  bool read_exact(char* out, std::size_t n, bool message_started,
+  void read_exact(char* out, std::size_t n, bool message_started,
                   std::optional<std::chrono::steady_clock::time_point> deadline);
   std::size_t read_header(std::optional<std::chrono::steady_clock::time_point> deadline);
   void skip(std::size_t n);

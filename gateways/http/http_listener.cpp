@@ -2,10 +2,11 @@
 // it compiles slowly, and nothing else needs it.
 #include "gateways/http/http_listener.hpp"
 
+#include "actors/utc_timestamp.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -38,19 +39,6 @@ namespace {
 std::string endpoint_text(const tcp::endpoint& ep) {
   auto host = ep.address().to_string();
   return (ep.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(ep.port());
-}
-
-std::string utc_now() {
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char stamp[40];
-  auto n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
-  return stamp;
 }
 
 /// `text` as a JSON string literal.
@@ -324,7 +312,7 @@ private:
       auto ms = std::chrono::duration<double, std::milli>(steady::now() - done.received).count();
       char line[96];
       std::snprintf(line, sizeof line, " %u %zu %.3fms", done.response->result_int(), bytes, ms);
-      server_->options_.access_log(utc_now() + " " + peer_ + " " + done.method + " "
+      server_->options_.access_log(utc_timestamp() + " " + peer_ + " " + done.method + " "
                                    + done.target + line);
     }
     if (ec || !done.keep_alive) {
