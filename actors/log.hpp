@@ -10,4 +10,7 @@ void info(const std::string& text);
 void warning(const std::string& text);
 void error(const std::string& text);
 
+/// Names this process in every later line (e.g. "worker 2"), after its pid.
+void set_label(const std::string& label);
+
 } // namespace actorserve::log

@@ -17,6 +17,8 @@
 #include "actors/call.hpp"
 #include "actors/reply.hpp"
 #include "actors/worker_context.hpp"
+#include "actors/worker_options.hpp"
+#include "actors/worker_status.hpp"
 
 namespace actorserve {
 
@@ -32,15 +34,24 @@ struct node_options {
   bool handle_signals = true;
   /// Scheduler threads; 0 means one per core.
   std::size_t scheduler_threads = 0;
+  /// Worker processes, joining, TLS (docs/workers.md). The default runs
+  /// every route in this process.
+  worker_options pool;
 };
 
 /// One process's share of a service: it owns the actor system, starts the
 /// application's routes, runs the shutdown broadcast, and lets code that is
 /// not an actor call routes.
+///
+/// With `options.pool.workers` N != 1 the routes run in worker processes
+/// that this node starts and supervises; its route gates dispatch to them.
+/// With `options.pool.join` set this node is such a worker: it joins the
+/// supervisor, serves its routes there, and has no gateways of its own.
 class node {
 public:
-  /// Starts every route. Throws std::runtime_error naming the route when a
-  /// route constructor throws.
+  /// Starts every route (or every worker, or joins the supervisor). Throws
+  /// std::runtime_error naming the route (or the worker) that failed to
+  /// start, std::invalid_argument for options that do not fit together.
   explicit node(const application& app, node_options options = {});
 
   /// Runs the shutdown broadcast if nobody did, and waits for it.
@@ -94,8 +105,24 @@ public:
     return options_.context;
   }
 
+  /// This node joined a supervisor as a worker.
+  bool is_worker() const noexcept {
+    return options_.pool.join.has_value();
+  }
+
+  /// The worker slots this node supervises (empty when routes run here).
+  std::vector<worker_status> workers() const;
+
+  /// Where workers join this node ("host:port"), or "" when they cannot.
+  const std::string& node_endpoint() const noexcept {
+    return node_endpoint_;
+  }
+
 private:
   void on_signal(int count);
+  void start_routes(const application& app);
+  void start_workers(const application& app);
+  void join_supervisor(const application& app);
 
   node_options options_;
   std::unique_ptr<signal_watcher> signals_;
@@ -104,6 +131,8 @@ private:
   caf::actor supervisor_;
   std::unordered_map<std::string, caf::actor> routes_;
   std::unordered_map<std::string, route_options> route_settings_;
+  std::shared_ptr<worker_board> board_;
+  std::string node_endpoint_;
   std::mutex start_mutex_; // a signal during the start waits for its end
   bool started_ = false;
   int early_signals_ = 0;

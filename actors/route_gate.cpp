@@ -8,6 +8,7 @@
 #include "actors/atoms.hpp"
 #include "actors/error_type.hpp"
 #include "actors/log.hpp"
+#include "actors/worker_protocol.hpp"
 
 namespace actorserve {
 
@@ -50,6 +51,32 @@ caf::behavior route_gate::make_behavior() {
       check_drained();
     },
     [this](stop_atom) { stop(); },
+    [this](add_instance_atom, std::int32_t worker, caf::actor& gate) {
+      add_instance(std::move(gate), worker);
+      dispatch_waiting();
+    },
+    [this](lost_worker_atom, std::int32_t worker, const std::string& why) {
+      for (auto it = instances_.begin(); it != instances_.end();) {
+        if (it->worker != worker) {
+          ++it;
+          continue;
+        }
+        demonitor(it->handle);
+        auto id = it->id;
+        it = instances_.erase(it);
+        fail_calls_of(id, lost_reply(why));
+      }
+      check_drained();
+    },
+    [this](retire_worker_atom, std::int32_t worker) {
+      // Its calls in flight are still answered (or fail when it goes).
+      auto retired = [worker](const instance& i) { return i.worker == worker; };
+      for (auto& inst : instances_)
+        if (retired(inst))
+          demonitor(inst.handle);
+      instances_.erase(std::remove_if(instances_.begin(), instances_.end(), retired),
+                       instances_.end());
+    },
   };
 }
 
@@ -59,9 +86,34 @@ void route_gate::on_exit() {
   drain_listener_ = nullptr;
 }
 
-void route_gate::add_instance(caf::actor handle) {
+void route_gate::add_instance(caf::actor handle, int worker) {
   monitor(handle);
-  instances_.push_back(instance{std::move(handle), next_instance_id_++, 0});
+  instances_.push_back(instance{std::move(handle), next_instance_id_++, 0, worker});
+}
+
+std::size_t route_gate::capacity() const {
+  auto per_instance = settings_.options.capacity;
+  if (!settings_.remote)
+    return per_instance;
+  return per_instance * std::max<std::size_t>(1, instances_.size());
+}
+
+reply route_gate::lost_reply(const std::string& why) const {
+  return reply::failure(error_type::worker_lost,
+                        "the worker running route " + settings_.path
+                          + " was lost before it answered: " + why);
+}
+
+void route_gate::fail_calls_of(std::uint64_t instance_id, const reply& failure) {
+  std::vector<std::uint64_t> lost;
+  for (auto& [id, p] : pending_)
+    if (p.dispatched && p.instance_id == instance_id)
+      lost.push_back(id);
+  for (auto id : lost) {
+    auto pit = pending_.find(id);
+    answer(pit->second, failure);
+    forget(pit);
+  }
 }
 
 void route_gate::admit(call&& request, caf::response_promise promise,
@@ -75,12 +127,12 @@ void route_gate::admit(call&& request, caf::response_promise promise,
                                + " takes no new calls"));
     return;
   }
-  if (pending_.size() >= settings_.options.capacity) {
+  if (pending_.size() >= capacity()) {
     answer(p, reply::failure(error_type::backlog_full,
                              "route " + path + " is at capacity: "
                                + std::to_string(pending_.size())
                                + " calls in flight (capacity "
-                               + std::to_string(settings_.options.capacity)
+                               + std::to_string(capacity())
                                + "); try again later"));
     return;
   }
@@ -126,10 +178,17 @@ void route_gate::answer(pending_call& p, reply r) {
 }
 
 route_gate::instance* route_gate::free_instance() {
+  // Scanning from a rotating start spreads calls among instances equally
+  // loaded (sequential callers would otherwise all reach the first).
   instance* best = nullptr;
-  for (auto& inst : instances_)
+  auto n = instances_.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    auto& inst = instances_[(next_pick_ + k) % n];
     if (best == nullptr || inst.outstanding < best->outstanding)
       best = &inst;
+  }
+  if (n > 0)
+    next_pick_ = (next_pick_ + 1) % n;
   // A blocking instance takes one call at a time; the rest wait here, where
   // any instance that frees up can take them.
   if (best != nullptr && settings_.options.blocking && best->outstanding > 0)
@@ -149,6 +208,13 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
         finish(call_id, instance_id, std::move(r));
       },
       [this, call_id, instance_id](caf::error& err) {
+        if (settings_.remote) {
+          finish(call_id, instance_id,
+                 lost_reply(err == caf::sec::request_receiver_down
+                              ? "its connection closed"
+                              : system().render(err)));
+          return;
+        }
         std::string why = err == caf::sec::request_receiver_down
                             ? "stopped before answering"
                             : "failed: " + system().render(err);
@@ -239,19 +305,18 @@ void route_gate::instance_down(const caf::down_msg& msg) {
   if (it == instances_.end())
     return;
   auto dead = it->id;
+  auto worker = it->worker;
   instances_.erase(it);
   // Its calls will never be answered: fail them now, and free their places.
-  std::vector<std::uint64_t> lost;
-  for (auto& [id, p] : pending_)
-    if (p.dispatched && p.instance_id == dead)
-      lost.push_back(id);
-  for (auto id : lost) {
-    auto pit = pending_.find(id);
-    answer(pit->second, reply::failure(error_type::route_failed,
-                                       "an instance of route " + settings_.path
-                                         + " stopped before answering"));
-    forget(pit);
+  if (settings_.remote) {
+    fail_calls_of(dead, lost_reply("worker " + std::to_string(worker)
+                                   + " is gone (" + system().render(msg.reason) + ")"));
+    check_drained();
+    return; // the worker pool restarts workers
   }
+  fail_calls_of(dead, reply::failure(error_type::route_failed,
+                                     "an instance of route " + settings_.path
+                                       + " stopped before answering"));
   check_drained();
   if (draining_)
     return;
@@ -290,7 +355,8 @@ void route_gate::stop() {
                                + settings_.path + " answered"));
   for (auto& inst : instances_) {
     demonitor(inst.handle);
-    send_exit(inst.handle, caf::exit_reason::user_shutdown);
+    if (!settings_.remote) // a worker's gates stop with their worker
+      send_exit(inst.handle, caf::exit_reason::user_shutdown);
   }
   quit();
 }

@@ -30,6 +30,11 @@ struct gate_settings {
   /// A non-blocking plain function the gate runs in place of instances: it
   /// answers at once, so two messages per call are saved.
   route_function in_place;
+  /// The instances are the route's gates in worker processes, added and
+  /// removed by the worker pool: the gate does not own them, a lost one
+  /// fails its calls with WorkerLost, and the route's capacity counts per
+  /// worker (each worker's gate applies its own).
+  bool remote = false;
 };
 
 /// The one door to a route: admission (capacity, shutdown), deadlines, and
@@ -41,7 +46,10 @@ struct gate_settings {
 /// - `shutdown_atom`: refuse new calls with ShuttingDown, answer
 ///   `drained_atom` to the sender once nothing is in flight;
 /// - `stop_atom`: answer what is left with ShuttingDown, stop the instances,
-///   quit.
+///   quit;
+/// - remote gates only: `(add_instance_atom, worker, gate)`,
+///   `(lost_worker_atom, worker, why)` (its calls fail with WorkerLost now)
+///   and `(retire_worker_atom, worker)` (no new calls; those it has finish).
 ///
 /// A call still running at its deadline is answered Timeout then, and keeps
 /// its place in the capacity until the route answers: capacity counts work
@@ -60,6 +68,7 @@ private:
     caf::actor handle;
     std::uint64_t id;
     std::size_t outstanding = 0;
+    int worker = -1; // remote gates: the worker it runs in
   };
 
   struct pending_call {
@@ -83,13 +92,17 @@ private:
   void sweep();
   void schedule_tick(deadline_point when);
   void instance_down(const caf::down_msg& msg);
-  void add_instance(caf::actor handle);
+  void add_instance(caf::actor handle, int worker = -1);
+  void fail_calls_of(std::uint64_t instance_id, const reply& failure);
+  reply lost_reply(const std::string& why) const;
+  std::size_t capacity() const;
   void check_drained();
   void stop();
 
   gate_settings settings_;
   std::vector<instance> instances_;
   std::uint64_t next_instance_id_ = 1;
+  std::size_t next_pick_ = 0; // spreads calls among equally loaded instances
   std::unordered_map<std::uint64_t, pending_call> pending_;
   std::uint64_t next_call_id_ = 1;
   std::deque<std::uint64_t> waiting_;

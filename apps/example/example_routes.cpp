@@ -100,9 +100,18 @@ private:
   std::unordered_map<std::uint64_t, sleeper> sleepers_;
 };
 
+/// Tells which process and worker served the call. A worker_context holding
+/// {"fail_start": "why"} makes its constructor throw: a worker that cannot
+/// start, for trying out how a service handles one.
 class info_route : public route_actor {
 public:
-  using route_actor::route_actor;
+  info_route(caf::actor_config& cfg, const worker_context& context)
+    : route_actor(cfg, context) {
+    auto& v = context.value;
+    if (v.is_object() && v.contains("fail_start"))
+      throw std::runtime_error("this worker_context asks /info not to start: "
+                               + v["fail_start"].dump());
+  }
 
 protected:
   caf::result<reply> handle(const call&) override {

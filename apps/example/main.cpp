@@ -3,12 +3,18 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <tuple>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <vector>
 
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "actors/worker_invitation.hpp"
+#include "actors/worker_secret.hpp"
 #include "apps/example/command_line.hpp"
 #include "apps/example/example_routes.hpp"
 #include "gateways/fifo/fifo_server.hpp"
@@ -17,8 +23,39 @@
 
 using namespace actorserve;
 
+namespace {
+
+std::vector<json> read_contexts(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    throw usage_error("--worker-contexts: cannot read " + path);
+  json contexts;
+  try {
+    contexts = json::parse(in);
+  } catch (const json::exception& e) {
+    throw usage_error("--worker-contexts: " + path + " is not JSON: " + e.what());
+  }
+  if (!contexts.is_array())
+    throw usage_error("--worker-contexts: " + path + " must hold a JSON array, one value per worker");
+  return contexts.get<std::vector<json>>();
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
   node_options options;
+  // Started by a supervisor as one of its workers: the same options, but
+  // this process serves routes for the supervisor and runs no gateway.
+  std::optional<join_options> invitation;
+  try {
+    invitation = take_worker_invitation();
+  } catch (const std::exception& e) {
+    std::cerr << "actorserve-example: " << e.what() << "\n";
+    return 2;
+  }
+  std::string join_address;
+  std::string secret_file;
+  std::string contexts_file;
   http::server_options http_options;
   bool http_on = false;
   bool show_help = false;
@@ -99,12 +136,78 @@ int main(int argc, char** argv) {
           [&](const std::string& v) {
             unix_socket.limits.max_frame = tcp_socket.limits.max_frame = std::stoull(v);
           });
+  auto& pool = options.pool;
+  cli.add("workers", "N",
+          "serve the routes in N worker processes (default 1: in this process; 0: only in "
+          "workers that join with --join)",
+          [&](const std::string& v) { pool.workers = std::stoul(v); });
+  cli.add("worker-contexts", "FILE",
+          "a JSON array with one worker_context per worker", [&](const std::string& v) {
+            contexts_file = v;
+          });
+  cli.add("node-host", "HOST",
+          "the address workers join at (default 127.0.0.1; only this host's workers)",
+          [&](const std::string& v) { pool.node_host = v; });
+  cli.add("node-port", "N",
+          "the port workers join at; lets workers of other hosts join with --join (needs "
+          "--secret-file or ACTORSERVE_SECRET)",
+          [&](const std::string& v) {
+            pool.node_port = parse_port("node-port", v);
+            pool.node_port_set = true;
+          });
+  cli.add("join", "HOST:PORT",
+          "run as a worker of the supervisor at HOST:PORT (its --node-host and --node-port), "
+          "with the shared secret from --secret-file or ACTORSERVE_SECRET",
+          [&](const std::string& v) { join_address = v; });
+  cli.add("secret-file", "FILE",
+          "the shared secret of the service's nodes (default: ACTORSERVE_SECRET; otherwise "
+          "a new random one per run)",
+          [&](const std::string& v) { secret_file = v; });
+  cli.add("tls-certificate", "FILE", "encrypt node links: this node's PEM certificate",
+          [&](const std::string& v) { pool.tls.certificate = v; });
+  cli.add("tls-key", "FILE", "this node's PEM private key",
+          [&](const std::string& v) { pool.tls.key = v; });
+  cli.add("tls-ca", "FILE", "the PEM CA file that signed every node's certificate",
+          [&](const std::string& v) { pool.tls.ca_file = v; });
+  cli.add("heartbeat-interval", "SECONDS", "the supervisor pings workers this often (default 1)",
+          [&](const std::string& v) { pool.heartbeat_interval = millis_of("heartbeat-interval", v); });
+  cli.add("heartbeat-timeout", "SECONDS",
+          "a worker silent this long is restarted; a supervisor silent this long is left "
+          "(default 5)",
+          [&](const std::string& v) { pool.heartbeat_timeout = millis_of("heartbeat-timeout", v); });
+  cli.add("max-restarts", "N",
+          "restarts of one worker within a minute before it is marked failed (default 5)",
+          [&](const std::string& v) { pool.restarts.max_restarts_per_minute = std::stoi(v); });
   try {
     cli.parse(argc, argv);
+    if (!contexts_file.empty())
+      pool.worker_contexts = read_contexts(contexts_file);
+    if (pool.tls.enabled() != !pool.tls.key.empty()
+        || (pool.tls.enabled() && pool.tls.ca_file.empty()))
+      throw usage_error("TLS needs all three of --tls-certificate, --tls-key and --tls-ca");
+    if (!secret_file.empty())
+      pool.secret = worker_secret::read_file(secret_file);
+    else if (auto env = std::getenv("ACTORSERVE_SECRET"); env != nullptr && !invitation)
+      pool.secret = env;
+    if (!join_address.empty()) {
+      join_options joining;
+      std::tie(joining.host, joining.port) = parse_host_port(join_address, "--join");
+      joining.secret = pool.secret;
+      joining.context = options.context.value;
+      if (joining.secret.empty())
+        throw usage_error("--join needs the service's shared secret: --secret-file or "
+                          "ACTORSERVE_SECRET");
+      pool.join = joining;
+    }
   } catch (const usage_error& e) {
     std::cerr << "actorserve-example: " << e.what() << "\n";
     return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "actorserve-example: " << e.what() << "\n";
+    return 2;
   }
+  if (invitation)
+    pool.join = invitation;
   if (show_help) {
     std::cout << "Usage: actorserve-example [OPTIONS]\n\n"
                  "Serves the example routes /double, /echo, /sleep, /spin, "
@@ -122,7 +225,14 @@ int main(int argc, char** argv) {
   try {
     auto app = example::make_example_application();
     node service(app, options);
+    if (service.is_worker()) {
+      // Serves the supervisor's calls until its shutdown reaches this node.
+      service.wait();
+      return 0;
+    }
     std::string ready = "ready pid=" + std::to_string(::getpid());
+    if (pool.workers != 1 || pool.node_port_set)
+      ready += " workers=" + std::to_string(pool.workers) + " node=" + service.node_endpoint();
     // With no gateway named, the service answers HTTP on 127.0.0.1:8000.
     if (!http_on && unix_socket.path.empty() && !tcp_on && fifo_options.path.empty())
       http_on = true;

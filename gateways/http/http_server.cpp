@@ -85,6 +85,7 @@ public:
   }
 
   void handle(http_request&& req, std::function<void(http_response&&)> respond);
+  http_response health() const;
 
   node& node_;
   server_options options_;
@@ -96,6 +97,23 @@ public:
   std::ofstream log_file_;
 };
 
+// 200 while serving; 503 while draining, or when a worker slot has failed
+// for good (too many restarts): a load balancer should look elsewhere.
+http_response http_server::impl::health() const {
+  if (draining_)
+    return json_response(503, json{{"status", "draining"}});
+  auto workers = node_.workers();
+  if (workers.empty())
+    return json_response(200, json{{"status", "serving"}});
+  json body{{"status", "serving"}, {"workers", json::array()}};
+  for (auto& w : workers) {
+    body["workers"].push_back(to_json(w));
+    if (w.state == "failed")
+      body["status"] = "degraded";
+  }
+  return json_response(body["status"] == "serving" ? 200 : 503, body);
+}
+
 void http_server::impl::handle(http_request&& req, std::function<void(http_response&&)> respond) {
   auto& path = req.path;
   bool get = req.method == "GET" || req.method == "HEAD";
@@ -106,8 +124,7 @@ void http_server::impl::handle(http_request&& req, std::function<void(http_respo
       r.headers.emplace_back("Allow", "GET, HEAD");
       return respond(std::move(r));
     }
-    return respond(draining_ ? json_response(503, json{{"status", "draining"}})
-                             : json_response(200, json{{"status", "serving"}}));
+    return respond(health());
   }
   if (!options_.stop_path.empty() && path == options_.stop_path) {
     if (req.method != "POST") {

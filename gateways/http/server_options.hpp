@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/json.hpp"
+#include "actors/worker_options.hpp"
 #include "gateways/http/http_listener.hpp"
 
 namespace actorserve::http {
@@ -25,11 +26,17 @@ struct server_options {
   std::string access_log_path;
   /// The listen() backlog.
   int backlog = 128;
-  /// Worker processes. Only 1 is supported by this build.
+  /// 1: routes run in this process. N > 1: in N worker processes of this
+  /// executable (see docs/workers.md; main must run as a worker when started
+  /// as one, which start_server itself does).
   std::size_t workers = 1;
   /// worker_contexts[i] goes to worker i; empty means null for every worker,
   /// otherwise it must hold exactly `workers` values.
   std::vector<json> worker_contexts;
+  /// The rest of the worker settings: where workers join, the shared secret,
+  /// TLS, heartbeats, restarts. Its `workers` and `worker_contexts` are
+  /// replaced by the two above.
+  worker_options pool;
   /// stop_server(server_id) stops this server.
   std::string server_id = "0";
   /// Size limits and timeouts of connections and requests.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "actors/log.hpp"
+#include "actors/worker_invitation.hpp"
 #include "actors/node.hpp"
 #include "gateways/http/http_server.hpp"
 
@@ -44,30 +45,22 @@ private:
   std::string id_;
 };
 
-void check(const server_options& options) {
-  if (options.workers == 0)
-    throw std::invalid_argument("workers must be at least 1");
-  if (options.workers > 1)
-    throw std::invalid_argument("workers = " + std::to_string(options.workers)
-                                + " needs worker processes, which this build does not "
-                                  "support yet; use workers = 1");
-  if (!options.worker_contexts.empty() && options.worker_contexts.size() != options.workers)
-    throw std::invalid_argument("worker_contexts holds "
-                                + std::to_string(options.worker_contexts.size())
-                                + " values for " + std::to_string(options.workers)
-                                + " worker(s); give one per worker, or none");
-}
-
 } // namespace
 
 void start_server(const application& app, const server_options& options,
                   const std::function<void(const std::string&)>& on_ready) {
-  check(options);
   node_options nopts;
   nopts.drain_timeout = options.drain_timeout;
   nopts.handle_signals = options.handle_signals;
-  if (!options.worker_contexts.empty())
-    nopts.context.value = options.worker_contexts[0];
+  nopts.pool = options.pool;
+  nopts.pool.workers = options.workers;
+  nopts.pool.worker_contexts = options.worker_contexts;
+  if (auto invitation = take_worker_invitation()) {
+    nopts.pool.join = std::move(invitation);
+    node worker(app, nopts);
+    worker.wait();
+    return;
+  }
   node n(app, nopts);
   registration registered(options.server_id, n);
   http_server server(n, options);

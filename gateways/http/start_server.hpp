@@ -10,9 +10,13 @@ namespace actorserve::http {
 
 /// Serves `app` over HTTP until the shutdown broadcast has run (POST to
 /// `stop_path`, stop_server(server_id), SIGINT or SIGTERM), then returns.
-/// Throws std::invalid_argument for options it cannot honour (workers > 1 in
-/// this build, a worker_contexts of the wrong length) and
-/// std::runtime_error when it cannot listen or a route fails to start.
+/// Throws std::invalid_argument for options it cannot honour (workers = 0, a
+/// worker_contexts of the wrong length) and std::runtime_error when it
+/// cannot listen or a route or worker fails to start.
+///
+/// In a process started as a worker of such a server (see
+/// take_worker_invitation) it serves as that worker instead, and returns when
+/// the server stops.
 /// `on_ready`, when given, is called with the endpoint once it serves.
 void start_server(const application& app, const server_options& options = {},
                   const std::function<void(const std::string& endpoint)>& on_ready = {});

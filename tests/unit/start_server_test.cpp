@@ -22,17 +22,25 @@ std::string refusal(const http::server_options& options) {
 
 } // namespace
 
-CAF_TEST(more than one worker is refused until worker processes exist) {
+CAF_TEST(zero workers are refused unless workers can join) {
   http::server_options o;
-  o.workers = 4;
-  CAF_CHECK_EQUAL(refusal(o), "workers = 4 needs worker processes, which this build does not "
-                              "support yet; use workers = 1");
+  o.workers = 0;
+  CAF_CHECK_EQUAL(refusal(o), "workers = 0 serves only workers that join from elsewhere; "
+                              "give the node a port for them (node_port)");
 }
 
 CAF_TEST(worker_contexts must hold one value per worker) {
   http::server_options o;
   o.worker_contexts = {json(1), json(2)};
   CAF_CHECK_EQUAL(refusal(o), "worker_contexts holds 2 values for 1 worker(s); give one per "
+                              "worker, or none");
+}
+
+CAF_TEST(worker_contexts must hold one value per worker process) {
+  http::server_options o;
+  o.workers = 3;
+  o.worker_contexts = {json(1), json(2)};
+  CAF_CHECK_EQUAL(refusal(o), "worker_contexts holds 2 values for 3 worker(s); give one per "
                               "worker, or none");
 }
 

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/json.hpp"
+
+namespace actorserve {
+
+/// Certificates for encrypted, authenticated links between nodes (CAF's
+/// OpenSSL module). Every node of a service gives the same `ca_file`, and a
+/// certificate and key signed by it: each side checks the other's
+/// certificate against the CA. Empty `certificate` means plain TCP.
+struct tls_options {
+  std::string certificate; ///< PEM certificate chain of this node
+  std::string key;         ///< PEM private key of this node
+  std::string ca_file;     ///< PEM file of the CA(s) trusted to sign peers
+  std::string passphrase;  ///< for an encrypted key; empty if none
+
+  bool enabled() const noexcept {
+    return !certificate.empty();
+  }
+};
+
+/// How the supervisor restarts worker processes that die.
+struct restart_policy {
+  /// The wait before the first restart of a slot; doubled for each further
+  /// restart within a minute, up to `max_backoff`.
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds{5}};
+  /// Restarts of one slot within any 60 s after which the slot is marked
+  /// failed and no longer restarted (`/healthz` reports it).
+  int max_restarts_per_minute = 5;
+};
+
+/// What a worker needs to join a supervisor.
+struct join_options {
+  std::string host;
+  std::uint16_t port = 0;
+  /// The service's shared secret (see worker_secret.hpp).
+  std::string secret;
+  /// The slot a worker started by the supervisor fills; -1 for a worker that
+  /// joins on its own (from another host), which gets the next free index.
+  int worker_index = -1;
+  /// A joining worker's own context (slots of the supervisor's own workers
+  /// take theirs from the supervisor).
+  json context;
+  /// How long to keep trying to reach the supervisor.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds{30}};
+};
+
+/// The worker side of a node's options (see node_options).
+struct worker_options {
+  /// 1: routes run in this process. N > 1: in N worker processes of this
+  /// executable, started and supervised by this node. 0: only in workers
+  /// that join (needs `node_port`).
+  std::size_t workers = 1;
+  /// worker_contexts[i] goes to worker i: empty (null for all) or N values.
+  std::vector<json> worker_contexts;
+  /// Where the supervisor listens for workers. Loopback and an OS-chosen
+  /// port unless set; set both to let workers join from other hosts.
+  std::string node_host = "127.0.0.1";
+  std::uint16_t node_port = 0;
+  bool node_port_set = false;
+  /// The shared secret workers prove they know; empty: a fresh random one
+  /// per run (only this node's own workers can then join).
+  std::string secret;
+  tls_options tls;
+  /// The supervisor pings every worker this often; a worker that does not
+  /// answer within `heartbeat_timeout` is treated as dead (killed and
+  /// restarted). Workers leave when their supervisor is silent as long.
+  std::chrono::milliseconds heartbeat_interval{std::chrono::seconds{1}};
+  std::chrono::milliseconds heartbeat_timeout{std::chrono::seconds{5}};
+  /// How long the start waits for every worker to be ready.
+  std::chrono::milliseconds start_timeout{std::chrono::seconds{60}};
+  restart_policy restarts;
+  /// Set: this process is a worker and joins the supervisor named there.
+  std::optional<join_options> join;
+};
+
+} // namespace actorserve

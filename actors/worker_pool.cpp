@@ -1,0 +1,452 @@
+#include "actors/worker_pool.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include <caf/actor_cast.hpp>
+#include <caf/sec.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/json_wire.hpp"
+#include "actors/log.hpp"
+#include "actors/worker_secret.hpp"
+
+namespace actorserve {
+
+namespace {
+
+/// How often the pool reaps exited processes and checks heartbeats.
+constexpr auto tick_interval = std::chrono::milliseconds{100};
+
+/// How long a worker that exited while starting has for its own account of
+/// the failure (sent before it exits) to arrive before the exit is reported.
+constexpr auto failure_grace = std::chrono::milliseconds{500};
+
+const char* worker_purpose = "actorserve-worker";
+const char* supervisor_purpose = "actorserve-supervisor";
+
+long long millis(std::chrono::nanoseconds d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+std::string worker_name(int index, std::int64_t pid) {
+  auto name = "worker " + std::to_string(index);
+  if (pid > 0)
+    name += " (pid " + std::to_string(pid) + ")";
+  return name;
+}
+
+} // namespace
+
+worker_pool::worker_pool(caf::actor_config& cfg, worker_pool_settings settings)
+  : caf::event_based_actor(cfg), settings_(std::move(settings)) {
+  auto& opts = settings_.options;
+  for (std::size_t i = 0; i < opts.workers; ++i) {
+    slot s;
+    s.index = static_cast<int>(i);
+    s.context = i < opts.worker_contexts.size() ? opts.worker_contexts[i] : json{};
+    s.status.index = s.index;
+    s.status.state = "starting";
+    slots_.emplace(s.index, std::move(s));
+  }
+  set_down_handler([this](caf::down_msg& msg) {
+    if (auto s = find_agent(msg.source)) {
+      s->agent = nullptr;
+      if (stopping_)
+        check_stopped();
+      else
+        lost(*s, "its connection closed (" + system().render(msg.reason) + ")");
+    }
+  });
+}
+
+caf::behavior worker_pool::make_behavior() {
+  send(this, reap_atom::value);
+  return {
+    [this](start_atom, std::string& invite_address) -> caf::result<std::string> {
+      settings_.invite_address = std::move(invite_address);
+      start_promise_ = make_response_promise();
+      starting_ = true;
+      for (auto& [index, s] : slots_) {
+        start_process(s);
+        if (!starting_)
+          break;
+      }
+      check_started();
+      return start_promise_;
+    },
+    [this](hello_atom, const worker_greeting& greeting) { return hello(greeting); },
+    [this](prove_atom, const worker_proof& proof) { return prove(proof); },
+    [this](ready_atom, worker_ready& report) { ready(report); },
+    [this](start_failed_atom, std::int32_t index, const std::string& why) {
+      start_failed(index, why, 0);
+      return true; // the worker waits for this before it exits
+    },
+    [this](start_failed_atom, std::int32_t index, const std::string& why,
+           std::uint64_t generation) { start_failed(index, why, generation); },
+    [this](pong_atom, std::int32_t index) {
+      if (auto s = find(index); s != nullptr && s->agent
+                                && s->agent.address() == current_sender()->address())
+        s->last_pong = clock().now();
+    },
+    [this](leave_atom, std::int32_t index) {
+      // The worker shuts down on its own: no new calls; those it has finish.
+      if (auto s = find(index); s != nullptr && s->status.state == "ready") {
+        log::info(worker_name(index, s->status.pid) + " is leaving");
+        for (auto& [path, gate] : settings_.gates)
+          send(gate, retire_worker_atom::value, index);
+      }
+    },
+    [this](respawn_atom, std::int32_t index, std::uint64_t generation) {
+      if (auto s = find(index); s != nullptr && s->generation == generation && !draining_)
+        start_process(*s);
+    },
+    [this](reap_atom) {
+      tick();
+      if (!stopping_ || !slots_.empty() || !dying_.empty())
+        delayed_send(this, tick_interval, reap_atom::value);
+    },
+    [this](shutdown_atom) {
+      draining_ = true;
+      // The main node's gates hold every call; the workers stop after them.
+      send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value);
+    },
+    [this](stop_atom) { begin_stop(draining_); },
+  };
+}
+
+void worker_pool::on_exit() {
+  slots_.clear(); // kills and reaps any process left
+  dying_.clear();
+  settings_.gates.clear();
+}
+
+worker_pool::slot* worker_pool::find(int index) {
+  auto it = slots_.find(index);
+  return it == slots_.end() ? nullptr : &it->second;
+}
+
+worker_pool::slot* worker_pool::find_agent(const caf::actor_addr& agent) {
+  for (auto& [index, s] : slots_)
+    if (s.agent && s.agent.address() == agent)
+      return &s;
+  return nullptr;
+}
+
+void worker_pool::publish(slot& s, const std::string& state) {
+  s.status.state = state;
+  if (settings_.board)
+    settings_.board->update(s.status);
+}
+
+supervisor_challenge worker_pool::hello(const worker_greeting& greeting) {
+  // A peer that greets and never proves must not grow the table forever.
+  if (hellos_.size() >= 256)
+    hellos_.erase(hellos_.begin());
+  auto nonce = worker_secret::nonce();
+  hellos_[current_sender()->address()]
+    = pending_hello{nonce, greeting.index, greeting.pid, greeting.host};
+  return supervisor_challenge{
+    worker_secret::prove(settings_.options.secret, supervisor_purpose, greeting.nonce),
+    nonce};
+}
+
+caf::result<worker_assignment> worker_pool::prove(const worker_proof& proof) {
+  auto it = hellos_.find(current_sender()->address());
+  if (it == hellos_.end())
+    return caf::make_error(caf::sec::runtime_error, "prove without hello");
+  auto hello = std::move(it->second);
+  hellos_.erase(it);
+  auto expected = worker_secret::prove(settings_.options.secret, worker_purpose,
+                                       hello.nonce + ":" + std::to_string(hello.index));
+  if (!worker_secret::same(expected, proof.proof) || proof.index != hello.index) {
+    log::warning("refused a worker from " + hello.host + " (pid "
+                 + std::to_string(hello.pid) + "): it does not know the shared secret");
+    return caf::make_error(caf::sec::runtime_error,
+                           "the supervisor refused this worker: wrong shared secret");
+  }
+  if (draining_)
+    return caf::make_error(caf::sec::runtime_error, "the service is shutting down");
+  slot* s = nullptr;
+  if (hello.index >= 0) {
+    s = find(hello.index);
+    if (s == nullptr || !s->own || s->status.state != "starting" || !s->process
+        || s->process->pid() != hello.pid)
+      return caf::make_error(caf::sec::runtime_error,
+                             "worker slot " + std::to_string(hello.index)
+                               + " is not waiting for this process");
+  } else {
+    // A worker joining on its own takes the next index after every slot.
+    auto index = slots_.empty() ? 0 : slots_.rbegin()->first + 1;
+    index = std::max(index, static_cast<int>(settings_.options.workers));
+    slot joined;
+    joined.index = index;
+    joined.own = false;
+    joined.status.index = index;
+    joined.started = clock().now();
+    s = &slots_.emplace(index, std::move(joined)).first->second;
+    publish(*s, "starting");
+  }
+  s->status.pid = hello.pid;
+  s->status.host = hello.host;
+  auto& opts = settings_.options;
+  return worker_assignment{s->index, json_to_wire(s->context), opts.heartbeat_interval.count(),
+                           opts.heartbeat_timeout.count(), settings_.drain_timeout.count()};
+}
+
+void worker_pool::ready(worker_ready& report) {
+  auto s = find(report.index);
+  if (s == nullptr || s->status.state != "starting" || !report.agent)
+    return;
+  if (stopping_ || draining_) {
+    send(report.agent, stop_atom::value);
+    return;
+  }
+  s->agent = report.agent;
+  monitor(s->agent);
+  s->last_pong = clock().now();
+  s->status.pid = report.pid;
+  s->status.host = report.host;
+  for (std::size_t i = 0; i < report.paths.size() && i < report.gates.size(); ++i) {
+    auto target = std::find_if(settings_.gates.begin(), settings_.gates.end(),
+                               [&](const auto& g) { return g.first == report.paths[i]; });
+    if (target == settings_.gates.end()) {
+      log::warning(worker_name(s->index, s->status.pid) + " serves route " + report.paths[i]
+                   + ", which this node does not route; ignored");
+      continue;
+    }
+    send(target->second, add_instance_atom::value, static_cast<std::int32_t>(s->index),
+         report.gates[i]);
+  }
+  publish(*s, "ready");
+  log::info(worker_name(s->index, s->status.pid) + (s->own ? "" : " from " + s->status.host)
+            + " is ready");
+  check_started();
+}
+
+void worker_pool::start_failed(int index, const std::string& why, std::uint64_t generation) {
+  auto s = find(index);
+  if (s == nullptr || s->status.state != "starting"
+      || (generation != 0 && generation != s->generation))
+    return;
+  auto text = worker_name(index, s->status.pid) + " failed to start: " + why;
+  if (starting_) {
+    fail_start(text);
+    return;
+  }
+  log::error(text);
+  s->status.last_error = why;
+  if (!s->own) {
+    publish(*s, "left");
+    slots_.erase(index);
+    return;
+  }
+  if (s->process) {
+    s->process->signal(SIGKILL);
+    dying_.push_back(std::move(s->process));
+  }
+  schedule_restart(*s);
+}
+
+void worker_pool::start_process(slot& s) {
+  ++s.generation;
+  s.started = clock().now();
+  s.status.pid = 0;
+  auto& opts = settings_.options;
+  try {
+    s.process = std::make_unique<worker_process>(std::vector<std::pair<std::string, std::string>>{
+      {"ACTORSERVE_JOIN", settings_.invite_address},
+      {"ACTORSERVE_SECRET", opts.secret},
+      {"ACTORSERVE_WORKER_INDEX", std::to_string(s.index)}});
+    s.status.pid = s.process->pid();
+    publish(s, "starting");
+  } catch (const std::exception& e) {
+    publish(s, "starting");
+    start_failed(s.index, e.what(), s.generation);
+  }
+}
+
+void worker_pool::lost(slot& s, const std::string& why) {
+  if (s.status.state != "ready" && s.status.state != "starting")
+    return;
+  auto was = s.status.state;
+  auto name = worker_name(s.index, s.status.pid);
+  for (auto& [path, gate] : settings_.gates)
+    send(gate, lost_worker_atom::value, static_cast<std::int32_t>(s.index), name + " " + why);
+  if (s.agent) {
+    // A frozen worker that wakes up must leave, not serve on.
+    send(s.agent, evict_atom::value, why);
+    demonitor(s.agent);
+    s.agent = nullptr;
+  }
+  if (s.process) {
+    s.process->signal(SIGKILL);
+    dying_.push_back(std::move(s.process));
+  }
+  s.status.last_error = why;
+  if (was == "starting" && starting_) {
+    fail_start(name + " failed to start: it " + why);
+    return;
+  }
+  if (stopping_ || draining_) {
+    publish(s, "stopped");
+    return;
+  }
+  if (!s.own) {
+    log::warning(name + " from " + s.status.host + " was lost: " + why);
+    publish(s, "left");
+    slots_.erase(s.index);
+    return;
+  }
+  log::warning(name + " was lost: " + why);
+  schedule_restart(s);
+}
+
+void worker_pool::schedule_restart(slot& s) {
+  auto now = clock().now();
+  while (!s.recent_restarts.empty()
+         && now - s.recent_restarts.front() > std::chrono::minutes{1})
+    s.recent_restarts.pop_front();
+  auto& policy = settings_.options.restarts;
+  if (static_cast<int>(s.recent_restarts.size()) >= policy.max_restarts_per_minute) {
+    log::error("worker " + std::to_string(s.index) + " was restarted "
+               + std::to_string(s.recent_restarts.size())
+               + " times within a minute; it is marked failed and not restarted again");
+    ++s.generation;
+    publish(s, "failed");
+    return;
+  }
+  auto backoff = policy.initial_backoff;
+  for (std::size_t i = 0; i < s.recent_restarts.size() && backoff < policy.max_backoff; ++i)
+    backoff *= 2;
+  backoff = std::min(backoff, policy.max_backoff);
+  s.recent_restarts.push_back(now);
+  ++s.status.restarts;
+  publish(s, "restarting");
+  log::info("restarting worker " + std::to_string(s.index) + " in " + std::to_string(backoff.count())
+            + " ms");
+  delayed_send(this, backoff, respawn_atom::value, static_cast<std::int32_t>(s.index),
+               ++s.generation);
+}
+
+void worker_pool::tick() {
+  auto now = clock().now();
+  dying_.erase(std::remove_if(dying_.begin(), dying_.end(),
+                              [](auto& p) { return p->poll_exit().has_value(); }),
+               dying_.end());
+  auto& opts = settings_.options;
+  bool ping = now >= next_ping_;
+  if (ping)
+    next_ping_ = now + opts.heartbeat_interval;
+  std::vector<int> indexes;
+  for (auto& [index, s] : slots_)
+    indexes.push_back(index);
+  for (auto index : indexes) {
+    auto s = find(index);
+    if (s == nullptr)
+      continue;
+    if (s->process) {
+      if (auto how = s->process->poll_exit()) {
+        s->process.reset();
+        if (stopping_)
+          continue;
+        if (s->status.state == "starting") {
+          // Its own account of the failure may still be on its way.
+          delayed_send(this, failure_grace, start_failed_atom::value,
+                       static_cast<std::int32_t>(index), "the process " + *how,
+                       s->generation);
+          continue;
+        }
+        lost(*s, "its process " + *how);
+        continue;
+      }
+    }
+    if (stopping_)
+      continue;
+    if (s->status.state == "starting" && s->process && !starting_
+        && now - s->started > opts.start_timeout) {
+      lost(*s, "was not ready within " + std::to_string(millis(opts.start_timeout)) + " ms");
+      continue;
+    }
+    if (s->status.state == "ready" && s->agent) {
+      if (now - s->last_pong > opts.heartbeat_timeout) {
+        lost(*s, "did not answer heartbeats for " + std::to_string(millis(now - s->last_pong))
+                   + " ms");
+        continue;
+      }
+      if (ping)
+        send(s->agent, ping_atom::value);
+    }
+  }
+  if (stopping_) {
+    if (now >= stop_deadline_) {
+      for (auto& [index, s] : slots_)
+        if (s.process) {
+          log::warning(worker_name(index, s.status.pid) + " did not stop in time; killing it");
+          s.process->signal(SIGKILL);
+        }
+      stop_deadline_ = time_point::max();
+    }
+    check_stopped();
+  }
+}
+
+void worker_pool::check_started() {
+  if (!starting_)
+    return;
+  for (auto& [index, s] : slots_)
+    if (s.own && s.status.state != "ready")
+      return;
+  starting_ = false;
+  start_promise_.deliver(std::string{});
+}
+
+void worker_pool::fail_start(const std::string& why) {
+  starting_ = false;
+  log::error(why);
+  for (auto& [index, s] : slots_)
+    if (s.process) {
+      s.process->signal(SIGKILL);
+      dying_.push_back(std::move(s.process));
+    }
+  start_promise_.deliver(why);
+}
+
+void worker_pool::begin_stop(bool drained) {
+  if (stopping_)
+    return;
+  stopping_ = true;
+  draining_ = true;
+  if (starting_)
+    fail_start("the service stopped before every worker was ready");
+  // Calls in the main node's gates are answered by now; each worker drains
+  // what it still has (after a drain: nothing) and exits.
+  for (auto& [index, s] : slots_) {
+    if (s.agent) {
+      if (drained)
+        send(s.agent, shutdown_atom::value);
+      else
+        send(s.agent, stop_atom::value);
+    } else if (s.process) {
+      s.process->signal(SIGTERM);
+    }
+  }
+  stop_deadline_ = clock().now() + settings_.drain_timeout + std::chrono::seconds{5};
+  check_stopped();
+}
+
+void worker_pool::check_stopped() {
+  if (!stopping_)
+    return;
+  for (auto& [index, s] : slots_)
+    if (s.process || (s.agent && !s.own))
+      return;
+  if (!dying_.empty())
+    return;
+  for (auto& [index, s] : slots_)
+    publish(s, "stopped");
+  quit();
+}
+
+} // namespace actorserve

@@ -1,0 +1,109 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include "actors/json.hpp"
+#include "actors/worker_options.hpp"
+#include "actors/worker_process.hpp"
+#include "actors/worker_protocol.hpp"
+#include "actors/worker_status.hpp"
+
+namespace actorserve {
+
+struct worker_pool_settings {
+  worker_options options;
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
+  /// The main node's gate of each route, by path: workers' route gates are
+  /// added to them as instances.
+  std::vector<std::pair<std::string, caf::actor>> gates;
+  std::shared_ptr<worker_board> board;
+  /// Where this node's own workers reach the pool ("host:port"); comes
+  /// with `start_atom`, once the pool listens.
+  std::string invite_address;
+};
+
+/// The supervisor's side of the workers: starts the worker processes,
+/// admits workers that prove the secret, hands each route gate of a ready
+/// worker to the main node's gates, pings workers, restarts dead ones with
+/// back-off, and stops them all at the end of the shutdown broadcast.
+///
+/// Speaks the protocol of worker_protocol.hpp, plus:
+/// - `(start_atom, invite_address)` → std::string: answered once every worker of the node's own
+///   is ready (empty) or one failed to start (its index and error);
+/// - the broadcast's `shutdown_atom` (no more restarts; drained at once: the
+///   gates hold the calls) and `stop_atom` (workers shut down; the pool quits
+///   once every worker process has exited).
+class worker_pool : public caf::event_based_actor {
+public:
+  worker_pool(caf::actor_config& cfg, worker_pool_settings settings);
+
+  caf::behavior make_behavior() override;
+
+  void on_exit() override;
+
+private:
+  using time_point = caf::actor_clock::time_point;
+
+  struct slot {
+    int index = 0;
+    json context;
+    bool own = true; // started by this pool (else: joined on its own)
+    std::unique_ptr<worker_process> process;
+    caf::actor agent;
+    std::uint64_t generation = 0; // which start of the slot a timer is for
+    time_point started;
+    time_point last_pong;
+    std::deque<time_point> recent_restarts;
+    worker_status status;
+  };
+
+  struct pending_hello {
+    std::string nonce;
+    int index = -1;
+    std::int64_t pid = 0;
+    std::string host;
+  };
+
+  supervisor_challenge hello(const worker_greeting& greeting);
+  caf::result<worker_assignment> prove(const worker_proof& proof);
+  void ready(worker_ready& report);
+  void start_failed(int index, const std::string& why, std::uint64_t generation);
+  void start_process(slot& s);
+  void lost(slot& s, const std::string& why);
+  void schedule_restart(slot& s);
+  void tick();
+  void check_started();
+  void fail_start(const std::string& why);
+  void begin_stop(bool drained);
+  void check_stopped();
+  void publish(slot& s, const std::string& state);
+  slot* find(int index);
+  slot* find_agent(const caf::actor_addr& agent);
+
+  worker_pool_settings settings_;
+  std::map<int, slot> slots_;
+  std::map<caf::actor_addr, pending_hello> hellos_;
+  /// Processes of lost workers, killed and waiting to be reaped.
+  std::vector<std::unique_ptr<worker_process>> dying_;
+  caf::response_promise start_promise_;
+  bool starting_ = false;
+  bool draining_ = false;
+  bool stopping_ = false;
+  time_point next_ping_;
+  time_point stop_deadline_;
+};
+
+} // namespace actorserve
