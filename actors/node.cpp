@@ -15,6 +15,7 @@
 #include "actors/call_error.hpp"
 #include "actors/error_type.hpp"
 #include "actors/log.hpp"
+#include "actors/openssl_error_queue.hpp"
 #include "actors/message_types.hpp"
 #include "actors/route_gate.hpp"
 #include "actors/signal_watcher.hpp"
@@ -47,6 +48,8 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
   if (pool.join || pool.workers != 1 || pool.node_port_set) {
     cfg.load<caf::io::middleman>();
     if (pool.tls.enabled()) {
+      if (!openssl_error_queue_guarded())
+        throw std::logic_error("OpenSSL's error queue is not guarded");
       cfg.load<caf::openssl::manager>();
       cfg.openssl_certificate = pool.tls.certificate;
       cfg.openssl_key = pool.tls.key;
@@ -212,7 +215,16 @@ void node::join_supervisor(const application& app) {
     }
     if (std::chrono::steady_clock::now() >= give_up)
       throw std::runtime_error("cannot reach the supervisor at " + where + ": "
-                               + system_->render(found.error()));
+                               + system_->render(found.error())
+                               + (tls ? " (with TLS: do both nodes trust the CA that signed "
+                                        "the other's certificate?)"
+                                      : ""));
+    {
+      std::lock_guard<std::mutex> guard{start_mutex_};
+      if (early_signals_ > 0)
+        throw std::runtime_error("stopped by a signal while joining the supervisor at "
+                                 + where);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds{200});
   }
   caf::scoped_actor self{*system_};
@@ -237,7 +249,7 @@ void node::join_supervisor(const application& app) {
   if (!worker_secret::same(challenge.proof,
                            worker_secret::prove(invitation.secret, "actorserve-supervisor", my_nonce)))
     throw std::runtime_error("the supervisor at " + where
-                             + " does not know the shared secret; not joining it");
+                             + " holds a different shared secret; not joining it");
   worker_assignment assignment;
   worker_proof proof{invitation.worker_index,
                      worker_secret::prove(invitation.secret, "actorserve-worker",

@@ -10,6 +10,7 @@ packages=(
   libboost1.81-dev          # Beast, Asio
   nlohmann-json3-dev        # JSON codec
   libssl-dev                # headers CAF's openssl module links against
+  openssl                   # certificates for the TLS tests and docs
   python3 curl              # system tests drive the service with real clients
   iproute2                  # network namespaces for the multi-host tests
   wrk                       # HTTP benchmark

@@ -159,6 +159,10 @@ int main(int argc, char** argv) {
           "run as a worker of the supervisor at HOST:PORT (its --node-host and --node-port), "
           "with the shared secret from --secret-file or ACTORSERVE_SECRET",
           [&](const std::string& v) { join_address = v; });
+  std::chrono::milliseconds join_timeout{std::chrono::seconds{30}};
+  cli.add("join-timeout", "SECONDS",
+          "how long --join keeps trying to reach the supervisor (default 30)",
+          [&](const std::string& v) { join_timeout = millis_of("join-timeout", v); });
   cli.add("secret-file", "FILE",
           "the shared secret of the service's nodes (default: ACTORSERVE_SECRET; otherwise "
           "a new random one per run)",
@@ -194,6 +198,7 @@ int main(int argc, char** argv) {
       std::tie(joining.host, joining.port) = parse_host_port(join_address, "--join");
       joining.secret = pool.secret;
       joining.context = options.context.value;
+      joining.connect_timeout = join_timeout;
       if (joining.secret.empty())
         throw usage_error("--join needs the service's shared secret: --secret-file or "
                           "ACTORSERVE_SECRET");
