@@ -403,8 +403,7 @@ void worker_pool::check_started() {
 }
 
 void worker_pool::fail_start(const std::string& why) {
-  starting_ = false;
-  log::error(why);
+  starting_ = false; // the node's start throws `why`; its caller logs it
   for (auto& [index, s] : slots_)
     if (s.process) {
       s.process->signal(SIGKILL);

@@ -1,0 +1,509 @@
+"""System tests of worker processes: actorserve-example --workers=N serves its
+routes in N child processes of the same executable, restarts those it loses,
+notices frozen ones, and stops them all with itself.
+Usage: workers_test.py EXAMPLE_BINARY"""
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+from service import Service
+
+EXAMPLE = None
+
+
+def wait_until(predicate, timeout, what, interval=0.05):
+    """Polls predicate until it returns a true value, which is returned; fails
+    the test naming what it waited for after timeout seconds."""
+    end = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(interval)
+
+
+def gone(pid):
+    """True once the process is no more (a zombie not ours to reap counts)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return []
+
+
+def processes_with_argument(argument):
+    """The live processes whose command line holds argument (a path unique to
+    one test, which every worker inherits from its supervisor's)."""
+    needle = argument.encode()
+    return {int(p) for p in os.listdir("/proc")
+            if p.isdigit() and any(needle in a for a in cmdline(p)) and not gone(p)}
+
+
+def kill_ours(pid):
+    """SIGKILL pid if it still runs our binary (not a reused process id)."""
+    args = cmdline(pid)
+    if args and args[0] == EXAMPLE.encode() and not gone(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def pids_in_log(lines):
+    """Every process id the service's log names: 'actorserve[PID]' prefixes
+    and 'worker N (pid PID)'."""
+    text = "".join(lines)
+    return ({int(p) for p in re.findall(r"actorserve\[(\d+)\]", text)}
+            | {int(p) for p in re.findall(r"\(pid (\d+)\)", text)})
+
+
+class Http:
+    """One keep-alive connection; reconnects after a connection error."""
+
+    def __init__(self, endpoint, timeout=15):
+        host, port = endpoint.rsplit(":", 1)
+        self.host, self.port, self.timeout = host, int(port), timeout
+        self.conn = None
+
+    def json(self, method, path, body=None):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            self.conn.request(method, path, body=None if body is None else json.dumps(body))
+            r = self.conn.getresponse()
+            raw = r.read()
+        except Exception:
+            self.close()
+            raise
+        if r.getheader("Connection", "").lower() == "close":
+            self.close()
+        return r.status, json.loads(raw) if raw else None
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def call_once(endpoint, method, path, body=None):
+    """One call on a connection of its own."""
+    client = Http(endpoint)
+    try:
+        return client.json(method, path, body)
+    finally:
+        client.close()
+
+
+class Load:
+    """Threads that call the service in a loop, each on its own keep-alive
+    connection, and record every call: (route, body, sent, ended, status,
+    answer or exception)."""
+
+    def __init__(self, endpoint, plan):
+        self.endpoint = endpoint
+        self.calls = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.run, args=(route, body), daemon=True)
+                        for route, body in plan]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def run(self, route, body):
+        client = Http(self.endpoint)
+        n = 0
+        while not self.stop.is_set():
+            value = body if body is not None else n
+            n += 1
+            sent = time.monotonic()
+            try:
+                status, answer = client.json("POST", route, value)
+            except Exception as e:  # recorded; the test judges it
+                status, answer = None, e
+                time.sleep(0.01)  # no tight loop against a closed port
+            with self.lock:
+                self.calls.append((route, value, sent, time.monotonic(), status, answer))
+        client.close()
+
+    def count(self, since=0.0):
+        with self.lock:
+            return sum(1 for c in self.calls if c[2] >= since)
+
+    def finish(self, test):
+        self.stop.set()
+        for t in self.threads:
+            t.join(15)
+            test.assertFalse(t.is_alive(), "a call of the load hangs")
+        return list(self.calls)
+
+
+class WorkersTest(unittest.TestCase):
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory(prefix="actorserve-workers-")
+        self.addCleanup(tmp.cleanup)
+        self.dir = tmp.name
+        self.svc = self.contexts = None
+        self.learned = set()  # worker pids seen through /info, /healthz or the log
+        self.addCleanup(self.kill_everything)
+
+    def contexts_file(self, contexts):
+        path = os.path.join(self.dir, "contexts.json")
+        with open(path, "w") as f:
+            json.dump(contexts, f)
+        return path
+
+    def start(self, contexts, *extra):
+        """Starts len(contexts) workers; the contexts file's path, unique to
+        this test, is in every worker's command line too."""
+        self.contexts = self.contexts_file(contexts)
+        self.svc = Service([EXAMPLE, f"--workers={len(contexts)}", "--http-port=0",
+                            f"--worker-contexts={self.contexts}", *extra])
+        self.assertEqual(self.svc.endpoint("workers"), str(len(contexts)))
+        self.endpoint = self.svc.endpoint("http")
+        self.client = Http(self.endpoint)
+        self.addCleanup(self.client.close)
+        return self.svc
+
+    def kill_everything(self):
+        """The main first (so it starts no more workers), then every worker:
+        those learned, those the log names, those whose command line holds
+        this test's unique path (also when the start itself failed)."""
+        main, others = None, set(self.learned)
+        if self.svc is not None:
+            main = self.svc.proc.pid
+            if self.svc.proc.poll() is None:
+                os.kill(main, signal.SIGKILL)
+                self.svc.proc.wait()
+            others |= pids_in_log(self.svc.stderr_lines)
+        if self.contexts is not None:
+            others |= processes_with_argument(self.contexts)
+        for pid in others - {main}:
+            kill_ours(pid)
+        if self.svc is not None:
+            self.svc.kill()  # joins the readers: every holder of the pipes is gone
+
+    def healthz(self):
+        status, body = call_once(self.endpoint, "GET", "/healthz")
+        for w in body.get("workers", []):
+            if w.get("pid"):
+                self.learned.add(w["pid"])
+        return status, body
+
+    def workers(self):
+        """/healthz's workers by index."""
+        return {w["index"]: w for w in self.healthz()[1]["workers"]}
+
+    def info(self):
+        status, body = self.client.json("POST", "/info")
+        self.assertEqual(status, 200, body)
+        self.learned.add(body["pid"])
+        return body
+
+    def info_of(self, index, tries=20):
+        """/info as served by worker index (calls rotate among workers)."""
+        for _ in range(tries):
+            body = self.info()
+            if body["worker_index"] == index:
+                return body
+        self.fail(f"{tries} calls of /info never reached worker {index}")
+
+    def stderr(self):
+        return "".join(self.svc.stderr_lines)
+
+    def assert_worker_lost(self, status, answer):
+        self.assertEqual(status, 502, answer)
+        self.assertEqual(answer["error"]["type"], "WorkerLost", answer)
+
+    def wait_restarted(self, index, old_pid, restarts, timeout=10):
+        """Waits until /healthz shows worker index ready again in a new
+        process; returns its /healthz entry."""
+        def restarted():
+            w = self.workers()[index]
+            return w if w["state"] == "ready" and w["pid"] not in (0, old_pid) else None
+        w = wait_until(restarted, timeout, f"worker {index} ready again after pid {old_pid}")
+        self.assertEqual(w["restarts"], restarts, w)
+        return w
+
+    # -- the tests ---------------------------------------------------------
+
+    def test_calls_spread_over_workers_each_with_its_context(self):
+        svc = self.start(["a", "b", "c", "d"])
+        main = svc.proc.pid
+        self.assertEqual(int(svc.endpoint("pid")), main)
+        seen = {}
+        counts = {}
+        for _ in range(40):
+            body = self.info()
+            i = body["worker_index"]
+            counts[i] = counts.get(i, 0) + 1
+            self.assertEqual(body["worker_context"], "abcd"[i], body)
+            # One worker, one process: its pid never changes between calls.
+            self.assertEqual(seen.setdefault(i, body["pid"]), body["pid"], body)
+        self.assertEqual(sorted(seen), [0, 1, 2, 3], counts)
+        self.assertEqual(len(set(seen.values())), 4, seen)
+        self.assertNotIn(main, seen.values())
+        for i in range(4):
+            self.assertGreaterEqual(counts[i], 5, f"sequential calls do not spread: {counts}")
+        status, body = self.healthz()
+        self.assertEqual((status, body["status"]), (200, "serving"), body)
+        self.assertEqual([(w["index"], w["state"], w["pid"], w["restarts"])
+                          for w in body["workers"]],
+                         [(i, "ready", seen[i], 0) for i in range(4)])
+
+    def test_a_worker_that_cannot_start_fails_the_start(self):
+        contexts = self.contexts_file([0, 1, {"fail_start": "boom"}, 3])
+        with open(os.path.join(self.dir, "out"), "w+") as out, \
+                open(os.path.join(self.dir, "err"), "w+") as err:
+            proc = subprocess.Popen([EXAMPLE, "--workers=4", "--http-port=0",
+                                     f"--worker-contexts={contexts}"], stdout=out, stderr=err)
+            try:
+                code = proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                code = "still running after 20 s"
+            finally:
+                # Whatever happened: no process of this test outlives it.
+                for pid in processes_with_argument(contexts):
+                    kill_ours(pid)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        self.assertNotIn(code, (0, "still running after 20 s"), stderr)
+        self.assertNotIn("ready", stdout)
+        self.assertIn("worker 2", stderr)
+        self.assertIn("boom", stderr)
+        self.assertRegex(stderr, r"worker 2 \(pid \d+\) failed to start: .*boom")
+        named = {int(p) for p in re.findall(r"\(pid (\d+)\)", stderr)}
+        self.assertTrue(named, stderr)
+        for pid in named:
+            self.assertTrue(gone(pid), f"worker pid {pid} still runs")
+        self.assertEqual(processes_with_argument(contexts), set(),
+                         "worker processes outlived the failed start")
+
+    def test_a_killed_worker_fails_its_calls_at_once_and_comes_back(self):
+        self.start(["w0", "w1"], "--http-call-timeout=5")
+        before = self.workers()
+        victim = before[0]["pid"]
+        load = Load(self.endpoint, [("/sleep", 0.3)] * 4 + [("/double", None)] * 2).start()
+        try:
+            wait_until(lambda: load.count() >= 20, 10, "20 calls of the load answered")
+            killed_at = time.monotonic()
+            os.kill(victim, signal.SIGKILL)
+            back = self.wait_restarted(0, victim, restarts=1)
+            back_at = time.monotonic()
+            wait_until(lambda: load.count(since=back_at) >= 20, 10,
+                       "20 calls answered after the restart")
+        finally:
+            calls = load.finish(self)
+        self.learned.add(back["pid"])
+        lost = []
+        for route, value, sent, ended, status, answer in calls:
+            self.assertLess(ended - sent, 5 + 1, f"{route} {value} hung: {answer}")
+            if status == 502:
+                self.assert_worker_lost(status, answer)
+                lost.append((route, sent, ended))
+            else:
+                expected = 0.3 if route == "/sleep" else 2 * value
+                self.assertEqual((status, answer), (200, expected), (route, value))
+            if sent > back_at:
+                self.assertEqual(status, 200, f"after the restart: {route} {answer}")
+        # The calls the dead worker held failed right away, not at their
+        # 5 s deadline; no call failed that was sent long after the kill.
+        in_flight = [c for c in calls if c[2] < killed_at < c[3]]
+        self.assertTrue(any(c[4] == 502 and c[0] == "/sleep" for c in in_flight),
+                        f"no /sleep in flight at the kill got 502: {in_flight}")
+        for route, sent, ended in lost:
+            self.assertLess(ended - killed_at, 1.0, f"a {route} failed late")
+            self.assertGreater(ended, killed_at)
+        # The same index, in a new process, with the same context.
+        body = self.info_of(0)
+        self.assertEqual((body["pid"], body["worker_context"]), (back["pid"], "w0"))
+        self.assertNotEqual(body["pid"], victim)
+        self.assertTrue(gone(victim))
+        w = self.workers()
+        self.assertEqual((w[1]["state"], w[1]["pid"], w[1]["restarts"]),
+                         ("ready", before[1]["pid"], 0))
+        self.assertEqual(self.healthz()[0], 200)
+        log = self.stderr()
+        self.assertIn(f"worker 0 (pid {victim}) was lost", log)
+        self.assertIn("restarting worker 0", log)
+
+    def test_a_frozen_worker_is_noticed_killed_and_replaced(self):
+        self.start(["f0", "f1"], "--heartbeat-interval=0.2", "--heartbeat-timeout=1",
+                   "--http-call-timeout=10")
+        before = self.workers()
+        frozen = before[1]["pid"]
+        # Two slow calls at once: the least loaded worker takes the second,
+        # so each worker holds one.
+        results = {}
+        sent = threading.Barrier(3)
+
+        def slow(name):
+            host, port = self.endpoint.rsplit(":", 1)
+            conn = http.client.HTTPConnection(host, int(port), timeout=15)
+            try:
+                conn.request("POST", "/sleep", body="3")
+                sent.wait(10)
+                r = conn.getresponse()
+                results[name] = (r.status, json.loads(r.read()), time.monotonic())
+            except Exception as e:
+                results[name] = (None, e, time.monotonic())
+            conn.close()
+
+        threads = [threading.Thread(target=slow, args=(n,), daemon=True) for n in "AB"]
+        for t in threads:
+            t.start()
+        sent.wait(10)  # both requests are written
+        # Two round trips of another route: the gateway has taken both
+        # slow calls by the time they come back.
+        for n in (1, 2):
+            self.assertEqual(self.client.json("POST", "/double", n), (200, 2 * n))
+        self.assertEqual(results, {}, "a slow call ended early")
+        stopped_at = time.monotonic()
+        os.kill(frozen, signal.SIGSTOP)
+        for t in threads:
+            t.join(15)
+        self.assertEqual(sorted(results), ["A", "B"])
+        outcomes = sorted(results.values(), key=lambda r: r[0] or 0)
+        self.assertEqual([r[0] for r in outcomes], [200, 502],
+                         f"one slow call on each worker, one of them frozen: {outcomes}")
+        (ok_status, ok_answer, ok_at), (lost_status, lost_answer, lost_at) = outcomes
+        self.assertEqual(ok_answer, 3)
+        self.assert_worker_lost(lost_status, lost_answer)
+        self.assertLess(lost_at - stopped_at, 2.5, "the frozen worker's call failed late")
+        wait_until(lambda: gone(frozen), 3, f"the frozen worker {frozen} killed")
+        back = self.wait_restarted(1, frozen, restarts=1)
+        self.learned.add(back["pid"])
+        body = self.info_of(1)
+        self.assertEqual((body["pid"], body["worker_context"]), (back["pid"], "f1"))
+        self.assertEqual(self.workers()[0]["pid"], before[0]["pid"])
+        self.assertIn("did not answer heartbeats", self.stderr())
+
+    def test_stop_answers_every_admitted_call_and_stops_every_worker(self):
+        svc = self.start(["s0", "s1", "s2"])
+        pids = {w["pid"] for w in self.workers().values()}
+        self.assertEqual(len(pids), 3)
+        sleepers = {}
+        sent = threading.Barrier(9)
+
+        def sleeper(n):
+            host, port = self.endpoint.rsplit(":", 1)
+            conn = http.client.HTTPConnection(host, int(port), timeout=15)
+            try:
+                conn.request("POST", "/sleep", body="0.5")
+                sent.wait(10)
+                r = conn.getresponse()
+                sleepers[n] = (r.status, json.loads(r.read()), time.monotonic())
+            except Exception as e:
+                sleepers[n] = (None, e, time.monotonic())
+            conn.close()
+
+        threads = [threading.Thread(target=sleeper, args=(n,), daemon=True) for n in range(8)]
+        load = Load(self.endpoint, [("/double", None)] * 3).start()
+        try:
+            for t in threads:
+                t.start()
+            sent.wait(10)  # every /sleep request is written
+            # The gateway has read them once other connections have had a
+            # few more round trips.
+            since = time.monotonic()
+            wait_until(lambda: load.count(since) >= 9, 5, "round trips after the sleeps")
+            stop_at = time.monotonic()
+            self.assertEqual(call_once(self.endpoint, "POST", "/stop"),
+                             (200, {"status": "stopping"}))
+            self.assertEqual(svc.wait(10), 0, self.stderr())
+            exited_at = time.monotonic()
+            for t in threads:
+                t.join(10)
+        finally:
+            calls = load.finish(self)
+        self.assertEqual(sorted(sleepers), list(range(8)))
+        for status, answer, ended in sleepers.values():
+            self.assertEqual((status, answer), (200, 0.5))
+            self.assertGreater(ended, stop_at, "a /sleep ended before the stop: test too slow")
+        self.assertLess(exited_at - stop_at, 3)
+        for route, value, sent_at, ended, status, answer in calls:
+            if sent_at < stop_at:
+                # Sent before the stop: answered, or (read ahead, not yet
+                # taken) its connection closes with no answer, as HTTP allows.
+                if status is not None:
+                    self.assertIn((status, answer), [(200, 2 * value)], answer)
+                else:
+                    self.assertGreater(ended, stop_at, answer)
+                    self.assertIsInstance(answer, (ConnectionError, http.client.HTTPException))
+            elif status is not None:
+                self.assertIn(status, (200, 503), answer)
+                if status == 503:
+                    self.assertEqual(answer["error"]["type"], "ShuttingDown", answer)
+        # The main waited for its workers: none outlives it.
+        for pid in pids:
+            self.assertTrue(gone(pid), f"worker pid {pid} outlived its main")
+        self.assertEqual(processes_with_argument(self.contexts), set())
+        self.assertIn("shutting down", self.stderr())
+
+    def test_workers_leave_when_the_main_process_is_killed(self):
+        svc = self.start(["k0", "k1"])
+        pids = {w["pid"] for w in self.workers().values()}
+        self.assertEqual(len(pids), 2)
+        killed_at = time.monotonic()
+        os.kill(svc.proc.pid, signal.SIGKILL)
+        svc.proc.wait()
+        for pid in pids:
+            wait_until(lambda: gone(pid), 10, f"worker pid {pid} gone after its main")
+        self.assertLess(time.monotonic() - killed_at, 10)
+        self.assertEqual(processes_with_argument(self.contexts), set())
+
+    def test_a_worker_restarted_too_often_is_marked_failed(self):
+        self.start(["r0", "r1"], "--max-restarts=1")
+        w = self.workers()
+        first, other = w[0]["pid"], w[1]["pid"]
+        os.kill(first, signal.SIGKILL)
+        second = self.wait_restarted(0, first, restarts=1)["pid"]
+        self.assertEqual(self.info_of(0)["pid"], second)
+        os.kill(second, signal.SIGKILL)
+
+        def degraded():
+            status, body = self.healthz()
+            return (status, body) if body["status"] == "degraded" else None
+        status, body = wait_until(degraded, 10, "/healthz degraded")
+        self.assertEqual(status, 503, body)
+        w = {x["index"]: x for x in body["workers"]}
+        self.assertEqual((w[0]["state"], w[0]["restarts"]), ("failed", 1), body)
+        self.assertEqual((w[1]["state"], w[1]["pid"]), ("ready", other), body)
+        wait_until(lambda: gone(second), 3, f"killed worker {second} reaped")
+        # Worker 1 serves alone.
+        for n in range(6):
+            self.assertEqual(self.client.json("POST", "/double", n), (200, 2 * n))
+            self.assertEqual(self.info()["pid"], other)
+        self.assertIn("marked failed", self.stderr())
+        # It stays failed: no new process takes slot 0.
+        self.assertEqual(processes_with_argument(self.contexts) - {self.svc.proc.pid},
+                         {other})
+
+
+if __name__ == "__main__":
+    EXAMPLE = sys.argv.pop(1)
+    unittest.main(verbosity=2)
