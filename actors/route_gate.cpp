@@ -309,8 +309,10 @@ void route_gate::instance_down(const caf::down_msg& msg) {
   instances_.erase(it);
   // Its calls will never be answered: fail them now, and free their places.
   if (settings_.remote) {
-    fail_calls_of(dead, lost_reply("worker " + std::to_string(worker)
-                                   + " is gone (" + system().render(msg.reason) + ")"));
+    auto how = msg.reason == caf::exit_reason::remote_link_unreachable
+                 ? std::string{"its connection closed"}
+                 : system().render(msg.reason);
+    fail_calls_of(dead, lost_reply("worker " + std::to_string(worker) + " is gone (" + how + ")"));
     check_drained();
     return; // the worker pool restarts workers
   }

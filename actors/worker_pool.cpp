@@ -23,6 +23,10 @@ constexpr auto tick_interval = std::chrono::milliseconds{100};
 /// the failure (sent before it exits) to arrive before the exit is reported.
 constexpr auto failure_grace = std::chrono::milliseconds{500};
 
+/// How long a worker whose link closed has to be seen exiting before it is
+/// treated as lost for the closed link alone (and killed).
+constexpr auto link_grace = std::chrono::milliseconds{300};
+
 const char* worker_purpose = "actorserve-worker";
 const char* supervisor_purpose = "actorserve-supervisor";
 
@@ -51,13 +55,16 @@ worker_pool::worker_pool(caf::actor_config& cfg, worker_pool_settings settings)
     slots_.emplace(s.index, std::move(s));
   }
   set_down_handler([this](caf::down_msg& msg) {
-    if (auto s = find_agent(msg.source)) {
-      s->agent = nullptr;
-      if (stopping_)
-        check_stopped();
-      else
-        lost(*s, "its connection closed (" + system().render(msg.reason) + ")");
-    }
+    auto s = find_agent(msg.source);
+    if (s == nullptr)
+      return;
+    s->agent = nullptr;
+    if (stopping_)
+      check_stopped();
+    else if (s->process) // the gates have failed its calls already
+      s->link_lost = clock().now();
+    else
+      lost(*s, "its connection closed");
   });
 }
 
@@ -268,6 +275,7 @@ void worker_pool::start_process(slot& s) {
 }
 
 void worker_pool::lost(slot& s, const std::string& why) {
+  s.link_lost.reset();
   if (s.status.state != "ready" && s.status.state != "starting")
     return;
   auto was = s.status.state;
@@ -349,6 +357,7 @@ void worker_pool::tick() {
     if (s->process) {
       if (auto how = s->process->poll_exit()) {
         s->process.reset();
+        s->link_lost.reset();
         if (stopping_)
           continue;
         if (s->status.state == "starting") {
@@ -364,6 +373,11 @@ void worker_pool::tick() {
     }
     if (stopping_)
       continue;
+    if (s->link_lost && now - *s->link_lost > link_grace) {
+      s->link_lost.reset();
+      lost(*s, "its connection closed");
+      continue;
+    }
     if (s->status.state == "starting" && s->process && !starting_
         && now - s->started > opts.start_timeout) {
       lost(*s, "was not ready within " + std::to_string(millis(opts.start_timeout)) + " ms");

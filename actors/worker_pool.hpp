@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,6 +67,10 @@ private:
     std::uint64_t generation = 0; // which start of the slot a timer is for
     time_point started;
     time_point last_pong;
+    /// When its link closed while its process still ran: the reaper gets a
+    /// moment to tell how the process ended (a crash, a kill) before the
+    /// loss is reported with the closed link as its reason.
+    std::optional<time_point> link_lost;
     std::deque<time_point> recent_restarts;
     worker_status status;
   };

@@ -14,7 +14,13 @@ import threading
 import time
 import unittest
 
+from multiprocessing.connection import Connection
+
 from service import Service
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "apps", "python"))
+from actorserve_client import SocketClient  # noqa: E402
 
 EXAMPLE = None
 
@@ -502,6 +508,36 @@ class WorkersTest(unittest.TestCase):
         # It stays failed: no new process takes slot 0.
         self.assertEqual(processes_with_argument(self.contexts) - {self.svc.proc.pid},
                          {other})
+
+    def test_every_gateway_reaches_the_workers_and_the_socket_shutdown_stops_them(self):
+        sock = os.path.join(self.dir, "s.sock")
+        fifo = os.path.join(self.dir, "pipe")
+        svc = self.start(["s0", "s1"], f"--socket-path={sock}", f"--fifo-path={fifo}")
+        with SocketClient(path=sock, num_connections=2) as c:
+            seen = {}
+            for _ in range(10):
+                info = c.submit("/info", None).result(10)
+                seen[info["worker_index"]] = info
+            self.assertEqual(set(seen), {0, 1})
+            self.assertEqual(seen[1]["worker_context"], "s1")
+            self.learned |= {info["pid"] for info in seen.values()}
+            self.assertEqual(c.submit("/double", 5).result(10), 10)
+        writer = Connection(os.open(fifo + ".1", os.O_RDWR), readable=False)
+        reader = Connection(os.open(fifo + ".2", os.O_RDONLY), writable=False)
+        try:
+            fifo_seen = set()
+            for _ in range(10):
+                writer.send_bytes(json.dumps(["/info", None]).encode())
+                fifo_seen.add(json.loads(reader.recv_bytes())["ok"]["worker_index"])
+            self.assertEqual(fifo_seen, {0, 1})
+        finally:
+            writer.close()
+            reader.close()
+        with SocketClient(path=sock, num_connections=1) as c:
+            c.submit("/shutdown", None).result(10)
+        self.assertEqual(svc.wait(15), 0, "".join(svc.stderr_lines))
+        for pid in {info["pid"] for info in seen.values()}:
+            wait_until(lambda: gone(pid), 5, f"worker pid {pid} gone")
 
 
 if __name__ == "__main__":
