@@ -6,6 +6,7 @@
 
 #include <caf/actor_clock.hpp>
 #include <caf/error.hpp>
+#include <caf/sec.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/none.hpp>
@@ -54,8 +55,8 @@ struct call {
       remaining_ns = x.remaining(std::chrono::steady_clock::now()).count();
     }
     auto decode = [&]() -> caf::error {
-      x.input = json_from_wire(input);
-      x.meta = json_from_wire(meta);
+      if (!json_from_wire(input, x.input) || !json_from_wire(meta, x.meta))
+        return caf::sec::invalid_argument; // a damaged call is dropped
       x.deadline = std::chrono::steady_clock::now()
                    + std::chrono::nanoseconds{remaining_ns};
       return caf::none;

@@ -12,4 +12,11 @@ json json_from_wire(const std::string& bytes) {
   return json::from_msgpack(bytes);
 }
 
+bool json_from_wire(const std::string& bytes, json& out) {
+  // No exception: this runs inside CAF's deserializer, where one would end
+  // the process.
+  out = json::from_msgpack(bytes, true, false);
+  return !out.is_discarded();
+}
+
 } // namespace actorserve

@@ -13,4 +13,8 @@ std::string json_to_wire(const json& value);
 /// Throws nlohmann::json::exception when `bytes` is not MessagePack.
 json json_from_wire(const std::string& bytes);
 
+/// Decodes into `out`; false (and `out` discarded) when `bytes` is not
+/// MessagePack. Never throws.
+bool json_from_wire(const std::string& bytes, json& out);
+
 } // namespace actorserve

@@ -1,6 +1,9 @@
 #include "actors/node.hpp"
 
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <thread>
 
@@ -129,9 +132,9 @@ node::node(const application& app, node_options options)
     on_signal(early);
 }
 
-void node::start_routes(const application& app) {
+void node::start_routes(const application& app, const caf::node_id& supervisor) {
   for (auto& spec : app.routes()) {
-    auto gate = start_route(*system_, spec, options_.context);
+    auto gate = start_route(*system_, spec, options_.context, supervisor);
     routes_.emplace(spec.path, gate);
     route_settings_.emplace(spec.path, spec.options);
     join(gate);
@@ -154,7 +157,10 @@ void node::start_workers(const application& app) {
   // workers' gates, each of which applies the route's own limits.
   worker_pool_settings settings;
   for (auto& spec : app.routes()) {
-    gate_settings gs{spec.path, spec.options, {}, nullptr, {}, true};
+    gate_settings gs;
+    gs.path = spec.path;
+    gs.options = spec.options;
+    gs.remote = true;
     gs.options.blocking = false; // each worker's gate queues its blocking calls
     auto gate = system_->spawn<route_gate>(std::move(gs));
     routes_.emplace(spec.path, gate);
@@ -181,9 +187,16 @@ void node::start_workers(const application& app) {
   if (pool.node_port_set)
     log::info("workers may join at " + node_endpoint_
               + (pool.tls.enabled() ? " (TLS)" : ""));
+  {
+    std::lock_guard<std::mutex> guard{start_mutex_};
+    abort_start_on_signal_ = true;
+    if (early_signals_ > 0)
+      throw std::runtime_error("stopped by a signal before the workers started");
+  }
   caf::scoped_actor self{*system_};
   std::string failure;
-  self->request(pool_actor, pool.start_timeout, start_atom::value,
+  // The pool itself names a worker that is late; this is the backstop.
+  self->request(pool_actor, pool.start_timeout + std::chrono::seconds{5}, start_atom::value,
                 join_address(invite_host(pool.node_host), *port))
     .receive([&](std::string& why) { failure = std::move(why); },
              [&](caf::error& err) {
@@ -263,8 +276,12 @@ void node::join_supervisor(const application& app) {
   options_.context.value
     = invitation.worker_index >= 0 ? json_from_wire(assignment.context) : invitation.context;
   log::set_label("worker " + std::to_string(index));
+  // A worker this node's supervisor started goes with it, even while its
+  // routes are still being constructed (before its link is watched).
+  if (invitation.worker_index >= 0)
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   try {
-    start_routes(app);
+    start_routes(app, pool.node());
   } catch (const std::exception& e) {
     // Told before this process exits, so the start fails with the reason.
     self->request(pool, step_timeout, start_failed_atom::value, index, std::string{e.what()})
@@ -303,6 +320,9 @@ void node::on_signal(int count) {
     std::lock_guard<std::mutex> guard{start_mutex_};
     if (!started_) {
       early_signals_ = count;
+      // Waiting for workers can take long: a signal ends the start.
+      if (abort_start_on_signal_)
+        caf::anon_send(supervisor_, stop_atom::value);
       return;
     }
   }

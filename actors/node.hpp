@@ -110,6 +110,11 @@ public:
     return options_.pool.join.has_value();
   }
 
+  /// Routes run in worker processes that this node supervises.
+  bool has_workers() const noexcept {
+    return board_ != nullptr;
+  }
+
   /// The worker slots this node supervises (empty when routes run here).
   std::vector<worker_status> workers() const;
 
@@ -120,7 +125,7 @@ public:
 
 private:
   void on_signal(int count);
-  void start_routes(const application& app);
+  void start_routes(const application& app, const caf::node_id& supervisor = {});
   void start_workers(const application& app);
   void join_supervisor(const application& app);
 
@@ -135,6 +140,7 @@ private:
   std::string node_endpoint_;
   std::mutex start_mutex_; // a signal during the start waits for its end
   bool started_ = false;
+  bool abort_start_on_signal_ = false; // a start waiting for workers
   int early_signals_ = 0;
   std::atomic<std::uint64_t> next_call_id_{1};
   std::once_flag waited_;

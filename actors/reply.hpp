@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <caf/error.hpp>
+#include <caf/sec.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/none.hpp>
@@ -87,8 +88,8 @@ public:
       meta = json_to_wire(x.meta_);
     }
     auto decode = [&]() -> caf::error {
-      x.value_ = json_from_wire(wire);
-      x.meta_ = json_from_wire(meta);
+      if (!json_from_wire(wire, x.value_) || !json_from_wire(meta, x.meta_))
+        return caf::sec::invalid_argument; // a damaged reply is dropped
       return caf::none;
     };
     return f(caf::meta::type_name("actorserve::reply"), x.failed_,

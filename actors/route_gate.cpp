@@ -33,6 +33,8 @@ route_gate::route_gate(caf::actor_config& cfg, gate_settings settings)
 caf::behavior route_gate::make_behavior() {
   return {
     [this](call_atom, call& request) -> caf::result<reply> {
+      if (!may_call())
+        return caf::make_error(caf::sec::request_receiver_down);
       auto promise = make_response_promise();
       admit(std::move(request), promise, reply_callback{});
       return promise;
@@ -46,36 +48,37 @@ caf::behavior route_gate::make_behavior() {
       sweep();
     },
     [this](shutdown_atom) {
+      if (!from_this_node())
+        return;
       draining_ = true;
       drain_listener_ = caf::actor_cast<caf::actor>(current_sender());
       check_drained();
     },
-    [this](stop_atom) { stop(); },
+    [this](stop_atom) {
+      if (from_this_node())
+        stop();
+    },
+    // From the worker pool of this node only.
     [this](add_instance_atom, std::int32_t worker, caf::actor& gate) {
+      if (!from_this_node() || !settings_.remote)
+        return;
       add_instance(std::move(gate), worker);
       dispatch_waiting();
     },
     [this](lost_worker_atom, std::int32_t worker, const std::string& why) {
-      for (auto it = instances_.begin(); it != instances_.end();) {
-        if (it->worker != worker) {
-          ++it;
-          continue;
-        }
-        demonitor(it->handle);
-        auto id = it->id;
-        it = instances_.erase(it);
-        fail_calls_of(id, lost_reply(why));
-      }
+      if (!from_this_node())
+        return;
+      auto failure = lost_reply(why);
+      remove_worker(worker, &failure);
       check_drained();
     },
     [this](retire_worker_atom, std::int32_t worker) {
-      // Its calls in flight are still answered (or fail when it goes).
-      auto retired = [worker](const instance& i) { return i.worker == worker; };
+      // No new calls for it; those it has still run, and fail if it dies.
+      if (!from_this_node())
+        return;
       for (auto& inst : instances_)
-        if (retired(inst))
-          demonitor(inst.handle);
-      instances_.erase(std::remove_if(instances_.begin(), instances_.end(), retired),
-                       instances_.end());
+        if (inst.worker == worker)
+          inst.retired = true;
     },
   };
 }
@@ -88,7 +91,34 @@ void route_gate::on_exit() {
 
 void route_gate::add_instance(caf::actor handle, int worker) {
   monitor(handle);
-  instances_.push_back(instance{std::move(handle), next_instance_id_++, 0, worker});
+  instances_.push_back(instance{std::move(handle), next_instance_id_++, 0, worker, false});
+}
+
+bool route_gate::from_this_node() {
+  auto sender = current_sender();
+  return sender != nullptr && sender->node() == node();
+}
+
+bool route_gate::may_call() {
+  auto sender = current_sender();
+  if (sender == nullptr)
+    return false;
+  auto from = sender->node();
+  return from == node() || (settings_.caller_node && from == settings_.caller_node);
+}
+
+void route_gate::remove_worker(int worker, const reply* failure) {
+  for (auto it = instances_.begin(); it != instances_.end();) {
+    if (it->worker != worker) {
+      ++it;
+      continue;
+    }
+    demonitor(it->handle);
+    auto id = it->id;
+    it = instances_.erase(it);
+    if (failure != nullptr)
+      fail_calls_of(id, *failure);
+  }
 }
 
 std::size_t route_gate::capacity() const {
@@ -184,6 +214,8 @@ route_gate::instance* route_gate::free_instance() {
   auto n = instances_.size();
   for (std::size_t k = 0; k < n; ++k) {
     auto& inst = instances_[(next_pick_ + k) % n];
+    if (inst.retired)
+      continue;
     if (best == nullptr || inst.outstanding < best->outstanding)
       best = &inst;
   }
@@ -202,7 +234,12 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
   ++target.outstanding;
   auto instance_id = target.id;
   p.instance_id = instance_id;
-  request(target.handle, caf::infinite, call_atom::value, p.request)
+  // A worker answers every call it took, or its link fails; the timeout only
+  // frees this gate's handler if neither ever happens.
+  auto patience = settings_.remote ? caf::duration{p.request.deadline - clock().now()
+                                                   + std::chrono::seconds{30}}
+                                   : caf::infinite;
+  request(target.handle, patience, call_atom::value, p.request)
     .then(
       [this, call_id, instance_id](reply& r) {
         finish(call_id, instance_id, std::move(r));
@@ -270,7 +307,8 @@ void route_gate::sweep() {
     auto& p = it->second;
     auto budget = millis(p.request.deadline - p.admitted);
     if (p.dispatched) {
-      answer(p, reply::failure(error_type::timeout,
+      if (settings_.answer_at_deadline)
+        answer(p, reply::failure(error_type::timeout,
                                "route " + settings_.path + " did not answer within "
                                  + std::to_string(budget) + " ms"));
       // Still running: it holds its place in the capacity until it answers.

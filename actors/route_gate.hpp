@@ -35,6 +35,14 @@ struct gate_settings {
   /// fails its calls with WorkerLost, and the route's capacity counts per
   /// worker (each worker's gate applies its own).
   bool remote = false;
+  /// Besides this node, the node whose actors may call the route: a
+  /// worker's gates take calls from their supervisor. Messages from any
+  /// other node (any peer that reached the node port) are dropped.
+  caf::node_id caller_node;
+  /// The gate answers Timeout at a call's deadline. A worker's gate leaves
+  /// that to its supervisor's gate, and answers only when the route has:
+  /// until then the call counts as outstanding on both sides.
+  bool answer_at_deadline = true;
 };
 
 /// The one door to a route: admission (capacity, shutdown), deadlines, and
@@ -69,6 +77,7 @@ private:
     std::uint64_t id;
     std::size_t outstanding = 0;
     int worker = -1; // remote gates: the worker it runs in
+    bool retired = false; // takes no new calls; its own still run
   };
 
   struct pending_call {
@@ -96,6 +105,9 @@ private:
   void fail_calls_of(std::uint64_t instance_id, const reply& failure);
   reply lost_reply(const std::string& why) const;
   std::size_t capacity() const;
+  bool from_this_node();
+  bool may_call();
+  void remove_worker(int worker, const reply* failure);
   void check_drained();
   void stop();
 

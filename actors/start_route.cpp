@@ -8,11 +8,16 @@
 namespace actorserve {
 
 caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
-                       const worker_context& context) {
+                       const worker_context& context, const caf::node_id& supervisor) {
   auto make_instance = [&sys, spec, context] {
     return spec.factory(sys, context, spec.options);
   };
-  gate_settings settings{spec.path, spec.options, {}, make_instance, {}};
+  gate_settings settings;
+  settings.path = spec.path;
+  settings.options = spec.options;
+  settings.respawn = make_instance;
+  settings.caller_node = supervisor;
+  settings.answer_at_deadline = !supervisor;
   if (spec.function && !spec.options.blocking) {
     settings.in_place = spec.function;
     return sys.spawn<route_gate>(std::move(settings));

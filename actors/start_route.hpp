@@ -2,6 +2,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/node_id.hpp>
 
 #include "actors/application.hpp"
 #include "actors/worker_context.hpp"
@@ -12,7 +13,10 @@ namespace actorserve {
 /// with `context`, and the gate in front of them; returns the gate. A route
 /// constructor that throws propagates out of here, with the route's path
 /// added to the message (std::runtime_error), and nothing is left running.
+///
+/// In a worker, `supervisor` is its supervisor's node: the gate takes calls
+/// from there, and leaves answering at the deadline to the supervisor's gate.
 caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
-                       const worker_context& context);
+                       const worker_context& context, const caf::node_id& supervisor = {});
 
 } // namespace actorserve

@@ -27,6 +27,10 @@ constexpr auto failure_grace = std::chrono::milliseconds{500};
 /// treated as lost for the closed link alone (and killed).
 constexpr auto link_grace = std::chrono::milliseconds{300};
 
+/// How long the pool waits for stopped workers to exit before it kills its
+/// own and stops waiting for joined ones.
+constexpr auto stop_grace = std::chrono::seconds{10};
+
 const char* worker_purpose = "actorserve-worker";
 const char* supervisor_purpose = "actorserve-supervisor";
 
@@ -72,9 +76,12 @@ caf::behavior worker_pool::make_behavior() {
   send(this, reap_atom::value);
   return {
     [this](start_atom, std::string& invite_address) -> caf::result<std::string> {
+      if (!from_this_node())
+        return std::string{"refused"};
       settings_.invite_address = std::move(invite_address);
       start_promise_ = make_response_promise();
       starting_ = true;
+      start_began_ = clock().now();
       for (auto& [index, s] : slots_) {
         start_process(s);
         if (!starting_)
@@ -85,41 +92,60 @@ caf::behavior worker_pool::make_behavior() {
     },
     [this](hello_atom, const worker_greeting& greeting) { return hello(greeting); },
     [this](prove_atom, const worker_proof& proof) { return prove(proof); },
-    [this](ready_atom, worker_ready& report) { ready(report); },
+    // Only a worker that proved the secret may report on its own slot.
+    [this](ready_atom, worker_ready& report) {
+      if (admitted(report.index) != nullptr)
+        ready(report);
+    },
     [this](start_failed_atom, std::int32_t index, const std::string& why) {
-      start_failed(index, why, 0);
+      if (admitted(index) != nullptr)
+        start_failed(index, why, 0);
       return true; // the worker waits for this before it exits
     },
     [this](start_failed_atom, std::int32_t index, const std::string& why,
-           std::uint64_t generation) { start_failed(index, why, generation); },
+           std::uint64_t generation) {
+      if (from_this_node())
+        start_failed(index, why, generation);
+    },
     [this](pong_atom, std::int32_t index) {
       if (auto s = find(index); s != nullptr && s->agent
-                                && s->agent.address() == current_sender()->address())
+                                && s->agent.address() == sender_address())
         s->last_pong = clock().now();
     },
     [this](leave_atom, std::int32_t index) {
       // The worker shuts down on its own: no new calls; those it has finish.
-      if (auto s = find(index); s != nullptr && s->status.state == "ready") {
+      if (auto s = find(index); s != nullptr && s->status.state == "ready" && s->agent
+                                && s->agent.address() == sender_address()) {
         log::info(worker_name(index, s->status.pid) + " is leaving");
+        publish(*s, "leaving");
         for (auto& [path, gate] : settings_.gates)
           send(gate, retire_worker_atom::value, index);
       }
     },
     [this](respawn_atom, std::int32_t index, std::uint64_t generation) {
+      if (!from_this_node())
+        return;
       if (auto s = find(index); s != nullptr && s->generation == generation && !draining_)
         start_process(*s);
     },
     [this](reap_atom) {
+      if (!from_this_node())
+        return;
       tick();
       if (!stopping_ || !slots_.empty() || !dying_.empty())
         delayed_send(this, tick_interval, reap_atom::value);
     },
     [this](shutdown_atom) {
+      if (!from_this_node())
+        return;
       draining_ = true;
       // The main node's gates hold every call; the workers stop after them.
       send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value);
     },
-    [this](stop_atom) { begin_stop(draining_); },
+    [this](stop_atom) {
+      if (from_this_node())
+        begin_stop();
+    },
   };
 }
 
@@ -127,6 +153,19 @@ void worker_pool::on_exit() {
   slots_.clear(); // kills and reaps any process left
   dying_.clear();
   settings_.gates.clear();
+}
+
+bool worker_pool::from_this_node() {
+  auto sender = current_sender();
+  return sender != nullptr && sender->node() == node();
+}
+
+worker_pool::slot* worker_pool::admitted(int index) {
+  auto sender = current_sender();
+  if (sender == nullptr)
+    return nullptr;
+  auto it = admitted_.find(sender->address());
+  return it != admitted_.end() && it->second == index ? find(index) : nullptr;
 }
 
 worker_pool::slot* worker_pool::find(int index) {
@@ -147,27 +186,41 @@ void worker_pool::publish(slot& s, const std::string& state) {
     settings_.board->update(s.status);
 }
 
-supervisor_challenge worker_pool::hello(const worker_greeting& greeting) {
-  // A peer that greets and never proves must not grow the table forever.
-  if (hellos_.size() >= 256)
-    hellos_.erase(hellos_.begin());
+caf::actor_addr worker_pool::sender_address() {
+  auto sender = current_sender();
+  return sender != nullptr ? sender->address() : caf::actor_addr{};
+}
+
+caf::result<supervisor_challenge> worker_pool::hello(const worker_greeting& greeting) {
+  auto from = sender_address();
+  if (!from || greeting.host.size() > 255 || greeting.nonce.size() > 128)
+    return caf::make_error(caf::sec::runtime_error, "malformed greeting");
+  // Peers that greet and never prove must not grow the table forever, nor
+  // push out a worker's greeting that is seconds old.
+  auto now = clock().now();
+  for (auto it = hellos_.begin(); it != hellos_.end();)
+    it = now - it->second.since > std::chrono::seconds{30} ? hellos_.erase(it) : std::next(it);
+  if (hellos_.size() >= 1024)
+    return caf::make_error(caf::sec::runtime_error, "too many workers are joining at once");
   auto nonce = worker_secret::nonce();
-  hellos_[current_sender()->address()]
-    = pending_hello{nonce, greeting.index, greeting.pid, greeting.host};
+  hellos_[from] = pending_hello{nonce, greeting.index, greeting.pid, greeting.host, now};
   return supervisor_challenge{
     worker_secret::prove(settings_.options.secret, supervisor_purpose, greeting.nonce),
     nonce};
 }
 
 caf::result<worker_assignment> worker_pool::prove(const worker_proof& proof) {
-  auto it = hellos_.find(current_sender()->address());
+  auto it = hellos_.find(sender_address());
   if (it == hellos_.end())
     return caf::make_error(caf::sec::runtime_error, "prove without hello");
   auto hello = std::move(it->second);
   hellos_.erase(it);
   auto expected = worker_secret::prove(settings_.options.secret, worker_purpose,
                                        hello.nonce + ":" + std::to_string(hello.index));
-  if (!worker_secret::same(expected, proof.proof) || proof.index != hello.index) {
+  if (proof.index != hello.index)
+    return caf::make_error(caf::sec::runtime_error,
+                           "the proof names another worker slot than the greeting");
+  if (!worker_secret::same(expected, proof.proof)) {
     log::warning("refused a worker from " + hello.host + " (pid "
                  + std::to_string(hello.pid) + "): it does not know the shared secret");
     return caf::make_error(caf::sec::runtime_error,
@@ -197,9 +250,12 @@ caf::result<worker_assignment> worker_pool::prove(const worker_proof& proof) {
   }
   s->status.pid = hello.pid;
   s->status.host = hello.host;
+  if (admitted_.size() >= 1024) // stale entries of workers long gone
+    admitted_.erase(admitted_.begin());
+  admitted_[sender_address()] = s->index;
   auto& opts = settings_.options;
   return worker_assignment{s->index, json_to_wire(s->context), opts.heartbeat_interval.count(),
-                           opts.heartbeat_timeout.count(), settings_.drain_timeout.count()};
+                           opts.heartbeat_timeout.count()};
 }
 
 void worker_pool::ready(worker_ready& report) {
@@ -238,7 +294,7 @@ void worker_pool::start_failed(int index, const std::string& why, std::uint64_t 
       || (generation != 0 && generation != s->generation))
     return;
   auto text = worker_name(index, s->status.pid) + " failed to start: " + why;
-  if (starting_) {
+  if (starting_ && s->own) {
     fail_start(text);
     return;
   }
@@ -276,12 +332,13 @@ void worker_pool::start_process(slot& s) {
 
 void worker_pool::lost(slot& s, const std::string& why) {
   s.link_lost.reset();
-  if (s.status.state != "ready" && s.status.state != "starting")
+  if (s.status.state != "ready" && s.status.state != "starting"
+      && s.status.state != "leaving")
     return;
   auto was = s.status.state;
   auto name = worker_name(s.index, s.status.pid);
   for (auto& [path, gate] : settings_.gates)
-    send(gate, lost_worker_atom::value, static_cast<std::int32_t>(s.index), name + " " + why);
+    send(gate, lost_worker_atom::value, static_cast<std::int32_t>(s.index), name + ": " + why);
   if (s.agent) {
     // A frozen worker that wakes up must leave, not serve on.
     send(s.agent, evict_atom::value, why);
@@ -293,8 +350,8 @@ void worker_pool::lost(slot& s, const std::string& why) {
     dying_.push_back(std::move(s.process));
   }
   s.status.last_error = why;
-  if (was == "starting" && starting_) {
-    fail_start(name + " failed to start: it " + why);
+  if (was == "starting" && starting_ && s.own) {
+    fail_start(name + " failed to start: " + why);
     return;
   }
   if (stopping_ || draining_) {
@@ -378,7 +435,7 @@ void worker_pool::tick() {
       lost(*s, "its connection closed");
       continue;
     }
-    if (s->status.state == "starting" && s->process && !starting_
+    if (s->status.state == "starting" && (s->process || !s->own) && !starting_
         && now - s->started > opts.start_timeout) {
       lost(*s, "was not ready within " + std::to_string(millis(opts.start_timeout)) + " ms");
       continue;
@@ -393,13 +450,29 @@ void worker_pool::tick() {
         send(s->agent, ping_atom::value);
     }
   }
+  if (starting_ && now - start_began_ > opts.start_timeout) {
+    for (auto& [index, s] : slots_)
+      if (s.own && s.status.state != "ready") {
+        fail_start(worker_name(index, s.status.pid) + " was not ready within "
+                   + std::to_string(millis(opts.start_timeout)) + " ms");
+        break;
+      }
+  }
   if (stopping_) {
     if (now >= stop_deadline_) {
-      for (auto& [index, s] : slots_)
+      for (auto& [index, s] : slots_) {
         if (s.process) {
           log::warning(worker_name(index, s.status.pid) + " did not stop in time; killing it");
           s.process->signal(SIGKILL);
+        } else if (s.agent) {
+          // A joined worker (frozen, or cut off): it leaves by itself once
+          // its supervisor is silent.
+          log::warning(worker_name(index, s.status.pid) + " from " + s.status.host
+                       + " did not stop in time; no longer waiting for it");
+          demonitor(s.agent);
+          s.agent = nullptr;
         }
+      }
       stop_deadline_ = time_point::max();
     }
     check_stopped();
@@ -426,26 +499,24 @@ void worker_pool::fail_start(const std::string& why) {
   start_promise_.deliver(why);
 }
 
-void worker_pool::begin_stop(bool drained) {
+void worker_pool::begin_stop() {
   if (stopping_)
     return;
   stopping_ = true;
   draining_ = true;
   if (starting_)
     fail_start("the service stopped before every worker was ready");
-  // Calls in the main node's gates are answered by now; each worker drains
-  // what it still has (after a drain: nothing) and exits.
+  // The main node's gates have answered every call by now (after the drain,
+  // because the workers did; after a forced stop, with ShuttingDown): the
+  // workers have nothing left to finish for anyone, so they stop at once.
   for (auto& [index, s] : slots_) {
     if (s.agent) {
-      if (drained)
-        send(s.agent, shutdown_atom::value);
-      else
-        send(s.agent, stop_atom::value);
+      send(s.agent, stop_atom::value);
     } else if (s.process) {
       s.process->signal(SIGTERM);
     }
   }
-  stop_deadline_ = clock().now() + settings_.drain_timeout + std::chrono::seconds{5};
+  stop_deadline_ = clock().now() + stop_grace;
   check_stopped();
 }
 

@@ -80,9 +80,11 @@ private:
     int index = -1;
     std::int64_t pid = 0;
     std::string host;
+    time_point since;
   };
 
-  supervisor_challenge hello(const worker_greeting& greeting);
+  caf::result<supervisor_challenge> hello(const worker_greeting& greeting);
+  caf::actor_addr sender_address();
   caf::result<worker_assignment> prove(const worker_proof& proof);
   void ready(worker_ready& report);
   void start_failed(int index, const std::string& why, std::uint64_t generation);
@@ -92,7 +94,10 @@ private:
   void tick();
   void check_started();
   void fail_start(const std::string& why);
-  void begin_stop(bool drained);
+  void begin_stop();
+  bool from_this_node();
+  /// The slot the sender was admitted to (it proved the secret), or nullptr.
+  slot* admitted(int index);
   void check_stopped();
   void publish(slot& s, const std::string& state);
   slot* find(int index);
@@ -101,6 +106,8 @@ private:
   worker_pool_settings settings_;
   std::map<int, slot> slots_;
   std::map<caf::actor_addr, pending_hello> hellos_;
+  /// Senders that proved the secret, and the slot each was given.
+  std::map<caf::actor_addr, int> admitted_;
   /// Processes of lost workers, killed and waiting to be reaped.
   std::vector<std::unique_ptr<worker_process>> dying_;
   caf::response_promise start_promise_;
@@ -108,6 +115,7 @@ private:
   bool draining_ = false;
   bool stopping_ = false;
   time_point next_ping_;
+  time_point start_began_;
   time_point stop_deadline_;
 };
 

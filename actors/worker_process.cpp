@@ -75,10 +75,12 @@ worker_process::worker_process(const std::vector<std::pair<std::string, std::str
   posix_spawnattr_init(&attr);
   sigset_t none;
   sigemptyset(&none);
+  // Every signal at its default: nothing this process ignores (or was told
+  // to ignore by whoever started it) carries over.
   sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGCHLD})
-    sigaddset(&defaults, sig);
+  sigfillset(&defaults);
+  sigdelset(&defaults, SIGKILL);
+  sigdelset(&defaults, SIGSTOP);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setpgroup(&attr, 0);

@@ -7,7 +7,7 @@
 //   worker → pool: (prove_atom, worker_proof)      → worker_assignment | error
 //   worker → pool: (ready_atom, worker_ready)  or  (start_failed_atom, index, text)
 //   pool → agent:  (ping_atom)  agent → pool: (pong_atom, index)
-//   pool → agent:  shutdown_atom | stop_atom | (evict_atom, reason)
+//   pool → agent:  stop_atom | (evict_atom, reason)
 //   agent → pool:  (leave_atom, index)   (the worker shuts down on its own)
 //
 // Every message type here is announced by add_message_types.
@@ -83,12 +83,11 @@ struct worker_assignment {
   std::string context; ///< the worker_context value, in json_wire form
   std::int64_t heartbeat_interval_ms = 1000;
   std::int64_t heartbeat_timeout_ms = 5000;
-  std::int64_t drain_timeout_ms = 30000;
 
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, worker_assignment& x) {
     return f(caf::meta::type_name("actorserve::worker_assignment"), x.index, x.context,
-             x.heartbeat_interval_ms, x.heartbeat_timeout_ms, x.drain_timeout_ms);
+             x.heartbeat_interval_ms, x.heartbeat_timeout_ms);
   }
 };
 

@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   cli.add("http-threads", "N", "HTTP I/O threads (default 1)",
           [&](const std::string& v) { http_options.threads = std::max<std::size_t>(1, std::stoul(v)); });
   cli.add("worker-context", "JSON",
-          "the worker_context the routes are constructed with (default null)",
+          "the worker_context the routes are constructed with (default null); with "
+          "--workers, every worker's unless --worker-contexts is given",
           [&](const std::string& v) { options.context.value = json::parse(v); });
   socket::socket_options unix_socket;
   socket::socket_options tcp_socket;
@@ -140,7 +141,12 @@ int main(int argc, char** argv) {
   cli.add("workers", "N",
           "serve the routes in N worker processes (default 1: in this process; 0: only in "
           "workers that join with --join)",
-          [&](const std::string& v) { pool.workers = std::stoul(v); });
+          [&](const std::string& v) {
+            if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos
+                || v.size() > 4 || std::stoul(v) > 1024)
+              throw usage_error("--workers takes a number from 0 to 1024; got '" + v + "'");
+            pool.workers = std::stoul(v);
+          });
   cli.add("worker-contexts", "FILE",
           "a JSON array with one worker_context per worker", [&](const std::string& v) {
             contexts_file = v;
@@ -186,6 +192,14 @@ int main(int argc, char** argv) {
     cli.parse(argc, argv);
     if (!contexts_file.empty())
       pool.worker_contexts = read_contexts(contexts_file);
+    else if (pool.workers > 1 && !options.context.value.is_null())
+      pool.worker_contexts.assign(pool.workers, options.context.value); // the same for all
+    if (pool.heartbeat_timeout <= pool.heartbeat_interval)
+      throw usage_error("--heartbeat-timeout must be longer than --heartbeat-interval");
+    bool linked = pool.workers != 1 || pool.node_port_set || !join_address.empty();
+    if (pool.tls.enabled() && !linked && !invitation)
+      throw usage_error("the --tls-* options secure the links to workers: use them with "
+                        "--workers, --node-port or --join");
     if (pool.tls.enabled() != !pool.tls.key.empty()
         || (pool.tls.enabled() && pool.tls.ca_file.empty()))
       throw usage_error("TLS needs all three of --tls-certificate, --tls-key and --tls-ca");

@@ -97,20 +97,24 @@ public:
   std::ofstream log_file_;
 };
 
-// 200 while serving; 503 while draining, or when a worker slot has failed
-// for good (too many restarts): a load balancer should look elsewhere.
+// 200 while serving; 503 while draining, when no worker is ready to take a
+// call, or when a worker slot has failed for good (too many restarts): a
+// load balancer should look elsewhere.
 http_response http_server::impl::health() const {
   if (draining_)
     return json_response(503, json{{"status", "draining"}});
-  auto workers = node_.workers();
-  if (workers.empty())
+  if (!node_.has_workers())
     return json_response(200, json{{"status", "serving"}});
   json body{{"status", "serving"}, {"workers", json::array()}};
-  for (auto& w : workers) {
+  bool any_ready = false;
+  for (auto& w : node_.workers()) {
     body["workers"].push_back(to_json(w));
+    any_ready = any_ready || w.state == "ready";
     if (w.state == "failed")
       body["status"] = "degraded";
   }
+  if (!any_ready)
+    body["status"] = "no worker ready";
   return json_response(body["status"] == "serving" ? 200 : 503, body);
 }
 

@@ -45,13 +45,18 @@ struct fixture : test_coordinator_fixture<> {
   caf::actor main_gate(std::size_t capacity = 256) {
     route_options options;
     options.capacity = capacity;
-    auto gate = sys.spawn<route_gate>(gate_settings{"/hold", options, {}, nullptr, {}, true});
+    gate_settings settings;
+    settings.path = "/hold";
+    settings.options = options;
+    settings.remote = true;
+    auto gate = sys.spawn<route_gate>(std::move(settings));
     sched.run();
     return gate;
   }
 
   void add(const caf::actor& main, int worker, const caf::actor& gate) {
-    caf::anon_send(main, add_instance_atom::value, static_cast<std::int32_t>(worker), gate);
+    // As the worker pool does: from an actor of this node.
+    self->send(main, add_instance_atom::value, static_cast<std::int32_t>(worker), gate);
     sched.run();
   }
 
@@ -101,8 +106,8 @@ CAF_TEST(a lost worker fails its calls at once with WorkerLost and the others go
   add(main, 1, worker_gate(1));
   send(main, "a");
   send(main, "b");
-  caf::anon_send(main, lost_worker_atom::value, std::int32_t{0},
-                 std::string{"worker 0 did not answer heartbeats"});
+  self->send(main, lost_worker_atom::value, std::int32_t{0},
+             std::string{"worker 0 did not answer heartbeats"});
   sched.run();
   CAF_REQUIRE_EQUAL(replies.size(), 1u);
   CAF_CHECK_EQUAL(replies[0].error_type(), error_type::worker_lost);
@@ -153,7 +158,7 @@ CAF_TEST(a retired worker takes no new calls but answers those it has) {
   add(main, 1, worker_gate(1));
   send(main, "a");
   send(main, "b");
-  caf::anon_send(main, retire_worker_atom::value, std::int32_t{0});
+  self->send(main, retire_worker_atom::value, std::int32_t{0});
   sched.run();
   send(main, "c");
   send(main, "d");
@@ -169,13 +174,45 @@ CAF_TEST(stopping the main gate leaves the workers gates running) {
   auto main = main_gate();
   auto worker = worker_gate(0);
   add(main, 0, worker);
-  caf::anon_send(main, stop_atom::value);
+  self->send(main, stop_atom::value);
   sched.run();
   // The worker's gate still serves (it stops with its worker).
   call c{"/hold", 7, sched.clock().now() + 10s, 1, nullptr};
   caf::anon_send(worker, call_atom::value, std::move(c),
                  reply_callback{[this](reply r) { replies.push_back(std::move(r)); }});
   sched.run();
+  release_all();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK(replies[0].ok());
+}
+
+CAF_TEST(a retired worker that dies fails its calls at once) {
+  auto main = main_gate();
+  auto worker = worker_gate(0);
+  add(main, 0, worker);
+  add(main, 1, worker_gate(1));
+  send(main, "a");
+  send(main, "b");
+  self->send(main, retire_worker_atom::value, std::int32_t{0});
+  sched.run();
+  caf::anon_send_exit(worker, caf::exit_reason::kill);
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::worker_lost);
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 2u);
+}
+
+CAF_TEST(control messages without a sender of this node are ignored) {
+  auto main = main_gate();
+  add(main, 0, worker_gate(0));
+  caf::anon_send(main, stop_atom::value);
+  caf::anon_send(main, lost_worker_atom::value, std::int32_t{0}, std::string{"forged"});
+  caf::anon_send(main, add_instance_atom::value, std::int32_t{5}, worker_gate(5));
+  sched.run();
+  send(main, "still served");
+  CAF_CHECK_EQUAL(hold_route::held()[0], 1);
+  CAF_CHECK_EQUAL(hold_route::held().count(1), 0u); // the forged instance got nothing
   release_all();
   CAF_REQUIRE_EQUAL(replies.size(), 1u);
   CAF_CHECK(replies[0].ok());
