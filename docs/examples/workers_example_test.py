@@ -11,17 +11,11 @@ import subprocess
 import sys
 import threading
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tests", "system"))
+from service import gone  # noqa: E402
+
 BINARY = sys.argv[1]
-
-
-def gone(pid):
-    """True once the process is no more (a zombie not ours to reap counts)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
 def children(pid):

@@ -81,3 +81,13 @@ def run(argv, timeout=30.0):
     """Runs a command to its end: (exit code, stdout, stderr)."""
     p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
+
+
+def gone(pid):
+    """True once the process is no more (a zombie not ours to reap counts)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")

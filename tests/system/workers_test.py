@@ -16,7 +16,7 @@ import unittest
 
 from multiprocessing.connection import Connection
 
-from service import Service
+from service import Service, gone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "apps", "python"))
@@ -36,16 +36,6 @@ def wait_until(predicate, timeout, what, interval=0.05):
         if time.monotonic() > end:
             raise AssertionError(f"not within {timeout} s: {what}")
         time.sleep(interval)
-
-
-def gone(pid):
-    """True once the process is no more (a zombie not ours to reap counts)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
 def cmdline(pid):
@@ -538,6 +528,89 @@ class WorkersTest(unittest.TestCase):
         self.assertEqual(svc.wait(15), 0, "".join(svc.stderr_lines))
         for pid in {info["pid"] for info in seen.values()}:
             wait_until(lambda: gone(pid), 5, f"worker pid {pid} gone")
+
+    def in_background(self, method, path, body=None):
+        """Starts a call on its own thread; returns a function that waits
+        for its (status, answer, seconds taken)."""
+        result = {}
+
+        def run():
+            start = time.monotonic()
+            try:
+                result["r"] = call_once(self.endpoint, method, path, body)
+            except Exception as e:  # judged by the test
+                result["r"] = (None, e)
+            result["t"] = time.monotonic() - start
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+
+        def wait(timeout=20):
+            t.join(timeout)
+            self.assertFalse(t.is_alive(), f"{path} still waiting after {timeout} s")
+            return result["r"][0], result["r"][1], result["t"]
+        return wait
+
+    def test_a_second_signal_stops_the_workers_at_once(self):
+        svc = self.start([0, 1])
+        pids = {w["pid"] for w in self.workers().values()}
+        slow = [self.in_background("POST", "/sleep", 15) for _ in range(2)]
+        wait_until(lambda: self.healthz()[0] == 200, 5, "serving")
+        time.sleep(0.3)  # both calls admitted
+        start = time.monotonic()
+        svc.signal(signal.SIGTERM)
+        time.sleep(0.3)
+        svc.signal(signal.SIGTERM)
+        self.assertEqual(svc.wait(8), 0, "".join(svc.stderr_lines))
+        self.assertLess(time.monotonic() - start, 5)
+        for pid in pids:
+            wait_until(lambda: gone(pid), 5, f"worker pid {pid} gone")
+        for wait in slow:
+            status, answer, _ = wait()
+            self.assertNotEqual(status, 200, answer)  # not finished: stopped
+
+    def test_a_leaving_worker_that_dies_fails_its_calls_at_once(self):
+        self.start([0, 1], "--http-call-timeout=20")
+        target = self.workers()[0]["pid"]
+        # Fill worker 0 with a long call (the spread puts one on each).
+        calls = [self.in_background("POST", "/sleep", 10) for _ in range(2)]
+        time.sleep(0.5)
+        os.kill(target, signal.SIGTERM)  # it leaves: drains its calls
+        wait_until(lambda: self.workers()[0]["state"] == "leaving", 5, "worker 0 leaving")
+        killed = time.monotonic()
+        os.kill(target, signal.SIGKILL)
+        lost = []
+        for wait in calls:
+            status, answer, took = wait(15)
+            if status == 502:
+                self.assertEqual(answer["error"]["type"], "WorkerLost", answer)
+                lost.append(took)
+        self.assertEqual(len(lost), 1, "one call ran on the worker that died")
+        self.assertLess(time.monotonic() - killed, 11)  # the other one finished at 10 s
+        wait_until(lambda: self.workers()[0]["state"] == "ready"
+                   and self.workers()[0]["pid"] != target, 10, "worker 0 replaced")
+
+    def test_a_frozen_joined_worker_does_not_hold_the_supervisors_exit(self):
+        secret = os.path.join(self.dir, "secret")
+        with open(secret, "w") as f:
+            f.write("a-secret-for-this-test-only\n")
+        svc = self.start([0, 1], "--node-port=0", f"--secret-file={secret}",
+                         "--heartbeat-interval=0.2", "--heartbeat-timeout=5")
+        joined = subprocess.Popen([EXAMPLE, "--join=" + svc.endpoint("node"),
+                                   f"--secret-file={secret}", f"--worker-contexts={self.contexts}"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.learned.add(joined.pid)
+        self.addCleanup(joined.wait)
+        wait_until(lambda: 2 in self.workers() and self.workers()[2]["state"] == "ready", 10,
+                   "the joined worker ready")
+        os.kill(joined.pid, signal.SIGSTOP)
+        start = time.monotonic()
+        self.assertEqual(call_once(self.endpoint, "POST", "/stop")[0], 200)
+        self.assertEqual(svc.wait(20), 0, "".join(svc.stderr_lines))
+        self.assertLess(time.monotonic() - start, 15)
+        self.assertIn("no longer waiting for it", "".join(svc.stderr_lines))
+        # Woken, the joined worker finds its supervisor gone and leaves.
+        os.kill(joined.pid, signal.SIGCONT)
+        self.assertEqual(joined.wait(15), 0)
 
 
 if __name__ == "__main__":
