@@ -234,12 +234,10 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
   ++target.outstanding;
   auto instance_id = target.id;
   p.instance_id = instance_id;
-  // A worker answers every call it took, or its link fails; the timeout only
-  // frees this gate's handler if neither ever happens.
-  auto patience = settings_.remote ? caf::duration{p.request.deadline - clock().now()
-                                                   + std::chrono::seconds{30}}
-                                   : caf::infinite;
-  request(target.handle, patience, call_atom::value, p.request)
+  // No timeout: CAF keeps a request's timeout scheduled until it fires,
+  // even after the answer, which costs memory and time per call. A worker
+  // answers every call it took, or is lost, which fails the call here.
+  request(target.handle, caf::infinite, call_atom::value, p.request)
     .then(
       [this, call_id, instance_id](reply& r) {
         finish(call_id, instance_id, std::move(r));
