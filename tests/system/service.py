@@ -12,10 +12,10 @@ import time
 
 
 class Service:
-    def __init__(self, argv, ready_timeout=30.0):
+    def __init__(self, argv, ready_timeout=30.0, env=None):
         self.argv = list(argv)
         self.proc = subprocess.Popen(
-            self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.stdout_lines = []
         self.stderr_lines = []
         self.ready_line = None

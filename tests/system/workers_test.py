@@ -612,6 +612,30 @@ class WorkersTest(unittest.TestCase):
         os.kill(joined.pid, signal.SIGCONT)
         self.assertEqual(joined.wait(15), 0)
 
+    def test_a_worker_joins_with_the_secret_from_its_environment(self):
+        secret = "a-secret-from-the-environment"
+        env = dict(os.environ, ACTORSERVE_SECRET=secret)
+        # A path unique to this test, in the command line, for the clean-up.
+        self.contexts = os.path.join(self.dir, "s.sock")
+        self.svc = Service([EXAMPLE, "--workers=0", "--node-port=0", "--http-port=0",
+                            f"--socket-path={self.contexts}"], env=env)
+        self.endpoint = self.svc.endpoint("http")
+        self.assertEqual(self.healthz(), (503, {"status": "no worker ready", "workers": []}))
+        joined = subprocess.Popen([EXAMPLE, "--join=" + self.svc.endpoint("node"),
+                                   "--worker-context=\"env\""],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  text=True)
+        self.learned.add(joined.pid)
+        self.addCleanup(joined.stderr.close)
+        self.addCleanup(joined.wait)
+        wait_until(lambda: self.healthz()[0] == 200, 10, "the joined worker serving")
+        status, body = call_once(self.endpoint, "POST", "/info")
+        self.assertEqual((status, body["worker_index"], body["worker_context"], body["pid"]),
+                         (200, 0, "env", joined.pid))
+        self.assertEqual(call_once(self.endpoint, "POST", "/stop")[0], 200)
+        self.assertEqual(self.svc.wait(15), 0, "".join(self.svc.stderr_lines))
+        self.assertEqual(joined.wait(15), 0, joined.stderr.read())
+
 
 if __name__ == "__main__":
     EXAMPLE = sys.argv.pop(1)
