@@ -37,6 +37,11 @@ struct call {
   /// (HTTP method, query, headers); null when there is nothing.
   json meta;
 
+  /// It came from another process and could not be decoded.
+  bool damaged() const noexcept {
+    return input.is_discarded();
+  }
+
   /// Time left before the deadline, as of `now`.
   std::chrono::nanoseconds remaining(deadline_point now) const {
     return deadline - now;
@@ -55,8 +60,12 @@ struct call {
       remaining_ns = x.remaining(std::chrono::steady_clock::now()).count();
     }
     auto decode = [&]() -> caf::error {
-      if (!json_from_wire(input, x.input) || !json_from_wire(meta, x.meta))
-        return caf::sec::invalid_argument; // a damaged call is dropped
+      // A damaged call is kept, so that it is answered: its input is then
+      // discarded (see damaged()), and the gate refuses it.
+      if (!json_from_wire(input, x.input) || !json_from_wire(meta, x.meta)) {
+        x.input = json(json::value_t::discarded);
+        x.meta = nullptr;
+      }
       x.deadline = std::chrono::steady_clock::now()
                    + std::chrono::nanoseconds{remaining_ns};
       return caf::none;

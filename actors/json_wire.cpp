@@ -4,7 +4,9 @@ namespace actorserve {
 
 std::string json_to_wire(const json& value) {
   std::string out;
-  json::to_msgpack(value, out);
+  // A discarded value (a failed non-throwing parse) has no MessagePack form:
+  // it travels as null.
+  json::to_msgpack(value.is_discarded() ? json{} : value, out);
   return out;
 }
 

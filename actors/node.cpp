@@ -118,8 +118,16 @@ node::node(const application& app, node_options options)
     else
       start_routes(app);
   } catch (...) {
+    {
+      std::lock_guard<std::mutex> guard{start_mutex_};
+      abort_start_on_signal_ = false; // the supervisor goes away below
+    }
     stop_now();
     wait();
+    // No signal may reach the node while it unwinds; a second one during
+    // the start must not kill the process either (it exits with the error).
+    if (signals_)
+      signals_->mute();
     throw;
   }
   int early = 0;
@@ -205,6 +213,11 @@ void node::start_workers(const application& app) {
                                + std::to_string(pool.start_timeout.count()) + " ms"
                            : "the workers did not start: " + system_->render(err);
              });
+  {
+    // From here a signal waits for the end of the start, then shuts down.
+    std::lock_guard<std::mutex> guard{start_mutex_};
+    abort_start_on_signal_ = false;
+  }
   if (!failure.empty())
     throw std::runtime_error(failure);
   if (pool.workers > 1)

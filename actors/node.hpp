@@ -77,8 +77,8 @@ public:
   /// The deadline `timeout` from now, on the runtime's clock.
   deadline_point deadline_after(std::chrono::nanoseconds timeout);
 
-  /// The gate of the route at `path` (for actors: request it with
-  /// `(call_atom, call)`), or an invalid handle.
+  /// The gate of the route at `path` (for actors of this process: request it
+  /// with `(call_atom, call)`), or an invalid handle.
   caf::actor route(const std::string& path) const;
 
   /// The options the route at `path` was added with, or nullptr.

@@ -10,6 +10,7 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/none.hpp>
 
+#include "actors/error_type.hpp"
 #include "actors/json.hpp"
 #include "actors/json_wire.hpp"
 
@@ -88,8 +89,10 @@ public:
       meta = json_to_wire(x.meta_);
     }
     auto decode = [&]() -> caf::error {
+      // A damaged reply still answers its call (dropping it would leave the
+      // caller waiting): as an error that says so.
       if (!json_from_wire(wire, x.value_) || !json_from_wire(meta, x.meta_))
-        return caf::sec::invalid_argument; // a damaged reply is dropped
+        x = failure(error_type::route_failed, "the reply could not be decoded: not MessagePack");
       return caf::none;
     };
     return f(caf::meta::type_name("actorserve::reply"), x.failed_,

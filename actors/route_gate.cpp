@@ -34,7 +34,9 @@ caf::behavior route_gate::make_behavior() {
   return {
     [this](call_atom, call& request) -> caf::result<reply> {
       if (!may_call())
-        return caf::make_error(caf::sec::request_receiver_down);
+        return caf::make_error(caf::sec::runtime_error,
+                               "route " + settings_.path
+                                 + " takes calls only from its own process and its supervisor");
       auto promise = make_response_promise();
       admit(std::move(request), promise, reply_callback{});
       return promise;
@@ -125,7 +127,9 @@ std::size_t route_gate::capacity() const {
   auto per_instance = settings_.options.capacity;
   if (!settings_.remote)
     return per_instance;
-  return per_instance * std::max<std::size_t>(1, instances_.size());
+  auto serving = std::count_if(instances_.begin(), instances_.end(),
+                               [](const instance& i) { return !i.retired; });
+  return per_instance * std::max<std::size_t>(1, static_cast<std::size_t>(serving));
 }
 
 reply route_gate::lost_reply(const std::string& why) const {
@@ -164,6 +168,11 @@ void route_gate::admit(call&& request, caf::response_promise promise,
                                + " calls in flight (capacity "
                                + std::to_string(capacity())
                                + "); try again later"));
+    return;
+  }
+  if (p.request.damaged()) {
+    answer(p, reply::failure(error_type::bad_request,
+                             "the call to " + path + " could not be decoded"));
     return;
   }
   if (p.request.deadline <= p.admitted) {

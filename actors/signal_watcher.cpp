@@ -64,9 +64,17 @@ void signal_watcher::run() {
     if (fds[1].revents != 0)
       return;
     signalfd_siginfo info;
-    if (::read(signal_fd_, &info, sizeof info) == sizeof info)
+    if (::read(signal_fd_, &info, sizeof info) != sizeof info)
+      continue;
+    std::lock_guard<std::mutex> guard{callback_mutex_};
+    if (!muted_)
       on_signal_(++count);
   }
+}
+
+void signal_watcher::mute() {
+  std::lock_guard<std::mutex> guard{callback_mutex_};
+  muted_ = true;
 }
 
 } // namespace actorserve

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <functional>
+#include <mutex>
 #include <thread>
 
 namespace actorserve {
@@ -19,6 +20,11 @@ public:
   explicit signal_watcher(std::function<void(int)> on_signal);
   ~signal_watcher();
 
+  /// From now on signals are taken and dropped: `on_signal` is not called
+  /// again (a call under way has ended when this returns). For an owner that
+  /// is going away while the signals must stay blocked.
+  void mute();
+
   signal_watcher(const signal_watcher&) = delete;
   signal_watcher& operator=(const signal_watcher&) = delete;
 
@@ -26,6 +32,8 @@ private:
   void run();
 
   std::function<void(int)> on_signal_;
+  std::mutex callback_mutex_;
+  bool muted_ = false;
   sigset_t previous_mask_;
   int signal_fd_ = -1;
   int wake_fd_ = -1;

@@ -78,6 +78,8 @@ caf::behavior worker_pool::make_behavior() {
     [this](start_atom, std::string& invite_address) -> caf::result<std::string> {
       if (!from_this_node())
         return std::string{"refused"};
+      if (stopping_)
+        return std::string{"the service stopped before every worker was ready"};
       settings_.invite_address = std::move(invite_address);
       start_promise_ = make_response_promise();
       starting_ = true;
@@ -266,6 +268,7 @@ void worker_pool::ready(worker_ready& report) {
     send(report.agent, stop_atom::value);
     return;
   }
+  admitted_.erase(sender_address()); // its proof has served its purpose
   s->agent = report.agent;
   monitor(s->agent);
   s->last_pong = clock().now();
@@ -332,6 +335,8 @@ void worker_pool::start_process(slot& s) {
 
 void worker_pool::lost(slot& s, const std::string& why) {
   s.link_lost.reset();
+  for (auto it = admitted_.begin(); it != admitted_.end();)
+    it = it->second == s.index ? admitted_.erase(it) : std::next(it);
   if (s.status.state != "ready" && s.status.state != "starting"
       && s.status.state != "leaving")
     return;
@@ -440,7 +445,7 @@ void worker_pool::tick() {
       lost(*s, "was not ready within " + std::to_string(millis(opts.start_timeout)) + " ms");
       continue;
     }
-    if (s->status.state == "ready" && s->agent) {
+    if ((s->status.state == "ready" || s->status.state == "leaving") && s->agent) {
       if (now - s->last_pong > opts.heartbeat_timeout) {
         lost(*s, "did not answer heartbeats for " + std::to_string(millis(now - s->last_pong))
                    + " ms");

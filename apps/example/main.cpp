@@ -192,11 +192,12 @@ int main(int argc, char** argv) {
     cli.parse(argc, argv);
     if (!contexts_file.empty())
       pool.worker_contexts = read_contexts(contexts_file);
-    else if (pool.workers > 1 && !options.context.value.is_null())
-      pool.worker_contexts.assign(pool.workers, options.context.value); // the same for all
-    if (pool.heartbeat_timeout <= pool.heartbeat_interval)
-      throw usage_error("--heartbeat-timeout must be longer than --heartbeat-interval");
     bool linked = pool.workers != 1 || pool.node_port_set || !join_address.empty();
+    if (linked && pool.workers > 0 && !options.context.value.is_null()
+        && pool.worker_contexts.empty())
+      pool.worker_contexts.assign(pool.workers, options.context.value); // the same for all
+    if (linked && pool.heartbeat_timeout <= pool.heartbeat_interval)
+      throw usage_error("--heartbeat-timeout must be longer than --heartbeat-interval");
     if (pool.tls.enabled() && !linked && !invitation)
       throw usage_error("the --tls-* options secure the links to workers: use them with "
                         "--workers, --node-port or --join");

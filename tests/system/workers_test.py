@@ -636,6 +636,25 @@ class WorkersTest(unittest.TestCase):
         self.assertEqual(self.svc.wait(15), 0, "".join(self.svc.stderr_lines))
         self.assertEqual(joined.wait(15), 0, joined.stderr.read())
 
+    def test_signals_during_the_start_end_it_cleanly(self):
+        self.contexts = self.contexts_file([0, 1])
+        for gap in (0.001, 0.01, 0.05):
+            proc = subprocess.Popen([EXAMPLE, "--workers=2", "--http-port=0",
+                                     f"--worker-contexts={self.contexts}"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # The start is under way once the first worker process exists.
+            wait_until(lambda: len(processes_with_argument(self.contexts)) >= 2, 10,
+                       "a worker process started", interval=0.001)
+            proc.send_signal(signal.SIGINT)
+            time.sleep(gap)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+            self.assertIn(proc.returncode, (0, 1), err)
+            self.assertNotIn("terminate", err)
+            self.assertNotIn("pure virtual", err)
+            wait_until(lambda: not processes_with_argument(self.contexts), 5,
+                       "no worker left after an interrupted start")
+
 
 if __name__ == "__main__":
     EXAMPLE = sys.argv.pop(1)

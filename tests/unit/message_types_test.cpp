@@ -36,6 +36,26 @@ struct fixture {
       CAF_FAIL("cannot deserialize: " << sys.render(err));
     return y;
   }
+
+  /// Bytes laid out as a serialized call or reply whose JSON fields hold
+  /// `json_bytes` (MessagePack or not).
+  template <class... Ts>
+  std::vector<char> layout(Ts... fields) {
+    std::vector<char> buf;
+    caf::binary_serializer sink{sys, buf};
+    if (auto err = sink(fields...))
+      CAF_FAIL("cannot serialize: " << sys.render(err));
+    return buf;
+  }
+
+  template <class T>
+  T decode(const std::vector<char>& buf) {
+    T y;
+    caf::binary_deserializer source{sys, buf};
+    if (auto err = source(y))
+      CAF_FAIL("cannot deserialize: " << sys.render(err));
+    return y;
+  }
 };
 
 } // namespace
@@ -71,6 +91,30 @@ CAF_TEST(the types are announced under fixed names) {
   auto& names = cfg.type_names_by_rtti;
   CAF_CHECK_EQUAL(names.at(std::type_index(typeid(call))), "actorserve::call");
   CAF_CHECK_EQUAL(names.at(std::type_index(typeid(reply))), "actorserve::reply");
+}
+
+CAF_TEST(a damaged call is decoded as damaged and not thrown) {
+  // path, id, time left (ns), input, meta: the input is not MessagePack.
+  auto buf = layout(std::string{"/double"}, std::uint64_t{7}, std::int64_t{1'000'000'000},
+                    std::string{"\xc1"}, json_to_wire(nullptr));
+  auto c = decode<call>(buf);
+  CAF_CHECK(c.damaged());
+  CAF_CHECK_EQUAL(c.path, "/double");
+}
+
+CAF_TEST(a damaged reply is decoded as an error that says so) {
+  // failed, error type, error message, value, meta: the value is not MessagePack.
+  auto buf = layout(false, std::string{}, std::string{}, std::string{"\xc1"},
+                    json_to_wire(nullptr));
+  auto r = decode<reply>(buf);
+  CAF_CHECK(!r.ok());
+  CAF_CHECK_EQUAL(r.error_type(), "RouteFailed");
+}
+
+CAF_TEST(a discarded value travels as null) {
+  auto r = round_trip(reply{json(json::value_t::discarded)});
+  CAF_CHECK(r.ok());
+  CAF_CHECK(r.value().is_null());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -218,4 +218,12 @@ CAF_TEST(control messages without a sender of this node are ignored) {
   CAF_CHECK(replies[0].ok());
 }
 
+CAF_TEST(a call damaged on its way is refused with BadRequest) {
+  auto worker = worker_gate(0);
+  send(worker, json(json::value_t::discarded));
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::bad_request);
+  CAF_CHECK_EQUAL(hold_route::held().count(0), 0u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
