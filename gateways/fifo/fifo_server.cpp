@@ -140,6 +140,8 @@ void fifo_server::impl::read_loop() {
       peer_left();
     } catch (const pipe::pipe_timeout&) {
       // a poll that saw the peer leave rather than a message
+    } catch (const pipe::pipe_interrupted&) {
+      break; // stopping: a peer that stalled mid-message must not hold us
     } catch (const std::exception& e) {
       // The stream lost its framing (a bad length): start over with the
       // next peer rather than read garbage.
@@ -235,6 +237,7 @@ void fifo_server::impl::stop() {
     stopping_ = true;
     drained_ = nullptr;
   }
+  pipe_.interrupt(); // frees a reader waiting for the rest of a message
   changed_.notify_all();
 }
 

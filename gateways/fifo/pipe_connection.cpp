@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -67,6 +69,9 @@ connection::connection(std::string read_path, std::string write_path, bool keep_
   try {
     created_read_ = make_fifo(read_path_);
     created_write_ = make_fifo(write_path_);
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ < 0)
+      throw pipe_error(os_error("cannot make an eventfd for", read_path_));
     // Read-write: never blocks here, and a send finds a reader (ourselves)
     // even before the peer comes, so it waits instead of failing.
     write_fd_ = ::open(write_path_.c_str(), O_RDWR | O_CLOEXEC);
@@ -105,7 +110,17 @@ void connection::close() {
     ::close(read_fd_);
   if (write_fd_ >= 0)
     ::close(write_fd_);
-  read_fd_ = write_fd_ = -1;
+  if (wake_fd_ >= 0)
+    ::close(wake_fd_);
+  read_fd_ = write_fd_ = wake_fd_ = -1;
+}
+
+void connection::interrupt() {
+  std::uint64_t one = 1;
+  if (wake_fd_ >= 0) {
+    auto ignored = ::write(wake_fd_, &one, sizeof one);
+    (void) ignored;
+  }
 }
 
 void connection::check_open() const {
@@ -148,13 +163,15 @@ bool connection::poll(milliseconds timeout) {
   open_read_end();
   if (read_pos_ < read_buffer_.size())
     return true;
-  pollfd p{read_fd_, POLLIN, 0};
+  pollfd p[2] = {{read_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   auto wait = static_cast<int>(std::clamp<long long>(timeout.count(), 0, 24LL * 3600 * 1000));
   int n;
   do {
-    n = ::poll(&p, 1, wait);
+    n = ::poll(p, 2, wait);
   } while (n < 0 && errno == EINTR);
-  return n > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
+  if (n > 0 && p[1].revents != 0)
+    throw pipe_interrupted("receiving from " + read_path_ + " was interrupted");
+  return n > 0 && (p[0].revents & (POLLIN | POLLHUP)) != 0;
 }
 
 void connection::read_exact(char* out, std::size_t n, bool message_started,
@@ -171,13 +188,16 @@ void connection::read_exact(char* out, std::size_t n, bool message_started,
       auto left = std::chrono::duration_cast<milliseconds>(*deadline - steady::now()).count();
       wait = static_cast<int>(std::max<long long>(0, left));
     }
-    pollfd p{read_fd_, POLLIN, 0};
-    int ready = ::poll(&p, 1, wait);
+    pollfd p[2] = {{read_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    int ready = ::poll(p, 2, wait);
     if (ready < 0) {
       if (errno == EINTR)
         continue;
       throw pipe_error(os_error("cannot wait on", read_path_));
     }
+    if (ready > 0 && p[1].revents != 0)
+      throw pipe_interrupted("receiving from " + read_path_ + " was interrupted"
+                             + (message_started || got > 0 ? " in the middle of a message" : ""));
     if (ready == 0)
       throw pipe_timeout("no message on " + read_path_ + " within the timeout");
     // Large rests go straight to their place; small ones through the

@@ -74,6 +74,11 @@ public:
   /// away), so a new peer starts clean.
   void discard_unread_sent();
 
+  /// Makes every receive under way and to come throw pipe_interrupted, at
+  /// once, even one waiting for the rest of a message from a peer that
+  /// stalled. Callable from any thread; for a reader that must stop.
+  void interrupt();
+
   /// Closes both ends; later calls throw pipe_error.
   void close();
 
@@ -104,6 +109,7 @@ private:
   bool created_write_ = false;
   int read_fd_ = -1;
   int write_fd_ = -1;
+  int wake_fd_ = -1; // an eventfd, readable once interrupt() was called
   // Bytes read ahead of the current message: small messages arrive many to
   // a read.
   std::string read_buffer_;

@@ -34,6 +34,13 @@ public:
   using pipe_error::pipe_error;
 };
 
+/// interrupt() was called: receives give up, even in the middle of a
+/// message (the stream's framing is then lost; the connection is done).
+class pipe_interrupted : public pipe_error {
+public:
+  using pipe_error::pipe_error;
+};
+
 /// A message longer than the receiver's maxlength. The message was read
 /// and dropped, so the next receive starts at the next message.
 class message_too_long : public pipe_error {

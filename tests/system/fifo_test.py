@@ -172,6 +172,18 @@ class FifoGatewayTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.path + ".1"))
         self.assertFalse(os.path.exists(self.path + ".2"))
 
+    def test_sigterm_stops_a_gateway_whose_peer_stalled_mid_message(self):
+        svc = Service([EXAMPLE, f"--fifo-path={self.path}", "--drain-timeout=1"])
+        self.addCleanup(svc.kill)
+        fd = os.open(self.path + ".1", os.O_RDWR)
+        self.addCleanup(os.close, fd)
+        os.write(fd, b"\x00\x00\x00\x64")  # the header of 100 bytes that never come
+        time.sleep(0.3)
+        start = time.monotonic()
+        svc.signal(signal.SIGTERM)
+        self.assertEqual(svc.wait(10), 0, "".join(svc.stderr_lines))
+        self.assertLess(time.monotonic() - start, 5)
+
     def test_sigterm_stops_a_gateway_with_no_peer(self):
         svc = self.start()
         svc.signal(signal.SIGTERM)

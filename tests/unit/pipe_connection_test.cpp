@@ -3,6 +3,7 @@
 
 #include "gateways/fifo/pipe_connection.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -178,6 +179,31 @@ CAF_TEST(a slow reader makes the writer wait and loses nothing) {
     CAF_REQUIRE_EQUAL(m.substr(0, m.find(':')), std::to_string(i));
   }
   writer.join();
+}
+
+CAF_TEST(interrupt frees a receive waiting for the rest of a message) {
+  server srv{path};
+  // A peer that sends the header of a 100-byte message, and stalls.
+  int fd = ::open((path + ".1").c_str(), O_WRONLY | O_NONBLOCK);
+  CAF_REQUIRE(fd >= 0);
+  const char header[4] = {0, 0, 0, 100};
+  CAF_REQUIRE_EQUAL(::write(fd, header, 4), 4);
+  std::string what;
+  auto started = std::chrono::steady_clock::now();
+  std::thread reader([&] {
+    try {
+      srv.recv_bytes();
+    } catch (const pipe_interrupted& e) {
+      what = e.what();
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  srv.interrupt();
+  reader.join();
+  ::close(fd);
+  CAF_CHECK(what.find("in the middle of a message") != std::string::npos);
+  CAF_CHECK_LESS(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
+  CAF_CHECK(throws<pipe_interrupted>([&] { srv.poll(1s); }));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
