@@ -226,6 +226,14 @@ private:
 
   void handle(const record_header& header, std::string_view payload) {
     auto& id = header.id;
+    // Replies are matched by id: a second call under an id still in flight
+    // would make both answers ambiguous.
+    if (ids_in_flight_.count(id) != 0) {
+      reply_error(id, error_type::bad_request,
+                  "request id " + id + " is already in flight on this connection; "
+                  "use a new id for each call");
+      return;
+    }
     if (header.encoder != "json") {
       reply_error(id, error_type::bad_request,
                   "requests use the json encoder, not '" + header.encoder + "'");
@@ -254,6 +262,7 @@ private:
     }
     ++in_flight_;
     ++server_->in_flight_;
+    ids_in_flight_.insert(id);
     auto& n = server_->node_;
     call c{std::move(path), std::move(request[1]),
            n.deadline_after(server_->options_.call_timeout), 0, nullptr};
@@ -268,6 +277,7 @@ private:
   void complete(const std::string& id, reply r) {
     --in_flight_;
     --server_->in_flight_;
+    ids_in_flight_.erase(id);
     if (!closed_) {
       if (!r.ok())
         reply_error(id, r.error_type(), r.error_message());
@@ -335,6 +345,7 @@ private:
   std::string out_;
   std::string sending_;
   std::size_t in_flight_ = 0;
+  std::unordered_set<std::string> ids_in_flight_;
   bool reading_ = false;
   bool writing_ = false;
   // The framing broke: read nothing more; close once admitted calls are

@@ -229,6 +229,19 @@ class SocketGatewayTest(unittest.TestCase):
         self.assertEqual(conn.read_json()[0], "slow")
         conn.close()
 
+    def test_an_id_already_in_flight_is_refused_and_free_again_once_answered(self):
+        svc = self.start()
+        conn = self.raw()
+        conn.send(call_record("7", "/sleep", 0.3) + call_record("7", "/double", 2))
+        rid, encoder, payload = conn.read_record()
+        self.assertEqual((rid, encoder), ("7", "error"))
+        error = json.loads(payload)
+        self.assertEqual(error["type"], "BadRequest")
+        self.assertIn("already in flight", error["message"])
+        self.assertEqual(conn.read_json(), ("7", "json", 0.3))
+        conn.send(call_record("7", "/double", 2))  # answered: the id is free
+        self.assertEqual(conn.read_json(), ("7", "json", 4))
+
     def test_backlog_limits_calls_in_flight_per_connection(self):
         svc = self.start("--socket-backlog=2")
         conn = self.raw()
