@@ -257,23 +257,31 @@ int main(int argc, char** argv) {
     if (!http_on && unix_socket.path.empty() && !tcp_on && fifo_options.path.empty())
       http_on = true;
     std::unique_ptr<http::http_server> http_gateway;
-    if (http_on) {
-      http_gateway = std::make_unique<http::http_server>(service, http_options);
-      ready += " http=" + http_gateway->endpoint();
-    }
     std::vector<std::unique_ptr<socket::socket_server>> gateways;
-    if (!unix_socket.path.empty()) {
-      gateways.push_back(std::make_unique<socket::socket_server>(service, unix_socket));
-      ready += " socket-unix=" + gateways.back()->endpoint();
-    }
-    if (tcp_on) {
-      gateways.push_back(std::make_unique<socket::socket_server>(service, tcp_socket));
-      ready += " socket-tcp=" + gateways.back()->endpoint();
-    }
     std::unique_ptr<fifo::fifo_server> fifo_gateway;
-    if (!fifo_options.path.empty()) {
-      fifo_gateway = std::make_unique<fifo::fifo_server>(service, fifo_options);
-      ready += " fifo=" + fifo_gateway->path();
+    try {
+      if (http_on) {
+        http_gateway = std::make_unique<http::http_server>(service, http_options);
+        ready += " http=" + http_gateway->endpoint();
+      }
+      if (!unix_socket.path.empty()) {
+        gateways.push_back(std::make_unique<socket::socket_server>(service, unix_socket));
+        ready += " socket-unix=" + gateways.back()->endpoint();
+      }
+      if (tcp_on) {
+        gateways.push_back(std::make_unique<socket::socket_server>(service, tcp_socket));
+        ready += " socket-tcp=" + gateways.back()->endpoint();
+      }
+      if (!fifo_options.path.empty()) {
+        fifo_gateway = std::make_unique<fifo::fifo_server>(service, fifo_options);
+        ready += " fifo=" + fifo_gateway->path();
+      }
+    } catch (const std::exception& e) {
+      // A gateway could not start: nothing was served, so no drain (and no
+      // "shutting down" line before the error).
+      log::error(e.what());
+      service.stop_now();
+      return 1;
     }
     std::string routes;
     for (auto& r : app.routes())

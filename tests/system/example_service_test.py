@@ -46,6 +46,22 @@ class ExampleServiceTest(unittest.TestCase):
         self.assertIn("--worker-context", err)
 
 
+    def test_a_port_in_use_fails_the_start_with_that_error_alone(self):
+        import socket
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        try:
+            code, out, err = run([BINARY, f"--http-port={port}"], timeout=20)
+        finally:
+            taken.close()
+        self.assertEqual(code, 1, err)
+        self.assertIn(f"cannot listen at 127.0.0.1:{port}: Address already in use", err)
+        self.assertNotIn("shutting down", err)  # nothing was served, nothing drained
+        self.assertNotIn("ready", out)
+
+
 if __name__ == "__main__":
     BINARY = sys.argv.pop(1)
     unittest.main(verbosity=2)
