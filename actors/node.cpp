@@ -179,7 +179,6 @@ void node::start_workers(const application& app) {
   board_ = std::make_shared<worker_board>();
   settings.options = pool;
   settings.options.join.reset();
-  settings.drain_timeout = options_.drain_timeout;
   settings.board = board_;
   auto pool_actor = system_->spawn<worker_pool>(std::move(settings));
   join(pool_actor);

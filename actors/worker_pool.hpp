@@ -26,7 +26,6 @@ namespace actorserve {
 
 struct worker_pool_settings {
   worker_options options;
-  std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
   /// The main node's gate of each route, by path: workers' route gates are
   /// added to them as instances.
   std::vector<std::pair<std::string, caf::actor>> gates;
