@@ -8,6 +8,7 @@
 #include "actors/atoms.hpp"
 #include "actors/error_type.hpp"
 #include "actors/log.hpp"
+#include "actors/sender_trust.hpp"
 #include "actors/worker_protocol.hpp"
 
 namespace actorserve {
@@ -50,33 +51,33 @@ caf::behavior route_gate::make_behavior() {
       sweep();
     },
     [this](shutdown_atom) {
-      if (!from_this_node())
+      if (!sent_from_this_node(*this))
         return;
       draining_ = true;
       drain_listener_ = caf::actor_cast<caf::actor>(current_sender());
       check_drained();
     },
     [this](stop_atom) {
-      if (from_this_node())
+      if (sent_from_this_node(*this))
         stop();
     },
     // From the worker pool of this node only.
     [this](add_instance_atom, std::int32_t worker, caf::actor& gate) {
-      if (!from_this_node() || !settings_.remote)
+      if (!sent_from_this_node(*this) || !settings_.remote)
         return;
       add_instance(std::move(gate), worker);
       dispatch_waiting();
     },
     [this](lost_worker_atom, std::int32_t worker, const std::string& why) {
-      if (!from_this_node())
+      if (!sent_from_this_node(*this))
         return;
       auto failure = lost_reply(why);
-      remove_worker(worker, &failure);
+      remove_worker(worker, failure);
       check_drained();
     },
     [this](retire_worker_atom, std::int32_t worker) {
       // No new calls for it; those it has still run, and fail if it dies.
-      if (!from_this_node())
+      if (!sent_from_this_node(*this))
         return;
       for (auto& inst : instances_)
         if (inst.worker == worker)
@@ -96,20 +97,14 @@ void route_gate::add_instance(caf::actor handle, int worker) {
   instances_.push_back(instance{std::move(handle), next_instance_id_++, 0, worker, false});
 }
 
-bool route_gate::from_this_node() {
-  auto sender = current_sender();
-  return sender != nullptr && sender->node() == node();
-}
-
 bool route_gate::may_call() {
-  auto sender = current_sender();
-  if (sender == nullptr)
-    return false;
-  auto from = sender->node();
-  return from == node() || (settings_.caller_node && from == settings_.caller_node);
+  auto& sender = current_sender();
+  return sent_from_this_node(*this)
+         || (sender != nullptr && settings_.caller_node
+             && sender->node() == settings_.caller_node);
 }
 
-void route_gate::remove_worker(int worker, const reply* failure) {
+void route_gate::remove_worker(int worker, const reply& failure) {
   for (auto it = instances_.begin(); it != instances_.end();) {
     if (it->worker != worker) {
       ++it;
@@ -118,8 +113,7 @@ void route_gate::remove_worker(int worker, const reply* failure) {
     demonitor(it->handle);
     auto id = it->id;
     it = instances_.erase(it);
-    if (failure != nullptr)
-      fail_calls_of(id, *failure);
+    fail_calls_of(id, failure);
   }
 }
 

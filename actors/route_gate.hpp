@@ -110,9 +110,8 @@ private:
   void fail_calls_of(std::uint64_t instance_id, const reply& failure);
   reply lost_reply(const std::string& why) const;
   std::size_t capacity() const;
-  bool from_this_node();
   bool may_call();
-  void remove_worker(int worker, const reply* failure);
+  void remove_worker(int worker, const reply& failure);
   void check_drained();
   void stop();
 

@@ -42,11 +42,6 @@ caf::behavior worker_agent::make_behavior() {
       stop_worker("the supervisor let this worker go: " + why);
     },
     [this](shutdown_atom) {
-      if (from_pool()) {
-        leaving_ = true;
-        anon_send(local_supervisor_, shutdown_atom::value);
-        return;
-      }
       // This node's own broadcast: the pool must send no new calls.
       if (!leaving_ && pool_)
         send(pool_, leave_atom::value, static_cast<std::int32_t>(index_));

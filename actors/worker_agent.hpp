@@ -9,7 +9,7 @@
 namespace actorserve {
 
 /// A worker's link to its supervisor's pool: answers heartbeats, turns the
-/// pool's shutdown and stop into this node's own broadcast, and stops the
+/// pool's stop into this node's own, and stops the
 /// worker when the supervisor is gone (connection lost, or silent for the
 /// heartbeat timeout) or evicts it. It also takes part in this node's
 /// broadcast: a worker that shuts down on its own (a signal) tells the pool

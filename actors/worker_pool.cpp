@@ -10,6 +10,7 @@
 #include "actors/atoms.hpp"
 #include "actors/json_wire.hpp"
 #include "actors/log.hpp"
+#include "actors/sender_trust.hpp"
 #include "actors/worker_secret.hpp"
 
 namespace actorserve {
@@ -76,7 +77,7 @@ caf::behavior worker_pool::make_behavior() {
   send(this, reap_atom::value);
   return {
     [this](start_atom, std::string& invite_address) -> caf::result<std::string> {
-      if (!from_this_node())
+      if (!sent_from_this_node(*this))
         return std::string{"refused"};
       if (stopping_)
         return std::string{"the service stopped before every worker was ready"};
@@ -106,7 +107,7 @@ caf::behavior worker_pool::make_behavior() {
     },
     [this](start_failed_atom, std::int32_t index, const std::string& why,
            std::uint64_t generation) {
-      if (from_this_node())
+      if (sent_from_this_node(*this))
         start_failed(index, why, generation);
     },
     [this](pong_atom, std::int32_t index) {
@@ -125,27 +126,27 @@ caf::behavior worker_pool::make_behavior() {
       }
     },
     [this](respawn_atom, std::int32_t index, std::uint64_t generation) {
-      if (!from_this_node())
+      if (!sent_from_this_node(*this))
         return;
       if (auto s = find(index); s != nullptr && s->generation == generation && !draining_)
         start_process(*s);
     },
     [this](reap_atom) {
-      if (!from_this_node())
+      if (!sent_from_this_node(*this))
         return;
       tick();
       if (!stopping_ || !slots_.empty() || !dying_.empty())
         delayed_send(this, tick_interval, reap_atom::value);
     },
     [this](shutdown_atom) {
-      if (!from_this_node())
+      if (!sent_from_this_node(*this))
         return;
       draining_ = true;
       // The main node's gates hold every call; the workers stop after them.
       send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value);
     },
     [this](stop_atom) {
-      if (from_this_node())
+      if (sent_from_this_node(*this))
         begin_stop();
     },
   };
@@ -155,11 +156,6 @@ void worker_pool::on_exit() {
   slots_.clear(); // kills and reaps any process left
   dying_.clear();
   settings_.gates.clear();
-}
-
-bool worker_pool::from_this_node() {
-  auto sender = current_sender();
-  return sender != nullptr && sender->node() == node();
 }
 
 worker_pool::slot* worker_pool::admitted(int index) {
@@ -326,11 +322,12 @@ void worker_pool::start_process(slot& s) {
       {"ACTORSERVE_SECRET", opts.secret},
       {"ACTORSERVE_WORKER_INDEX", std::to_string(s.index)}});
     s.status.pid = s.process->pid();
-    publish(s, "starting");
   } catch (const std::exception& e) {
     publish(s, "starting");
     start_failed(s.index, e.what(), s.generation);
+    return;
   }
+  publish(s, "starting");
 }
 
 void worker_pool::lost(slot& s, const std::string& why) {

@@ -94,7 +94,6 @@ private:
   void check_started();
   void fail_start(const std::string& why);
   void begin_stop();
-  bool from_this_node();
   /// The slot the sender was admitted to (it proved the secret), or nullptr.
   slot* admitted(int index);
   void check_stopped();

@@ -200,6 +200,21 @@ class WorkersTest(unittest.TestCase):
         if self.svc is not None:
             self.svc.kill()  # joins the readers: every holder of the pipes is gone
 
+    def sleep_call(self, seconds, sent, results, key):
+        """POST /sleep on a connection of its own; meets `sent` once the
+        request is written; records (status, answer or exception, when it
+        ended) as results[key]."""
+        host, port = self.endpoint.rsplit(":", 1)
+        conn = http.client.HTTPConnection(host, int(port), timeout=15)
+        try:
+            conn.request("POST", "/sleep", body=seconds)
+            sent.wait(10)
+            r = conn.getresponse()
+            results[key] = (r.status, json.loads(r.read()), time.monotonic())
+        except Exception as e:  # judged by the test
+            results[key] = (None, e, time.monotonic())
+        conn.close()
+
     def healthz(self):
         status, body = call_once(self.endpoint, "GET", "/healthz")
         for w in body.get("workers", []):
@@ -356,20 +371,8 @@ class WorkersTest(unittest.TestCase):
         # so each worker holds one.
         results = {}
         sent = threading.Barrier(3)
-
-        def slow(name):
-            host, port = self.endpoint.rsplit(":", 1)
-            conn = http.client.HTTPConnection(host, int(port), timeout=15)
-            try:
-                conn.request("POST", "/sleep", body="3")
-                sent.wait(10)
-                r = conn.getresponse()
-                results[name] = (r.status, json.loads(r.read()), time.monotonic())
-            except Exception as e:
-                results[name] = (None, e, time.monotonic())
-            conn.close()
-
-        threads = [threading.Thread(target=slow, args=(n,), daemon=True) for n in "AB"]
+        threads = [threading.Thread(target=self.sleep_call, args=("3", sent, results, n),
+                                    daemon=True) for n in "AB"]
         for t in threads:
             t.start()
         sent.wait(10)  # both requests are written
@@ -404,20 +407,8 @@ class WorkersTest(unittest.TestCase):
         self.assertEqual(len(pids), 3)
         sleepers = {}
         sent = threading.Barrier(9)
-
-        def sleeper(n):
-            host, port = self.endpoint.rsplit(":", 1)
-            conn = http.client.HTTPConnection(host, int(port), timeout=15)
-            try:
-                conn.request("POST", "/sleep", body="0.5")
-                sent.wait(10)
-                r = conn.getresponse()
-                sleepers[n] = (r.status, json.loads(r.read()), time.monotonic())
-            except Exception as e:
-                sleepers[n] = (None, e, time.monotonic())
-            conn.close()
-
-        threads = [threading.Thread(target=sleeper, args=(n,), daemon=True) for n in range(8)]
+        threads = [threading.Thread(target=self.sleep_call, args=("0.5", sent, sleepers, n),
+                                    daemon=True) for n in range(8)]
         load = Load(self.endpoint, [("/double", None)] * 3).start()
         try:
             for t in threads:

@@ -2,6 +2,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include "gateways/fifo/pipe_connection.hpp"
+#include "tests/unit/throws.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,21 +14,11 @@
 
 using namespace actorserve;
 using namespace actorserve::pipe;
+using actorserve::testing::throws;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// Whether `f` throws an E.
-template <class E, class F>
-bool throws(F f) {
-  try {
-    f();
-  } catch (const E&) {
-    return true;
-  }
-  return false;
-}
 
 struct fixture {
   fs::path dir = fs::temp_directory_path() / ("pipe-test-" + std::to_string(::getpid()));

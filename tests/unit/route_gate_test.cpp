@@ -15,7 +15,7 @@
 using namespace actorserve;
 using namespace std::chrono_literals;
 using actorserve::testing::hold_route;
-using actorserve::testing::release_atom;
+using actorserve::testing::send_collecting;
 
 namespace {
 
@@ -60,9 +60,7 @@ struct fixture : test_coordinator_fixture<> {
   std::vector<reply> replies;
 
   fixture() {
-    hold_route::constructed() = 0;
-    hold_route::instances().clear();
-    hold_route::held().clear();
+    hold_route::reset();
   }
 
   ~fixture() {
@@ -83,8 +81,7 @@ struct fixture : test_coordinator_fixture<> {
 
   /// Sends a call answered through a callback, as code that is not an actor.
   void send(const caf::actor& gate, call c) {
-    caf::anon_send(gate, call_atom::value, std::move(c),
-                   reply_callback{[this](reply r) { replies.push_back(std::move(r)); }});
+    send_collecting(gate, std::move(c), replies);
   }
 
   reply call_once(const caf::actor& gate, call c) {
@@ -96,8 +93,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   void release_all() {
-    for (auto& h : hold_route::instances())
-      caf::anon_send(h, release_atom::value);
+    hold_route::release_all();
     sched.run();
   }
 };

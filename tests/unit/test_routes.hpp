@@ -8,7 +8,11 @@
 #include <caf/actor_cast.hpp>
 #include <caf/response_promise.hpp>
 
+#include <caf/send.hpp>
+
 #include "actors/atoms.hpp"
+#include "actors/call.hpp"
+#include "actors/reply_callback.hpp"
 #include "actors/route_actor.hpp"
 
 namespace actorserve::testing {
@@ -41,6 +45,19 @@ public:
     return counts;
   }
 
+  /// Forgets the hold_routes of an earlier test (these counts are static).
+  static void reset() {
+    constructed() = 0;
+    instances().clear();
+    held().clear();
+  }
+
+  /// Asks every instance to answer what it holds (run the scheduler after).
+  static void release_all() {
+    for (auto& h : instances())
+      caf::anon_send(h, release_atom::value);
+  }
+
 protected:
   caf::result<reply> handle(const call& request) override {
     auto promise = make_response_promise();
@@ -67,5 +84,12 @@ private:
   bool registered_ = false;
   std::vector<std::pair<caf::response_promise, json>> waiting_;
 };
+
+/// Sends `c` to `gate` as code that is not an actor does: the reply is
+/// appended to `replies`.
+inline void send_collecting(const caf::actor& gate, call c, std::vector<reply>& replies) {
+  caf::anon_send(gate, call_atom::value, std::move(c),
+                 reply_callback{[&replies](reply r) { replies.push_back(std::move(r)); }});
+}
 
 } // namespace actorserve::testing

@@ -15,7 +15,7 @@
 using namespace actorserve;
 using namespace std::chrono_literals;
 using actorserve::testing::hold_route;
-using actorserve::testing::release_atom;
+using actorserve::testing::send_collecting;
 
 namespace {
 
@@ -24,9 +24,7 @@ struct fixture : test_coordinator_fixture<> {
   std::vector<reply> replies;
 
   fixture() {
-    hold_route::constructed() = 0;
-    hold_route::instances().clear();
-    hold_route::held().clear();
+    hold_route::reset();
     app.add_route<hold_route>("/hold");
   }
 
@@ -61,15 +59,13 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   void send(const caf::actor& gate, json input) {
-    call c{"/hold", std::move(input), sched.clock().now() + 10s, 1, nullptr};
-    caf::anon_send(gate, call_atom::value, std::move(c),
-                   reply_callback{[this](reply r) { replies.push_back(std::move(r)); }});
+    send_collecting(gate, call{"/hold", std::move(input), sched.clock().now() + 10s, 1, nullptr},
+                    replies);
     sched.run();
   }
 
   void release_all() {
-    for (auto& h : hold_route::instances())
-      caf::anon_send(h, release_atom::value);
+    hold_route::release_all();
     sched.run();
   }
 };
@@ -177,10 +173,7 @@ CAF_TEST(stopping the main gate leaves the workers gates running) {
   self->send(main, stop_atom::value);
   sched.run();
   // The worker's gate still serves (it stops with its worker).
-  call c{"/hold", 7, sched.clock().now() + 10s, 1, nullptr};
-  caf::anon_send(worker, call_atom::value, std::move(c),
-                 reply_callback{[this](reply r) { replies.push_back(std::move(r)); }});
-  sched.run();
+  send(worker, 7);
   release_all();
   CAF_REQUIRE_EQUAL(replies.size(), 1u);
   CAF_CHECK(replies[0].ok());

@@ -11,24 +11,11 @@
 #include <stdexcept>
 
 #include "actors/worker_invitation.hpp"
+#include "tests/unit/throws.hpp"
 
 using namespace actorserve;
 
-namespace {
-
-template <class Exception, class F>
-bool throws(F f) {
-  try {
-    f();
-  } catch (const Exception&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-  return false;
-}
-
-} // namespace
+using actorserve::testing::throws;
 
 CAF_TEST(a made secret is 64 hex digits and new each time) {
   auto a = worker_secret::make();
