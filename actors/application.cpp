@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "actors/runtime/function_route.hpp"
+
 namespace actorserve {
 
 namespace {

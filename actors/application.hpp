@@ -11,7 +11,7 @@
 #include <caf/spawn_options.hpp>
 
 #include "actors/call.hpp"
-#include "actors/function_route.hpp"
+#include "actors/route_function.hpp"
 #include "actors/reply.hpp"
 #include "actors/route_options.hpp"
 #include "actors/worker_context.hpp"

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <caf/actor_clock.hpp>
+#include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/sec.hpp>
 #include <caf/meta/load_callback.hpp>
@@ -16,10 +17,12 @@
 
 namespace actorserve {
 
-/// The clock deadlines are measured on: CAF's actor clock (steady time; the
+/// When a caller stops waiting, on CAF's actor clock (steady time; the
 /// deterministic test clock in unit tests).
-using deadline_clock = caf::actor_clock;
 using deadline_point = caf::actor_clock::time_point;
+
+/// A call to a route: `(call_atom, call)`, answered with a `reply`.
+using call_atom = caf::atom_constant<caf::atom("call")>;
 
 /// One call of a route. Gateways make them from wire input; routes receive
 /// them as `(call_atom, call)` and answer with a `reply`.

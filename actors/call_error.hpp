@@ -20,10 +20,6 @@ public:
     return type_;
   }
 
-  bool is(const char* type) const noexcept {
-    return type_ == type;
-  }
-
 private:
   std::string type_;
 };

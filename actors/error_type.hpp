@@ -3,6 +3,10 @@
 // The error types shared by every gateway (see docs/architecture.md). A
 // program branches on these strings; each gateway maps them to its wire
 // (HTTP statuses, socket `error` records, FIFO error replies).
+#include <string>
+
+#include "actors/json.hpp"
+
 namespace actorserve::error_type {
 
 inline constexpr const char* bad_request = "BadRequest";
@@ -20,3 +24,12 @@ inline constexpr const char* connection_lost = "ConnectionLost";
 inline constexpr const char* route_failed = "RouteFailed";
 
 } // namespace actorserve::error_type
+
+namespace actorserve {
+
+/// An error as every wire carries it: `{"type": ..., "message": ...}`.
+inline json error_body(const std::string& type, const std::string& message) {
+  return json{{"type", type}, {"message", message}};
+}
+
+} // namespace actorserve

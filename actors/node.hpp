@@ -23,6 +23,7 @@
 namespace actorserve {
 
 class signal_watcher;
+class worker_board;
 
 struct node_options {
   /// What every route instance of this node is constructed with.
@@ -51,7 +52,8 @@ class node {
 public:
   /// Starts every route (or every worker, or joins the supervisor). Throws
   /// std::runtime_error naming the route (or the worker) that failed to
-  /// start, std::invalid_argument for options that do not fit together.
+  /// start, std::invalid_argument for options that do not fit together
+  /// (worker_options::check).
   explicit node(const application& app, node_options options = {});
 
   /// Runs the shutdown broadcast if nobody did, and waits for it.
@@ -84,7 +86,7 @@ public:
   /// The options the route at `path` was added with, or nullptr.
   const route_options* route_settings(const std::string& path) const;
 
-  /// Lets a gateway take part in the shutdown broadcast (see supervisor.hpp).
+  /// Lets a gateway take part in the shutdown broadcast (see gateway.hpp).
   void join(const caf::actor& participant);
 
   /// Starts the shutdown broadcast and returns at once.
@@ -124,18 +126,26 @@ public:
   }
 
 private:
+  /// A route as this node serves it: its gate, and the options it was
+  /// added with.
+  struct route_entry {
+    caf::actor gate;
+    route_options options;
+  };
+
   void on_signal(int count);
+  void add_route(const std::string& path, caf::actor gate, const route_options& options);
   void start_routes(const application& app, const caf::node_id& supervisor = {});
   void start_workers(const application& app);
-  void join_supervisor(const application& app);
+  void join_as_worker(const application& app);
+  bool stopped_by_signal();
 
   node_options options_;
   std::unique_ptr<signal_watcher> signals_;
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
-  caf::actor supervisor_;
-  std::unordered_map<std::string, caf::actor> routes_;
-  std::unordered_map<std::string, route_options> route_settings_;
+  caf::actor broadcast_; // the shutdown broadcast
+  std::unordered_map<std::string, route_entry> routes_;
   std::shared_ptr<worker_board> board_;
   std::string node_endpoint_;
   std::mutex start_mutex_; // a signal during the start waits for its end

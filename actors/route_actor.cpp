@@ -1,7 +1,6 @@
 #include "actors/route_actor.hpp"
 
-#include "actors/atoms.hpp"
-#include "actors/exception_name.hpp"
+#include "actors/runtime/exception_name.hpp"
 
 namespace actorserve {
 

@@ -40,7 +40,7 @@ struct restart_policy {
 struct join_options {
   std::string host;
   std::uint16_t port = 0;
-  /// The service's shared secret (see worker_secret.hpp).
+  /// The service's shared secret (see docs/workers.md).
   std::string secret;
   /// The slot a worker started by the supervisor fills; -1 for a worker that
   /// joins on its own (from another host), which gets the next free index.
@@ -63,8 +63,9 @@ struct worker_options {
   /// Where the supervisor listens for workers. Loopback and an OS-chosen
   /// port unless set; set both to let workers join from other hosts.
   std::string node_host = "127.0.0.1";
-  std::uint16_t node_port = 0;
-  bool node_port_set = false;
+  /// Set: workers may join at this port (0: one the system picks), also
+  /// from other hosts, with the shared secret.
+  std::optional<std::uint16_t> node_port;
   /// The shared secret workers prove they know; empty: a fresh random one
   /// per run (only this node's own workers can then join).
   std::string secret;
@@ -79,6 +80,34 @@ struct worker_options {
   restart_policy restarts;
   /// Set: this process is a worker and joins the supervisor named there.
   std::optional<join_options> join;
+
+  /// Routes run in worker processes, or workers may join: the node links
+  /// to other nodes.
+  bool links_nodes() const noexcept {
+    return join.has_value() || workers != 1 || node_port.has_value();
+  }
+
+  /// Throws std::invalid_argument naming the setting that is out of range
+  /// or does not fit with another: more than max_workers workers, a
+  /// worker_contexts of the wrong length, a heartbeat timeout not longer
+  /// than its interval, TLS without all of certificate, key and CA file, a
+  /// secret shorter than min_secret_length.
+  void check() const;
 };
+
+/// The most worker processes one supervisor starts.
+inline constexpr std::size_t max_workers = 1024;
+
+/// The shortest shared secret accepted (characters).
+inline constexpr std::size_t min_secret_length = 16;
+
+/// Throws std::invalid_argument if `secret` is shorter than
+/// min_secret_length, naming `where` it came from.
+void check_secret(const std::string& secret, const std::string& where);
+
+/// Reads the shared secret from a file (surrounding white space dropped).
+/// Throws std::runtime_error naming the file if it cannot be read, and
+/// std::invalid_argument if the secret is too short.
+std::string read_secret_file(const std::string& path);
 
 } // namespace actorserve

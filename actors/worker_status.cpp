@@ -1,12 +1,30 @@
 #include "actors/worker_status.hpp"
 
-#include <algorithm>
-
 namespace actorserve {
+
+const char* to_string(worker_state state) {
+  switch (state) {
+    case worker_state::starting:
+      return "starting";
+    case worker_state::ready:
+      return "ready";
+    case worker_state::leaving:
+      return "leaving";
+    case worker_state::restarting:
+      return "restarting";
+    case worker_state::failed:
+      return "failed";
+    case worker_state::left:
+      return "left";
+    case worker_state::stopped:
+      return "stopped";
+  }
+  return "unknown";
+}
 
 json to_json(const worker_status& s) {
   json out{{"index", s.index},
-           {"state", s.state},
+           {"state", to_string(s.state)},
            {"pid", s.pid},
            {"host", s.host},
            {"restarts", s.restarts}};
@@ -15,21 +33,16 @@ json to_json(const worker_status& s) {
   return out;
 }
 
-void worker_board::update(const worker_status& s) {
-  std::lock_guard<std::mutex> guard{mutex_};
-  auto it = std::find_if(slots_.begin(), slots_.end(),
-                         [&](const worker_status& x) { return x.index == s.index; });
-  if (it == slots_.end())
-    slots_.push_back(s);
-  else
-    *it = s;
-  std::sort(slots_.begin(), slots_.end(),
-            [](const worker_status& a, const worker_status& b) { return a.index < b.index; });
-}
-
-std::vector<worker_status> worker_board::snapshot() const {
-  std::lock_guard<std::mutex> guard{mutex_};
-  return slots_;
+std::string health_of(const std::vector<worker_status>& workers) {
+  bool any_ready = false;
+  bool any_failed = false;
+  for (auto& w : workers) {
+    any_ready = any_ready || w.state == worker_state::ready;
+    any_failed = any_failed || w.state == worker_state::failed;
+  }
+  if (!any_ready)
+    return "no worker ready";
+  return any_failed ? "degraded" : "serving";
 }
 
 } // namespace actorserve

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -9,12 +8,24 @@
 
 namespace actorserve {
 
+/// Where a worker slot is in its life, as the supervisor sees it.
+enum class worker_state {
+  starting,   ///< its process runs (or a worker joins) and is not ready yet
+  ready,      ///< takes calls
+  leaving,    ///< shuts down on its own: no new calls, its own still finish
+  restarting, ///< lost; a new process starts after the back-off
+  failed,     ///< restarted too often within a minute: not restarted again
+  left,       ///< a joined worker that went away
+  stopped,    ///< the service stopped it
+};
+
+/// The state's name, as /healthz shows it: "starting", "ready", ...
+const char* to_string(worker_state state);
+
 /// One worker slot as the supervisor sees it.
 struct worker_status {
   int index = 0;
-  /// "starting", "ready", "restarting", "failed" (too many restarts; not
-  /// restarted again) or "left" (a joined worker that went away).
-  std::string state;
+  worker_state state = worker_state::starting;
   std::int64_t pid = 0;
   std::string host;
   /// Restarts of this slot since the service started.
@@ -23,17 +34,12 @@ struct worker_status {
   std::string last_error;
 };
 
+/// {"index", "state", "pid", "host", "restarts"[, "last_error"]}.
 json to_json(const worker_status& s);
 
-/// The supervisor's worker slots, readable from any thread (health checks).
-class worker_board {
-public:
-  void update(const worker_status& s);
-  std::vector<worker_status> snapshot() const;
-
-private:
-  mutable std::mutex mutex_;
-  std::vector<worker_status> slots_;
-};
+/// What a service with workers tells a health check: "serving" while a
+/// worker is ready and none has failed for good, "degraded" when a slot has
+/// failed, "no worker ready" when none takes calls.
+std::string health_of(const std::vector<worker_status>& workers);
 
 } // namespace actorserve

@@ -1,7 +1,16 @@
-# actorserve_check_headers(<target> <dir> <link-target>): compiles every
-# header under <dir> on its own, so each one includes what it uses.
+# actorserve_check_headers(<target> <dir> <link-target> [header...]): compiles
+# each header on its own, so each one includes what it uses: the headers
+# named (relative to <dir>), or every header under <dir>.
 function(actorserve_check_headers target dir link_target)
-  file(GLOB_RECURSE headers RELATIVE ${PROJECT_SOURCE_DIR} ${dir}/*.hpp)
+  if(ARGN)
+    set(headers)
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${dir})
+    foreach(name ${ARGN})
+      list(APPEND headers ${rel}/${name})
+    endforeach()
+  else()
+    file(GLOB_RECURSE headers RELATIVE ${PROJECT_SOURCE_DIR} ${dir}/*.hpp)
+  endif()
   set(sources)
   foreach(header ${headers})
     string(MAKE_C_IDENTIFIER ${header} id)

@@ -16,7 +16,6 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/atoms.hpp"
 #include "actors/node.hpp"
 #include "apps/example/example_routes.hpp"
 

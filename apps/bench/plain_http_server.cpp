@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
       r.body = R"({"status":"serving"})";
     else
       r.status = 404, r.body = R"({"error":{"type":"NotFound","message":"no route"}})";
-    respond(std::move(r));
+    respond(made(std::move(r)));
   });
   listener.start();
   std::printf("ready http=%s\n", listener.endpoint().c_str());

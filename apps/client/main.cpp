@@ -69,7 +69,7 @@ std::string one_line(const json& value) {
       list.push_back(b);
     return list.dump();
   }
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  return json_text(value);
 }
 
 json error_object(const call_error& e) {

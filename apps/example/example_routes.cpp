@@ -20,7 +20,7 @@ namespace {
 using tick = caf::atom_constant<caf::atom("wake")>;
 
 std::string describe(const json& x) {
-  auto text = x.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto text = json_text(x);
   if (text.size() > 80)
     text = text.substr(0, 77) + "...";
   return std::string(x.type_name()) + " " + text;

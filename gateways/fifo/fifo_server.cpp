@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "actors/error_type.hpp"
-#include "actors/gateway_participant.hpp"
+#include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "gateways/fifo/pipe_connection.hpp"
@@ -16,25 +18,25 @@ namespace actorserve::fifo {
 
 namespace {
 
-std::string error_reply(const std::string& type, const std::string& message) {
-  return json{{"error", {{"type", type}, {"message", message}}}}.dump(
-    -1, ' ', false, json::error_handler_t::replace);
-}
-
+/// A reply as the FIFO gateway writes it: {"ok": value} or {"error": ...}.
 std::string reply_text(const reply& r) {
+  auto error = [](const std::string& type, const std::string& message) {
+    return json_text(json{{"error", error_body(type, message)}});
+  };
   if (!r.ok())
-    return error_reply(r.error_type(), r.error_message());
+    return error(r.error_type(), r.error_message());
   if (r.value().is_binary())
-    return error_reply(error_type::bad_request,
-                       "the route answered raw bytes, which a JSON reply cannot carry");
-  return json{{"ok", r.value()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    return error(error_type::bad_request,
+                 "the route answered raw bytes, which a JSON reply cannot carry");
+  return json_text(json{{"ok", r.value()}});
 }
 
 } // namespace
 
-/// A reader thread takes messages and starts calls; a writer thread writes
-/// the replies in message order (a write may wait while the peer is slow to
-/// read; no actor ever waits on it).
+/// A reader thread takes messages and starts calls; a writer thread turns
+/// the replies into bytes and writes them in message order (a write may
+/// wait while the peer is slow to read; no actor ever waits on it, nor
+/// spends its time encoding).
 class fifo_server::impl : public std::enable_shared_from_this<fifo_server::impl> {
 public:
   impl(node& n, fifo_options options)
@@ -45,7 +47,7 @@ public:
   void write_loop();
   /// Queues the next reply slot; returns its number.
   std::uint64_t reserve();
-  void fill(std::uint64_t seq, std::string text);
+  void fill(std::uint64_t seq, reply r);
   void handle(const std::string& message, std::uint64_t seq);
   void peer_left();
   void begin_drain(std::function<void()> drained);
@@ -59,8 +61,8 @@ public:
   std::thread writer_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  // seq → (peer session, reply text once known)
-  std::map<std::uint64_t, std::pair<std::uint64_t, std::optional<std::string>>> slots_;
+  // seq → (peer session, reply once known)
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::optional<reply>>> slots_;
   std::uint64_t next_seq_ = 1;
   std::uint64_t next_write_ = 1;
   std::uint64_t session_ = 1;
@@ -74,16 +76,16 @@ public:
 std::uint64_t fifo_server::impl::reserve() {
   std::lock_guard<std::mutex> guard{mutex_};
   auto seq = next_seq_++;
-  slots_.emplace(seq, std::make_pair(session_, std::optional<std::string>{}));
+  slots_.emplace(seq, std::make_pair(session_, std::optional<reply>{}));
   return seq;
 }
 
-void fifo_server::impl::fill(std::uint64_t seq, std::string text) {
+void fifo_server::impl::fill(std::uint64_t seq, reply r) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     auto it = slots_.find(seq);
     if (it != slots_.end())
-      it->second.second = std::move(text);
+      it->second.second = std::move(r);
   }
   changed_.notify_all();
 }
@@ -91,13 +93,13 @@ void fifo_server::impl::fill(std::uint64_t seq, std::string text) {
 void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
   auto request = json::parse(message, nullptr, false);
   if (request.is_discarded())
-    return fill(seq, error_reply(error_type::bad_request, "the message is not valid JSON"));
+    return fill(seq, reply::failure(error_type::bad_request, "the message is not valid JSON"));
   if (!request.is_array() || request.size() != 2 || !request[0].is_string())
-    return fill(seq, error_reply(error_type::bad_request,
-                                 "a message is the JSON array [path, data]"));
+    return fill(seq, reply::failure(error_type::bad_request,
+                                    "a message is the JSON array [path, data]"));
   auto path = request[0].get<std::string>();
   if (!options_.shutdown_path.empty() && path == options_.shutdown_path) {
-    fill(seq, R"({"ok":null})");
+    fill(seq, reply{});
     node_.shutdown();
     return;
   }
@@ -107,15 +109,15 @@ void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
     draining = draining_;
   }
   if (draining)
-    return fill(seq, error_reply(error_type::shutting_down,
-                                 "the service is shutting down and takes no new calls"));
+    return fill(seq, reply::failure(error_type::shutting_down,
+                                    "the service is shutting down and takes no new calls"));
   call c{std::move(path), std::move(request[1]), node_.deadline_after(options_.call_timeout), 0,
          nullptr};
   // The reply may come after the gateway is gone: hold it weakly.
   std::weak_ptr<impl> weak = shared_from_this();
   node_.call_async(std::move(c), [weak, seq](reply r) {
     if (auto self = weak.lock())
-      self->fill(seq, reply_text(r));
+      self->fill(seq, std::move(r));
   });
 }
 
@@ -135,7 +137,7 @@ void fifo_server::impl::read_loop() {
       auto message = pipe_.recv_bytes(options_.max_message, std::chrono::milliseconds(0));
       handle(message, reserve());
     } catch (const pipe::message_too_long& e) {
-      fill(reserve(), error_reply(error_type::payload_too_large, e.what()));
+      fill(reserve(), reply::failure(error_type::payload_too_large, e.what()));
     } catch (const pipe::pipe_closed&) {
       peer_left();
     } catch (const pipe::pipe_timeout&) {
@@ -189,19 +191,22 @@ void fifo_server::impl::write_loop() {
       return;
     }
     // Every reply that is ready, in order, goes out in one write.
-    std::string frames;
+    std::vector<reply> ready;
     for (auto it = slots_.find(next_write_);
          it != slots_.end() && (it->second.second || it->second.first != session_);
          it = slots_.find(next_write_)) {
       if (it->second.second && it->second.first == session_)
-        pipe::connection::append_frame(frames, *it->second.second);
+        ready.push_back(std::move(*it->second.second));
       slots_.erase(it);
       ++next_write_;
     }
-    if (!frames.empty()) {
+    if (!ready.empty()) {
       writer_busy_ = true;
       guard.unlock();
       try {
+        std::string frames;
+        for (auto& r : ready)
+          pipe::connection::append_frame(frames, reply_text(r));
         pipe_.send_frames(frames);
       } catch (const std::exception& e) {
         log::error("FIFO gateway at " + options_.path + ": " + e.what());
@@ -241,8 +246,19 @@ void fifo_server::impl::stop() {
   changed_.notify_all();
 }
 
-fifo_server::fifo_server(node& n, fifo_options options)
-  : impl_(std::make_shared<impl>(n, std::move(options))) {
+void fifo_options::check() const {
+  auto refuse = [](const std::string& why) {
+    throw std::invalid_argument("FIFO gateway: " + why);
+  };
+  if (max_message == 0)
+    refuse("the message limit must be at least 1 byte");
+  if (call_timeout.count() <= 0)
+    refuse("the call timeout must be above 0");
+}
+
+fifo_server::fifo_server(node& n, fifo_options options) {
+  options.check();
+  impl_ = std::make_shared<impl>(n, std::move(options));
   impl_->reader_ = std::thread([self = impl_.get()] { self->read_loop(); });
   impl_->writer_ = std::thread([self = impl_.get()] { self->write_loop(); });
   join_gateway(n, std::weak_ptr<impl>(impl_));

@@ -24,6 +24,10 @@ struct fifo_options {
   /// A request to this path answers {"ok": null} and starts the shutdown
   /// broadcast; empty turns that off.
   std::string shutdown_path = "/shutdown";
+
+  /// Throws std::invalid_argument naming a setting that is out of range (a
+  /// zero message limit or call timeout).
+  void check() const;
 };
 
 /// The FIFO gateway: serves a node's routes over a pipe pair (the `server`

@@ -362,7 +362,7 @@ std::size_t connection::recv_bytes_into(std::vector<char>& buffer, std::size_t o
 }
 
 void connection::send(const json& value) {
-  send_bytes(value.dump(-1, ' ', false, json::error_handler_t::replace));
+  send_bytes(json_text(value));
 }
 
 json connection::recv(std::optional<milliseconds> timeout) {

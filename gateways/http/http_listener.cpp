@@ -2,8 +2,6 @@
 // it compiles slowly, and nothing else needs it.
 #include "gateways/http/http_listener.hpp"
 
-#include "actors/utc_timestamp.hpp"
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +23,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "actors/error_type.hpp"
+#include "actors/utc_timestamp.hpp"
+#include "gateways/tcp_listen.hpp"
+
 namespace actorserve::http {
 
 namespace asio = boost::asio;
@@ -36,35 +38,12 @@ using beast_response = bhttp::response<bhttp::string_body>;
 
 namespace {
 
-std::string endpoint_text(const tcp::endpoint& ep) {
-  auto host = ep.address().to_string();
-  return (ep.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(ep.port());
-}
-
-/// `text` as a JSON string literal.
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", c);
-      out += esc;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
 /// A response the listener makes itself (limits, malformed requests), shaped
 /// like every other error: {"error":{"message":...,"type":...}}.
 http_response error_response(unsigned status, const char* type, const std::string& message) {
   http_response r;
   r.status = status;
-  r.body = "{\"error\":{\"message\":" + json_string(message) + ",\"type\":\"" + type + "\"}}";
+  r.body = json_text(json{{"error", error_body(type, message)}});
   return r;
 }
 
@@ -223,9 +202,12 @@ private:
                           request.method, request.target, steady::now()});
     version_ = req.version();
     ++server_->in_flight_;
-    server_->handler_(std::move(request), [self = shared_from_this(), seq](http_response&& r) {
-      asio::post(self->socket_.get_executor(),
-                 [self, seq, r = std::move(r)]() mutable { self->on_response(seq, std::move(r)); });
+    // The response is made here, on this connection's I/O thread, whichever
+    // thread hands it over.
+    server_->handler_(std::move(request), [self = shared_from_this(), seq](response_maker make) {
+      asio::post(self->socket_.get_executor(), [self, seq, make = std::move(make)] {
+        self->on_response(seq, make());
+      });
     });
     read(); // pipelining: read the next request while this one runs
   }
@@ -386,23 +368,7 @@ private:
 };
 
 void http_listener::impl::listen() {
-  boost::system::error_code ec;
-  tcp::resolver resolver{io_};
-  auto found = resolver.resolve(options_.host, std::to_string(options_.port),
-                                tcp::resolver::passive, ec);
-  auto where = options_.host + ":" + std::to_string(options_.port);
-  if (ec || found.empty())
-    throw std::runtime_error("cannot listen at " + where + ": " + ec.message());
-  auto ep = found.begin()->endpoint();
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec)
-    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec)
-    acceptor_.bind(ep, ec);
-  if (!ec)
-    acceptor_.listen(options_.backlog, ec);
-  if (ec)
-    throw std::runtime_error("cannot listen at " + where + ": " + ec.message());
+  listen_tcp(acceptor_, options_.host, options_.port, options_.backlog);
   endpoint_ = endpoint_text(acceptor_.local_endpoint());
 }
 

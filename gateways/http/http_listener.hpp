@@ -44,8 +44,7 @@ struct listener_options {
 };
 
 /// Answers one request: call `respond` once, from any thread.
-using request_handler =
-  std::function<void(http_request&&, std::function<void(http_response&&)> respond)>;
+using request_handler = std::function<void(http_request&&, responder respond)>;
 
 /// Accepts HTTP/1.0 and 1.1 connections and hands each request to a
 /// handler; writes the responses in request order. This is the one place

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,5 +30,17 @@ struct http_response {
   /// Extra headers (Retry-After, Location, ...).
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+/// Makes a request's response; the HTTP gateway runs it on the connection's
+/// I/O thread, so turning a reply into bytes costs no runtime thread.
+using response_maker = std::function<http_response()>;
+
+/// Hands a request's response over: call it once, from any thread.
+using responder = std::function<void(response_maker)>;
+
+/// A response made already (it is handed over once).
+inline response_maker made(http_response r) {
+  return [r = std::move(r)]() mutable { return std::move(r); };
+}
 
 } // namespace actorserve::http

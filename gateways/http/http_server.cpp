@@ -9,7 +9,7 @@
 #include <stdexcept>
 
 #include "actors/error_type.hpp"
-#include "actors/gateway_participant.hpp"
+#include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "gateways/http/error_status.hpp"
@@ -22,14 +22,14 @@ namespace {
 http_response json_response(unsigned status, const json& body) {
   http_response r;
   r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = json_text(body);
   if (status == 503)
     r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 
 http_response error_response(const std::string& type, const std::string& message) {
-  return json_response(error_status(type), json{{"error", {{"type", type}, {"message", message}}}});
+  return json_response(error_status(type), json{{"error", error_body(type, message)}});
 }
 
 /// A route's reply as HTTP: its explicit response, its value as JSON, or
@@ -40,15 +40,12 @@ http_response to_http(reply&& r) {
   auto& meta = r.meta();
   if (meta.is_object() && meta.contains("http") && meta["http"].is_object()) {
     auto& h = meta["http"];
-    auto dump = [](const json& v) {
-      return v.dump(-1, ' ', false, json::error_handler_t::replace);
-    };
     http_response out;
     auto& status = h.contains("status") ? h["status"] : json(200);
     if (!status.is_number_unsigned() || status.get<unsigned>() < 100
         || status.get<unsigned>() > 999)
       return error_response("BadResponse", "the route answered an HTTP status that is not "
-                                           "a number from 100 to 999: " + dump(status));
+                                           "a number from 100 to 999: " + json_text(status));
     out.status = status.get<unsigned>();
     if (h.contains("content_type") && h["content_type"].is_string())
       out.content_type = h["content_type"].get<std::string>();
@@ -56,9 +53,9 @@ http_response to_http(reply&& r) {
       out.content_type = "text/plain; charset=utf-8";
     if (h.contains("headers") && h["headers"].is_object())
       for (auto& [name, value] : h["headers"].items())
-        out.headers.emplace_back(name, value.is_string() ? value.get<std::string>() : dump(value));
+        out.headers.emplace_back(name, value.is_string() ? value.get<std::string>() : json_text(value));
     auto& v = r.value();
-    out.body = v.is_string() ? v.get<std::string>() : dump(v);
+    out.body = v.is_string() ? v.get<std::string>() : json_text(v);
     return out;
   }
   if (r.value().is_binary()) {
@@ -84,7 +81,7 @@ public:
   impl(node& n, const server_options& options) : node_(n), options_(options) {
   }
 
-  void handle(http_request&& req, std::function<void(http_response&&)> respond);
+  void handle(http_request&& req, responder respond);
   http_response health() const;
 
   node& node_;
@@ -105,20 +102,14 @@ http_response http_server::impl::health() const {
     return json_response(503, json{{"status", "draining"}});
   if (!node_.has_workers())
     return json_response(200, json{{"status", "serving"}});
-  json body{{"status", "serving"}, {"workers", json::array()}};
-  bool any_ready = false;
-  for (auto& w : node_.workers()) {
+  auto workers = node_.workers();
+  json body{{"status", health_of(workers)}, {"workers", json::array()}};
+  for (auto& w : workers)
     body["workers"].push_back(to_json(w));
-    any_ready = any_ready || w.state == "ready";
-    if (w.state == "failed")
-      body["status"] = "degraded";
-  }
-  if (!any_ready)
-    body["status"] = "no worker ready";
   return json_response(body["status"] == "serving" ? 200 : 503, body);
 }
 
-void http_server::impl::handle(http_request&& req, std::function<void(http_response&&)> respond) {
+void http_server::impl::handle(http_request&& req, responder respond) {
   auto& path = req.path;
   bool get = req.method == "GET" || req.method == "HEAD";
   if (!options_.health_path.empty() && path == options_.health_path) {
@@ -126,24 +117,24 @@ void http_server::impl::handle(http_request&& req, std::function<void(http_respo
       auto r = error_response(error_type::method_not_allowed,
                               req.method + " " + path + " is not allowed; use GET");
       r.headers.emplace_back("Allow", "GET, HEAD");
-      return respond(std::move(r));
+      return respond(made(std::move(r)));
     }
-    return respond(health());
+    return respond(made(health()));
   }
   if (!options_.stop_path.empty() && path == options_.stop_path) {
     if (req.method != "POST") {
       auto r = error_response(error_type::method_not_allowed,
                               req.method + " " + path + " is not allowed; use POST");
       r.headers.emplace_back("Allow", "POST");
-      return respond(std::move(r));
+      return respond(made(std::move(r)));
     }
-    respond(json_response(200, json{{"status", "stopping"}}));
+    respond(made(json_response(200, json{{"status", "stopping"}})));
     node_.shutdown(); // the response above is written before the drain ends
     return;
   }
   auto settings = node_.route_settings(path);
   if (settings == nullptr)
-    return respond(error_response(error_type::not_found, "no route " + path));
+    return respond(made(error_response(error_type::not_found, "no route " + path)));
   auto& methods = settings->methods;
   auto allowed = [&](const std::string& m) {
     return std::find(methods.begin(), methods.end(), m) != methods.end();
@@ -157,13 +148,14 @@ void http_server::impl::handle(http_request&& req, std::function<void(http_respo
     auto r = error_response(error_type::method_not_allowed,
                             req.method + " " + path + " is not allowed; allowed: " + allow);
     r.headers.emplace_back("Allow", allow);
-    return respond(std::move(r));
+    return respond(made(std::move(r)));
   }
   json input = nullptr;
   if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
     input = json::parse(req.body, nullptr, false);
     if (input.is_discarded())
-      return respond(error_response(error_type::bad_request, "the request body is not valid JSON"));
+      return respond(
+        made(error_response(error_type::bad_request, "the request body is not valid JSON")));
   }
   json meta;
   if (settings->request_details) {
@@ -175,12 +167,14 @@ void http_server::impl::handle(http_request&& req, std::function<void(http_respo
   }
   call c{path, std::move(input), node_.deadline_after(options_.call_timeout), 0, std::move(meta)};
   node_.call_async(std::move(c), [respond = std::move(respond)](reply r) {
-    respond(to_http(std::move(r)));
+    // Only handed over here: the I/O thread turns it into a response.
+    respond([r = std::move(r)]() mutable { return to_http(std::move(r)); });
   });
 }
 
-http_server::http_server(node& n, const server_options& options)
-  : impl_(std::make_shared<impl>(n, options)) {
+http_server::http_server(node& n, const server_options& options) {
+  options.check();
+  impl_ = std::make_shared<impl>(n, options);
   listener_options lo;
   lo.host = options.host;
   lo.port = options.port;
@@ -207,11 +201,11 @@ http_server::http_server(node& n, const server_options& options)
   }
   std::weak_ptr<impl> weak = impl_;
   impl_->listener_ = std::make_shared<http_listener>(
-    lo, [weak](http_request&& req, std::function<void(http_response&&)> respond) {
+    lo, [weak](http_request&& req, responder respond) {
       if (auto self = weak.lock())
         self->handle(std::move(req), std::move(respond));
       else
-        respond(error_response(error_type::shutting_down, "the server is stopping"));
+        respond(made(error_response(error_type::shutting_down, "the server is stopping")));
     });
   impl_->listener_->start();
   std::weak_ptr<http_listener> listener = impl_->listener_;

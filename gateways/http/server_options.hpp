@@ -53,6 +53,11 @@ struct server_options {
   std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
   /// SIGINT and SIGTERM start the shutdown (start_server only).
   bool handle_signals = true;
+
+  /// Throws std::invalid_argument naming a setting that is out of range
+  /// (no I/O thread, a zero limit or timeout, a listen backlog below 1).
+  /// The worker settings are checked by the node (worker_options::check).
+  void check() const;
 };
 
 } // namespace actorserve::http

@@ -16,7 +16,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "actors/codec.hpp"
+#include "gateways/socket/codec.hpp"
 #include "actors/error_type.hpp"
 #include "gateways/socket/record.hpp"
 
@@ -354,7 +354,7 @@ std::future<json> socket_client::submit(const std::string& path, const json& dat
   auto result = promise.get_future();
   try {
     auto id = std::to_string(impl_->next_id_++);
-    auto payload = json::array({path, data}).dump(-1, ' ', false, json::error_handler_t::replace);
+    auto payload = json_text(json::array({path, data}));
     std::string record;
     record.reserve(payload.size() + 32);
     append_record(record, id, "json", payload);

@@ -36,6 +36,10 @@ struct socket_options {
   std::chrono::milliseconds call_timeout{std::chrono::seconds{60}};
   /// The listen() backlog (pending connections).
   int listen_backlog = 128;
+
+  /// Throws std::invalid_argument naming a setting that is out of range (a
+  /// backlog of 0, a zero limit or call timeout, a listen backlog below 1).
+  void check() const;
 };
 
 } // namespace actorserve::socket

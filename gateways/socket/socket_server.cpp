@@ -28,11 +28,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
-#include "actors/codec.hpp"
 #include "actors/error_type.hpp"
-#include "actors/gateway_participant.hpp"
+#include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "gateways/socket/codec.hpp"
+#include "gateways/tcp_listen.hpp"
 
 namespace actorserve::socket {
 
@@ -40,11 +41,6 @@ namespace asio = boost::asio;
 using generic = asio::generic::stream_protocol;
 
 namespace {
-
-std::string error_payload(const std::string& type, const std::string& message) {
-  return json{{"type", type}, {"message", message}}.dump(-1, ' ', false,
-                                                         json::error_handler_t::replace);
-}
 
 /// Whether a server answers at the Unix socket `path`.
 bool unix_socket_is_live(const std::string& path) {
@@ -284,7 +280,7 @@ private:
       else if (r.value().is_binary())
         append(id, "none", encode(r.value(), codec::none));
       else
-        append(id, "json", r.value().dump(-1, ' ', false, json::error_handler_t::replace));
+        append(id, "json", json_text(r.value()));
       process(); // records that waited for the backlog
       read();
       write(); // closes a closing connection once its last reply is out
@@ -293,7 +289,7 @@ private:
   }
 
   void reply_error(const std::string& id, const std::string& type, const std::string& message) {
-    append(id, "error", error_payload(type, message));
+    append(id, "error", json_text(error_body(type, message)));
   }
 
   /// A record that breaks the framing: answer it and the calls admitted
@@ -357,50 +353,33 @@ private:
 };
 
 void socket_server::impl::listen() {
-  boost::system::error_code ec;
-  if (!options_.path.empty()) {
-    unix_ = true;
-    endpoint_ = options_.path;
-    prepare_unix_path(options_.path);
-    generic::endpoint ep{asio::local::stream_protocol::endpoint(options_.path)};
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) {
-      // Created private, then given its mode: no moment in which others
-      // could connect that the mode would refuse.
-      auto old_mask = ::umask(0177);
-      acceptor_.bind(ep, ec);
-      ::umask(old_mask);
-    }
-    if (!ec && ::chmod(options_.path.c_str(), options_.file_mode) != 0)
-      ec.assign(errno, boost::system::system_category());
-  } else {
-    asio::ip::tcp::resolver resolver{io_};
-    auto found = resolver.resolve(options_.host, std::to_string(options_.port),
-                                  asio::ip::tcp::resolver::passive, ec);
-    if (ec || found.empty())
-      throw std::runtime_error("cannot listen at " + options_.host + ": " + ec.message());
-    generic::endpoint ep{found.begin()->endpoint()};
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec)
-      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec)
-      acceptor_.bind(ep, ec);
-  }
-  if (!ec)
-    acceptor_.listen(options_.listen_backlog, ec);
-  if (ec) {
-    auto where = unix_ ? options_.path
-                       : options_.host + ":" + std::to_string(options_.port);
-    throw std::runtime_error("cannot listen at " + where + ": " + ec.message());
-  }
-  if (!unix_) {
+  if (options_.path.empty()) {
+    listen_tcp(acceptor_, options_.host, options_.port, options_.listen_backlog);
     asio::ip::tcp::endpoint local;
     auto raw = acceptor_.local_endpoint();
     std::memcpy(local.data(), raw.data(), raw.size());
-    auto host = local.address().to_string();
-    endpoint_ = (local.address().is_v6() ? "[" + host + "]" : host) + ":"
-                + std::to_string(local.port());
+    endpoint_ = endpoint_text(local);
+    return;
   }
+  unix_ = true;
+  endpoint_ = options_.path;
+  prepare_unix_path(options_.path);
+  boost::system::error_code ec;
+  generic::endpoint ep{asio::local::stream_protocol::endpoint(options_.path)};
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) {
+    // Created private, then given its mode: no moment in which others
+    // could connect that the mode would refuse.
+    auto old_mask = ::umask(0177);
+    acceptor_.bind(ep, ec);
+    ::umask(old_mask);
+  }
+  if (!ec && ::chmod(options_.path.c_str(), options_.file_mode) != 0)
+    ec.assign(errno, boost::system::system_category());
+  if (!ec)
+    acceptor_.listen(options_.listen_backlog, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen at " + options_.path + ": " + ec.message());
 }
 
 void socket_server::impl::start() {
@@ -474,8 +453,9 @@ void socket_server::impl::stop() {
   });
 }
 
-socket_server::socket_server(node& n, socket_options options)
-  : impl_(std::make_shared<impl>(n, std::move(options))) {
+socket_server::socket_server(node& n, socket_options options) {
+  options.check();
+  impl_ = std::make_shared<impl>(n, std::move(options));
   impl_->listen();
   impl_->start();
   join_gateway(n, std::weak_ptr<impl>(impl_));

@@ -10,9 +10,9 @@
 
 #include <caf/send.hpp>
 
-#include "actors/atoms.hpp"
+#include "actors/runtime/atoms.hpp"
 #include "actors/call.hpp"
-#include "actors/reply_callback.hpp"
+#include "actors/runtime/reply_callback.hpp"
 #include "actors/route_actor.hpp"
 
 namespace actorserve::testing {

@@ -1,0 +1,54 @@
+#include "actors/gateway.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/runtime/atoms.hpp"
+#include "actors/node.hpp"
+
+namespace actorserve {
+
+namespace {
+
+class gateway_participant : public caf::event_based_actor {
+public:
+  gateway_participant(caf::actor_config& cfg, gateway_hooks hooks)
+    : caf::event_based_actor(cfg), hooks_(std::move(hooks)) {
+  }
+
+  caf::behavior make_behavior() override {
+    return {
+      [this](shutdown_atom) {
+        broadcast_ = caf::actor_cast<caf::actor>(current_sender());
+        auto me = caf::actor_cast<caf::actor>(this);
+        // The gateway reports from its own thread; the report comes back here
+        // so the broadcast hears it from this actor.
+        hooks_.begin_drain([me] { caf::anon_send(me, drained_atom::value); });
+      },
+      [this](drained_atom) {
+        if (broadcast_)
+          send(broadcast_, drained_atom::value);
+      },
+      [this](stop_atom) {
+        hooks_.stop();
+        broadcast_ = nullptr;
+        quit();
+      },
+    };
+  }
+
+private:
+  gateway_hooks hooks_;
+  caf::actor broadcast_;
+};
+
+} // namespace
+
+caf::actor join_gateway(node& n, gateway_hooks hooks) {
+  auto participant = n.system().spawn<gateway_participant>(std::move(hooks));
+  n.join(participant);
+  return participant;
+}
+
+} // namespace actorserve

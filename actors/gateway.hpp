@@ -1,0 +1,44 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <caf/actor.hpp>
+
+namespace actorserve {
+
+class node;
+
+/// What a gateway does when the shutdown broadcast reaches it.
+struct gateway_hooks {
+  /// Stop accepting connections and calls; once nothing is in flight and
+  /// every reply is written, call `drained` (once, from any thread).
+  std::function<void(std::function<void()> drained)> begin_drain;
+  /// Close every connection and release everything. Runs on an actor's
+  /// thread: hand the work to the gateway's own threads, do not block.
+  std::function<void()> stop;
+};
+
+/// Gives a gateway its seat in the shutdown broadcast: spawns the actor that
+/// speaks the broadcast's protocol for it and joins it to the node.
+caf::actor join_gateway(node& n, gateway_hooks hooks);
+
+/// The same for a gateway whose state has `begin_drain(drained)` and
+/// `stop()`, held weakly: a gateway already gone counts as drained.
+template <class Gateway>
+caf::actor join_gateway(node& n, std::weak_ptr<Gateway> weak) {
+  return join_gateway(n, gateway_hooks{
+                           [weak](std::function<void()> drained) {
+                             if (auto self = weak.lock())
+                               self->begin_drain(std::move(drained));
+                             else
+                               drained(); // nothing of it is in flight
+                           },
+                           [weak] {
+                             if (auto self = weak.lock())
+                               self->stop();
+                           },
+                         });
+}
+
+} // namespace actorserve

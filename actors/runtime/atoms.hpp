@@ -1,0 +1,29 @@
+#pragma once
+
+// The message tags the runtime's actors speak among themselves (a call
+// itself is `call_atom`, in call.hpp). CAF 0.17 atoms hold at most ten
+// characters.
+#include <caf/atom.hpp>
+
+namespace actorserve {
+
+/// The shutdown broadcast: stop admitting, finish what is admitted.
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+/// A participant's answer to the broadcast: nothing of mine is in flight.
+using drained_atom = caf::atom_constant<caf::atom("drained")>;
+/// The end of the drain: release everything and quit.
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// A participant (gateway, route gate) joins the broadcast.
+using join_atom = caf::atom_constant<caf::atom("join")>;
+/// A gate's deadline sweep.
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// The broadcast's drain deadline.
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+
+/// A remote gate's instances (the route's gates in worker processes): one
+/// joins / its worker is lost / its worker retires (see route_gate.hpp).
+using add_instance_atom = caf::atom_constant<caf::atom("g_add")>;
+using lost_worker_atom = caf::atom_constant<caf::atom("g_lost")>;
+using retire_worker_atom = caf::atom_constant<caf::atom("g_retire")>;
+
+} // namespace actorserve

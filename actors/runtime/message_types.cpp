@@ -1,0 +1,13 @@
+#include "actors/runtime/message_types.hpp"
+
+#include "actors/call.hpp"
+#include "actors/reply.hpp"
+
+namespace actorserve {
+
+void add_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<call>("actorserve::call");
+  cfg.add_message_type<reply>("actorserve::reply");
+}
+
+} // namespace actorserve

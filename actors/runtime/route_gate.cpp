@@ -1,0 +1,404 @@
+#include "actors/runtime/route_gate.hpp"
+
+#include <algorithm>
+
+#include <caf/actor_cast.hpp>
+#include <caf/sec.hpp>
+
+#include "actors/runtime/atoms.hpp"
+#include "actors/error_type.hpp"
+#include "actors/log.hpp"
+#include "actors/runtime/sender_trust.hpp"
+
+namespace actorserve {
+
+namespace {
+
+/// Rounded to the nearest millisecond: a 1 s budget measured from a moment
+/// after the deadline was set reads 1000, not 999.
+long long millis(std::chrono::nanoseconds d) {
+  return std::chrono::round<std::chrono::milliseconds>(d).count();
+}
+
+} // namespace
+
+route_gate::route_gate(caf::actor_config& cfg, gate_settings settings)
+  : caf::event_based_actor(cfg), settings_(std::move(settings)) {
+  for (auto& handle : settings_.instances)
+    add_instance(std::move(handle));
+  settings_.instances.clear();
+  set_down_handler([this](caf::down_msg& msg) { instance_down(msg); });
+}
+
+caf::behavior route_gate::make_behavior() {
+  return {
+    [this](call_atom, call& request) -> caf::result<reply> {
+      if (!may_call())
+        return caf::make_error(caf::sec::runtime_error,
+                               "route " + settings_.path
+                                 + " takes calls only from its own process and its supervisor");
+      auto promise = make_response_promise();
+      admit(std::move(request), promise, reply_callback{});
+      return promise;
+    },
+    [this](call_atom, call& request, reply_callback& cb) {
+      admit(std::move(request), caf::response_promise{}, std::move(cb));
+    },
+    [this](tick_atom, deadline_point when) {
+      if (when == next_tick_)
+        next_tick_ = deadline_point::max();
+      sweep();
+    },
+    [this](shutdown_atom) {
+      if (!sent_from_this_node(*this))
+        return;
+      draining_ = true;
+      drain_listener_ = caf::actor_cast<caf::actor>(current_sender());
+      check_drained();
+    },
+    [this](stop_atom) {
+      if (sent_from_this_node(*this))
+        stop();
+    },
+    // From the worker supervisor of this node only.
+    [this](add_instance_atom, std::int32_t worker, caf::actor& gate) {
+      if (!sent_from_this_node(*this) || !settings_.remote)
+        return;
+      add_instance(std::move(gate), worker);
+      dispatch_waiting();
+    },
+    [this](lost_worker_atom, std::int32_t worker, const std::string& why) {
+      if (!sent_from_this_node(*this))
+        return;
+      auto failure = lost_reply(why);
+      remove_worker(worker, failure);
+      check_drained();
+    },
+    [this](retire_worker_atom, std::int32_t worker) {
+      // No new calls for it; those it has still run, and fail if it dies.
+      if (!sent_from_this_node(*this))
+        return;
+      for (auto& inst : instances_)
+        if (inst.worker == worker)
+          inst.retired = true;
+    },
+  };
+}
+
+void route_gate::on_exit() {
+  instances_.clear();
+  pending_.clear();
+  drain_listener_ = nullptr;
+}
+
+void route_gate::add_instance(caf::actor handle, int worker) {
+  monitor(handle);
+  instances_.push_back(instance{std::move(handle), next_instance_id_++, 0, worker, false});
+}
+
+bool route_gate::may_call() {
+  auto& sender = current_sender();
+  return sent_from_this_node(*this)
+         || (sender != nullptr && settings_.caller_node
+             && sender->node() == settings_.caller_node);
+}
+
+void route_gate::remove_worker(int worker, const reply& failure) {
+  for (auto it = instances_.begin(); it != instances_.end();) {
+    if (it->worker != worker) {
+      ++it;
+      continue;
+    }
+    demonitor(it->handle);
+    auto id = it->id;
+    it = instances_.erase(it);
+    fail_calls_of(id, failure);
+  }
+}
+
+std::size_t route_gate::capacity() const {
+  auto per_instance = settings_.options.capacity;
+  if (!settings_.remote)
+    return per_instance;
+  auto serving = std::count_if(instances_.begin(), instances_.end(),
+                               [](const instance& i) { return !i.retired; });
+  return per_instance * std::max<std::size_t>(1, static_cast<std::size_t>(serving));
+}
+
+reply route_gate::lost_reply(const std::string& why) const {
+  return reply::failure(error_type::worker_lost,
+                        "the worker running route " + settings_.path
+                          + " was lost before it answered: " + why);
+}
+
+void route_gate::fail_calls_of(std::uint64_t instance_id, const reply& failure) {
+  std::vector<std::uint64_t> lost;
+  for (auto& [id, p] : pending_)
+    if (p.dispatched && p.instance_id == instance_id)
+      lost.push_back(id);
+  for (auto id : lost) {
+    auto pit = pending_.find(id);
+    answer(pit->second, failure);
+    forget(pit);
+  }
+}
+
+void route_gate::admit(call&& request, caf::response_promise promise,
+                       reply_callback callback) {
+  pending_call p{std::move(request), std::move(promise), std::move(callback),
+                 clock().now(), {}, false, false};
+  auto& path = settings_.path;
+  if (draining_) {
+    answer(p, reply::failure(error_type::shutting_down,
+                             "the service is shutting down; route " + path
+                               + " takes no new calls"));
+    return;
+  }
+  if (pending_.size() >= capacity()) {
+    answer(p, reply::failure(error_type::backlog_full,
+                             "route " + path + " is at capacity: "
+                               + std::to_string(pending_.size())
+                               + " calls in flight (capacity "
+                               + std::to_string(capacity())
+                               + "); try again later"));
+    return;
+  }
+  if (p.request.damaged()) {
+    answer(p, reply::failure(error_type::bad_request,
+                             "the call to " + path + " could not be decoded"));
+    return;
+  }
+  if (p.request.deadline <= p.admitted) {
+    answer(p, reply::failure(error_type::timeout,
+                             "the call to " + path
+                               + " arrived after its deadline"));
+    return;
+  }
+  if (settings_.in_place) {
+    answer(p, run_route_function(settings_.in_place, p.request));
+    return;
+  }
+  auto id = next_call_id_++;
+  auto deadline = p.request.deadline;
+  auto [it, added] = pending_.emplace(id, std::move(p));
+  it->second.deadline_entry = deadlines_.emplace(deadline, id);
+  if (deadline < next_tick_)
+    schedule_tick(deadline);
+  if (auto target = free_instance(); target != nullptr && waiting_.empty())
+    dispatch(id, it->second, *target);
+  else
+    waiting_.push_back(id);
+}
+
+void route_gate::answer(pending_call& p, reply r) {
+  if (p.answered)
+    return;
+  p.answered = true;
+  if (p.callback) {
+    // A caller's callback must not take the gate (and every other call)
+    // down with it.
+    try {
+      p.callback(std::move(r));
+    } catch (const std::exception& e) {
+      log::error("route " + settings_.path + ": a reply callback threw: " + e.what());
+    } catch (...) {
+      log::error("route " + settings_.path + ": a reply callback threw");
+    }
+  } else if (p.promise.pending()) {
+    p.promise.deliver(std::move(r));
+  }
+}
+
+route_gate::instance* route_gate::free_instance() {
+  // Scanning from a rotating start spreads calls among instances equally
+  // loaded (sequential callers would otherwise all reach the first).
+  instance* best = nullptr;
+  auto n = instances_.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    auto& inst = instances_[(next_pick_ + k) % n];
+    if (inst.retired)
+      continue;
+    if (best == nullptr || inst.outstanding < best->outstanding)
+      best = &inst;
+  }
+  if (n > 0)
+    next_pick_ = (next_pick_ + 1) % n;
+  // A blocking instance takes one call at a time; the rest wait here, where
+  // any instance that frees up can take them.
+  if (best != nullptr && settings_.options.blocking && best->outstanding > 0)
+    return nullptr;
+  return best;
+}
+
+void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
+                          instance& target) {
+  p.dispatched = true;
+  ++target.outstanding;
+  auto instance_id = target.id;
+  p.instance_id = instance_id;
+  // No timeout: CAF keeps a request's timeout scheduled until it fires,
+  // even after the answer, which costs memory and time per call. A worker
+  // answers every call it took, or is lost, which fails the call here.
+  request(target.handle, caf::infinite, call_atom::value, p.request)
+    .then(
+      [this, call_id, instance_id](reply& r) {
+        finish(call_id, instance_id, std::move(r));
+      },
+      [this, call_id, instance_id](caf::error& err) {
+        if (settings_.remote) {
+          finish(call_id, instance_id,
+                 lost_reply(err == caf::sec::request_receiver_down
+                              ? "its connection closed"
+                              : system().render(err)));
+          return;
+        }
+        std::string why = err == caf::sec::request_receiver_down
+                            ? "stopped before answering"
+                            : "failed: " + system().render(err);
+        finish(call_id, instance_id,
+               reply::failure(error_type::route_failed,
+                              "an instance of route " + settings_.path + " "
+                                + why));
+      });
+  // The call's input is no longer needed here; the instance has its copy.
+  p.request.input = nullptr;
+  p.request.meta = nullptr;
+}
+
+void route_gate::dispatch_waiting() {
+  while (!waiting_.empty()) {
+    auto it = pending_.find(waiting_.front());
+    if (it == pending_.end()) {
+      waiting_.pop_front(); // timed out while waiting
+      continue;
+    }
+    auto target = free_instance();
+    if (target == nullptr)
+      return;
+    waiting_.pop_front();
+    dispatch(it->first, it->second, *target);
+  }
+}
+
+void route_gate::finish(std::uint64_t call_id, std::uint64_t instance_id,
+                        reply r) {
+  for (auto& inst : instances_)
+    if (inst.id == instance_id && inst.outstanding > 0)
+      --inst.outstanding;
+  if (auto it = pending_.find(call_id); it != pending_.end()) {
+    answer(it->second, std::move(r));
+    forget(it);
+  }
+  dispatch_waiting();
+  check_drained();
+}
+
+void route_gate::forget(std::unordered_map<std::uint64_t, pending_call>::iterator it) {
+  if (it->second.deadline_entry != deadlines_.end())
+    deadlines_.erase(it->second.deadline_entry);
+  pending_.erase(it);
+}
+
+void route_gate::sweep() {
+  auto now = clock().now();
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    auto call_id = deadlines_.begin()->second;
+    auto it = pending_.find(call_id);
+    auto& p = it->second;
+    auto budget = millis(p.request.deadline - p.admitted);
+    if (p.dispatched) {
+      if (settings_.answer_at_deadline)
+        answer(p, reply::failure(error_type::timeout,
+                               "route " + settings_.path + " did not answer within "
+                                 + std::to_string(budget) + " ms"));
+      // Still running: it holds its place in the capacity until it answers.
+      deadlines_.erase(deadlines_.begin());
+      p.deadline_entry = deadlines_.end();
+    } else {
+      answer(p, reply::failure(error_type::timeout,
+                               "route " + settings_.path
+                                 + " had no free instance within "
+                                 + std::to_string(budget) + " ms"));
+      forget(it);
+    }
+  }
+  if (!deadlines_.empty())
+    schedule_tick(deadlines_.begin()->first);
+  check_drained();
+}
+
+void route_gate::schedule_tick(deadline_point when) {
+  if (when >= next_tick_)
+    return;
+  next_tick_ = when;
+  auto delay = when - clock().now();
+  if (delay.count() < 0)
+    delay = delay.zero();
+  delayed_send(this, delay, tick_atom::value, when);
+}
+
+void route_gate::instance_down(const caf::down_msg& msg) {
+  auto it = std::find_if(instances_.begin(), instances_.end(),
+                         [&](const instance& inst) { return inst.handle.address() == msg.source; });
+  if (it == instances_.end())
+    return;
+  auto dead = it->id;
+  auto worker = it->worker;
+  instances_.erase(it);
+  // Its calls will never be answered: fail them now, and free their places.
+  if (settings_.remote) {
+    auto how = msg.reason == caf::exit_reason::remote_link_unreachable
+                 ? std::string{"its connection closed"}
+                 : system().render(msg.reason);
+    fail_calls_of(dead, lost_reply("worker " + std::to_string(worker) + " is gone (" + how + ")"));
+    check_drained();
+    return; // the worker supervisor restarts workers
+  }
+  fail_calls_of(dead, reply::failure(error_type::route_failed,
+                                     "an instance of route " + settings_.path
+                                       + " stopped before answering"));
+  check_drained();
+  if (draining_)
+    return;
+  log::warning("an instance of route " + settings_.path
+               + " stopped (" + system().render(msg.reason) + "); starting a new one");
+  try {
+    add_instance(settings_.respawn());
+    dispatch_waiting();
+  } catch (const std::exception& e) {
+    log::error("route " + settings_.path + " could not start a new instance: " + e.what());
+    if (instances_.empty())
+      for (auto id : waiting_)
+        if (auto pit = pending_.find(id); pit != pending_.end()) {
+          answer(pit->second, reply::failure(error_type::route_failed,
+                                             "route " + settings_.path
+                                               + " has no running instance: "
+                                               + e.what()));
+          forget(pit);
+        }
+  }
+}
+
+void route_gate::check_drained() {
+  if (draining_ && !drained_sent_ && pending_.empty()) {
+    drained_sent_ = true;
+    if (drain_listener_)
+      send(drain_listener_, drained_atom::value);
+  }
+}
+
+void route_gate::stop() {
+  draining_ = true;
+  for (auto& [id, p] : pending_)
+    answer(p, reply::failure(error_type::shutting_down,
+                             "the service stopped before route "
+                               + settings_.path + " answered"));
+  for (auto& inst : instances_) {
+    demonitor(inst.handle);
+    if (!settings_.remote) // a worker's gates stop with their worker
+      send_exit(inst.handle, caf::exit_reason::user_shutdown);
+  }
+  quit();
+}
+
+} // namespace actorserve

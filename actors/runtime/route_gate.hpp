@@ -1,0 +1,132 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include "actors/call.hpp"
+#include "actors/runtime/function_route.hpp"
+#include "actors/reply.hpp"
+#include "actors/runtime/reply_callback.hpp"
+#include "actors/route_options.hpp"
+
+namespace actorserve {
+
+/// What a gate is built from: its route's instances, already started, and
+/// how to start a replacement for one that dies.
+struct gate_settings {
+  std::string path;
+  route_options options;
+  std::vector<caf::actor> instances;
+  std::function<caf::actor()> respawn;
+  /// A non-blocking plain function the gate runs in place of instances: it
+  /// answers at once, so two messages per call are saved.
+  route_function in_place;
+  /// The instances are the route's gates in worker processes, added and
+  /// removed by the worker supervisor: the gate does not own them, a lost one
+  /// fails its calls with WorkerLost, and the route's capacity counts per
+  /// worker (each worker's gate applies its own).
+  bool remote = false;
+  /// Besides this node, the node whose actors may call the route: a
+  /// worker's gates take calls from their supervisor. Messages from any
+  /// other node (any peer that reached the node port) are dropped.
+  caf::node_id caller_node;
+  /// The gate answers Timeout at a call's deadline. A worker's gate leaves
+  /// that to its supervisor's gate, and answers only when the route has:
+  /// until then the call counts as outstanding on both sides.
+  bool answer_at_deadline = true;
+};
+
+/// The one door to a route: admission (capacity, shutdown), deadlines, and
+/// dispatch to the route's instances (fewest calls outstanding first).
+///
+/// Speaks:
+/// - `(call_atom, call)` → `reply` (to an actor), or
+///   `(call_atom, call, reply_callback)` (for code that is not an actor);
+/// - `shutdown_atom`: refuse new calls with ShuttingDown, answer
+///   `drained_atom` to the sender once nothing is in flight;
+/// - `stop_atom`: answer what is left with ShuttingDown, stop the instances,
+///   quit;
+/// Control messages (`shutdown_atom`, `stop_atom` and those below) count
+/// only when sent by an actor of this process (not with anon_send), and
+/// `(call_atom, call)` only from this process or, for a worker's gate, its
+/// supervisor's: a peer that reached the node's port controls nothing.
+///
+/// - remote gates only: `(add_instance_atom, worker, gate)`,
+///   `(lost_worker_atom, worker, why)` (its calls fail with WorkerLost now)
+///   and `(retire_worker_atom, worker)` (no new calls; those it has finish).
+///
+/// A call still running at its deadline is answered Timeout then, and keeps
+/// its place in the capacity until the route answers: capacity counts work
+/// the route is really doing. A call still waiting for an instance at its
+/// deadline is dropped without running.
+class route_gate : public caf::event_based_actor {
+public:
+  route_gate(caf::actor_config& cfg, gate_settings settings);
+
+  caf::behavior make_behavior() override;
+
+  void on_exit() override;
+
+private:
+  struct instance {
+    caf::actor handle;
+    std::uint64_t id;
+    std::size_t outstanding = 0;
+    int worker = -1; // remote gates: the worker it runs in
+    bool retired = false; // takes no new calls; its own still run
+  };
+
+  struct pending_call {
+    call request;
+    caf::response_promise promise;
+    reply_callback callback;
+    deadline_point admitted;
+    std::multimap<deadline_point, std::uint64_t>::iterator deadline_entry;
+    bool dispatched = false;
+    bool answered = false;
+    std::uint64_t instance_id = 0;
+  };
+
+  void admit(call&& request, caf::response_promise promise, reply_callback callback);
+  void answer(pending_call& p, reply r);
+  instance* free_instance();
+  void dispatch(std::uint64_t call_id, pending_call& p, instance& target);
+  void dispatch_waiting();
+  void finish(std::uint64_t call_id, std::uint64_t instance_id, reply r);
+  void forget(std::unordered_map<std::uint64_t, pending_call>::iterator it);
+  void sweep();
+  void schedule_tick(deadline_point when);
+  void instance_down(const caf::down_msg& msg);
+  void add_instance(caf::actor handle, int worker = -1);
+  void fail_calls_of(std::uint64_t instance_id, const reply& failure);
+  reply lost_reply(const std::string& why) const;
+  std::size_t capacity() const;
+  bool may_call();
+  void remove_worker(int worker, const reply& failure);
+  void check_drained();
+  void stop();
+
+  gate_settings settings_;
+  std::vector<instance> instances_;
+  std::uint64_t next_instance_id_ = 1;
+  std::size_t next_pick_ = 0; // spreads calls among equally loaded instances
+  std::unordered_map<std::uint64_t, pending_call> pending_;
+  std::uint64_t next_call_id_ = 1;
+  std::deque<std::uint64_t> waiting_;
+  std::multimap<deadline_point, std::uint64_t> deadlines_;
+  deadline_point next_tick_ = deadline_point::max();
+  caf::actor drain_listener_;
+  bool draining_ = false;
+  bool drained_sent_ = false;
+};
+
+} // namespace actorserve

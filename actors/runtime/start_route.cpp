@@ -1,0 +1,37 @@
+#include "actors/runtime/start_route.hpp"
+
+#include <stdexcept>
+
+#include "actors/runtime/exception_name.hpp"
+#include "actors/runtime/route_gate.hpp"
+
+namespace actorserve {
+
+caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
+                       const worker_context& context, const caf::node_id& supervisor) {
+  auto make_instance = [&sys, spec, context] {
+    return spec.factory(sys, context, spec.options);
+  };
+  gate_settings settings;
+  settings.path = spec.path;
+  settings.options = spec.options;
+  settings.respawn = make_instance;
+  settings.caller_node = supervisor;
+  settings.answer_at_deadline = !supervisor;
+  if (spec.function && !spec.options.blocking) {
+    settings.in_place = spec.function;
+    return sys.spawn<route_gate>(std::move(settings));
+  }
+  try {
+    for (size_t i = 0; i < spec.options.concurrency; ++i)
+      settings.instances.push_back(make_instance());
+  } catch (const std::exception& e) {
+    for (auto& started : settings.instances)
+      caf::anon_send_exit(started, caf::exit_reason::user_shutdown);
+    throw std::runtime_error("route " + spec.path + " failed to start: "
+                             + exception_name(e) + ": " + e.what());
+  }
+  return sys.spawn<route_gate>(std::move(settings));
+}
+
+} // namespace actorserve

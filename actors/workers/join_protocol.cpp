@@ -1,0 +1,124 @@
+#include "actors/workers/join_protocol.hpp"
+
+#include <unistd.h>
+
+#include <thread>
+
+
+#include "actors/workers/node_link.hpp"
+#include "actors/workers/worker_secret.hpp"
+
+namespace actorserve {
+
+namespace {
+
+// What each side's proof is for: a proof made for one cannot pass as the other.
+constexpr const char* supervisor_purpose = "actorserve-supervisor";
+constexpr const char* worker_purpose = "actorserve-worker";
+
+/// How long the worker waits for each answer of the handshake.
+constexpr auto step_timeout = std::chrono::seconds{10};
+
+/// A CAF error's own text when it carries one (the supervisor's refusals do).
+std::string reason_of(caf::actor_system& sys, const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return sys.render(err);
+}
+
+caf::actor reach_supervisor(caf::actor_system& sys, const join_options& invitation, bool tls,
+                            const std::function<bool()>& stopped) {
+  auto where = join_address(invitation.host, invitation.port);
+  // The supervisor may still be starting: try until the connect timeout.
+  auto give_up = std::chrono::steady_clock::now() + invitation.connect_timeout;
+  for (;;) {
+    auto found = reach_on_node_link(sys, invitation.host, invitation.port, tls);
+    if (found)
+      return std::move(*found);
+    if (std::chrono::steady_clock::now() >= give_up)
+      throw std::runtime_error("cannot reach the supervisor at " + where + ": "
+                               + sys.render(found.error())
+                               + (tls ? " (with TLS: do both nodes trust the CA that signed "
+                                        "the other's certificate?)"
+                                      : ""));
+    if (stopped())
+      throw std::runtime_error("stopped by a signal while joining the supervisor at " + where);
+    std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  }
+}
+
+} // namespace
+
+std::string supervisor_proof(const std::string& secret, const std::string& worker_nonce) {
+  return worker_secret::prove(secret, supervisor_purpose, worker_nonce);
+}
+
+std::string slot_proof(const std::string& secret, const std::string& supervisor_nonce,
+                       std::int32_t index) {
+  return worker_secret::prove(secret, worker_purpose,
+                              supervisor_nonce + ":" + std::to_string(index));
+}
+
+void add_join_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<worker_greeting>("actorserve::worker_greeting");
+  cfg.add_message_type<supervisor_challenge>("actorserve::supervisor_challenge");
+  cfg.add_message_type<worker_proof>("actorserve::worker_proof");
+  cfg.add_message_type<worker_assignment>("actorserve::worker_assignment");
+  cfg.add_message_type<worker_ready>("actorserve::worker_ready");
+}
+
+worker_handshake::worker_handshake(caf::actor_system& sys, const join_options& invitation,
+                                   bool tls, const std::function<bool()>& stopped)
+  : self_(sys) {
+  auto where = join_address(invitation.host, invitation.port);
+  supervisor_ = reach_supervisor(sys, invitation, tls, stopped);
+  std::string failure;
+  auto fail_with = [&](const char* step) {
+    return [&, step](caf::error& err) {
+      failure = "joining the supervisor at " + where + " failed (" + step
+                + "): " + reason_of(sys, err);
+    };
+  };
+  auto check = [&] {
+    if (!failure.empty())
+      throw std::runtime_error(failure);
+  };
+  auto my_nonce = worker_secret::nonce();
+  supervisor_challenge challenge;
+  worker_greeting greeting{invitation.worker_index, ::getpid(), this_host(), my_nonce};
+  self_->request(supervisor_, step_timeout, hello_atom::value, greeting)
+    .receive([&](supervisor_challenge& c) { challenge = std::move(c); }, fail_with("hello"));
+  check();
+  if (!worker_secret::same(challenge.proof, supervisor_proof(invitation.secret, my_nonce)))
+    throw std::runtime_error("the supervisor at " + where
+                             + " holds a different shared secret; not joining it");
+  worker_proof proof{invitation.worker_index,
+                     slot_proof(invitation.secret, challenge.nonce, invitation.worker_index)};
+  self_->request(supervisor_, step_timeout, prove_atom::value, proof)
+    .receive([&](worker_assignment& a) { assignment_ = std::move(a); }, fail_with("proof"));
+  check();
+}
+
+void worker_handshake::report_start_failure(const std::string& why) {
+  self_->request(supervisor_, step_timeout, start_failed_atom::value, assignment_.index, why)
+    .receive([](bool) {}, [](caf::error&) {});
+}
+
+void worker_handshake::report_ready(worker_ready ready) {
+  self_->send(supervisor_, ready_atom::value, std::move(ready));
+}
+
+std::string join_address(const std::string& host, std::uint16_t port) {
+  auto h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return h + ":" + std::to_string(port);
+}
+
+std::string this_host() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0)
+    return "unknown";
+  return name;
+}
+
+} // namespace actorserve

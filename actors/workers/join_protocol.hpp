@@ -1,0 +1,166 @@
+#pragma once
+
+// How a worker joins its supervisor, and what the two say to each other
+// across processes afterwards (docs/workers.md, "The protocol"):
+//
+//   worker → supervisor: (hello_atom, worker_greeting)  → supervisor_challenge
+//   worker → supervisor: (prove_atom, worker_proof)      → worker_assignment | error
+//   worker → supervisor: (ready_atom, worker_ready)  or  (start_failed_atom, index, text)
+//   supervisor → agent:  (ping_atom)  agent → supervisor: (pong_atom, index)
+//   supervisor → agent:  stop_atom | (evict_atom, reason)
+//   agent → supervisor:  (leave_atom, index)   (the worker shuts down on its own)
+//
+// Each side proves it knows the shared secret by answering the other's nonce
+// (supervisor_proof, slot_proof); the secret itself never crosses the wire.
+// Both sides of the handshake live here; the worker's steps are
+// join_supervisor, report_start_failure and report_ready.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/worker_options.hpp"
+
+namespace actorserve {
+
+using hello_atom = caf::atom_constant<caf::atom("w_hello")>;
+using prove_atom = caf::atom_constant<caf::atom("w_prove")>;
+using ready_atom = caf::atom_constant<caf::atom("w_ready")>;
+using start_failed_atom = caf::atom_constant<caf::atom("w_failed")>;
+using ping_atom = caf::atom_constant<caf::atom("w_ping")>;
+using pong_atom = caf::atom_constant<caf::atom("w_pong")>;
+using evict_atom = caf::atom_constant<caf::atom("w_evict")>;
+using leave_atom = caf::atom_constant<caf::atom("w_leave")>;
+/// The node's start waits for every worker with it.
+using start_atom = caf::atom_constant<caf::atom("w_start")>;
+/// The supervisor's timers.
+using reap_atom = caf::atom_constant<caf::atom("w_reap")>;
+using respawn_atom = caf::atom_constant<caf::atom("w_respawn")>;
+
+/// A worker's first word: which slot it fills (-1: any) and a nonce the
+/// supervisor must answer to prove that it, too, knows the secret.
+struct worker_greeting {
+  std::int32_t index = -1;
+  std::int64_t pid = 0;
+  std::string host;
+  std::string nonce;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, worker_greeting& x) {
+    return f(caf::meta::type_name("actorserve::worker_greeting"), x.index, x.pid, x.host,
+             x.nonce);
+  }
+};
+
+/// The supervisor's answer: its proof over the worker's nonce, and a nonce
+/// of its own for the worker to prove over.
+struct supervisor_challenge {
+  std::string proof;
+  std::string nonce;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, supervisor_challenge& x) {
+    return f(caf::meta::type_name("actorserve::supervisor_challenge"), x.proof, x.nonce);
+  }
+};
+
+struct worker_proof {
+  std::int32_t index = -1;
+  std::string proof;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, worker_proof& x) {
+    return f(caf::meta::type_name("actorserve::worker_proof"), x.index, x.proof);
+  }
+};
+
+/// What an admitted worker is told: its slot, its context, and the timing
+/// it shares with the supervisor.
+struct worker_assignment {
+  std::int32_t index = 0;
+  std::string context; ///< the worker_context value, in json_wire form
+  std::int64_t heartbeat_interval_ms = 1000;
+  std::int64_t heartbeat_timeout_ms = 5000;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, worker_assignment& x) {
+    return f(caf::meta::type_name("actorserve::worker_assignment"), x.index, x.context,
+             x.heartbeat_interval_ms, x.heartbeat_timeout_ms);
+  }
+};
+
+/// A worker whose routes run: the gate of each route, by path, and the
+/// agent that answers heartbeats and takes the shutdown.
+struct worker_ready {
+  std::int32_t index = 0;
+  std::int64_t pid = 0;
+  std::string host;
+  caf::actor agent;
+  std::vector<std::string> paths;
+  std::vector<caf::actor> gates;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, worker_ready& x) {
+    return f(caf::meta::type_name("actorserve::worker_ready"), x.index, x.pid, x.host,
+             x.agent, x.paths, x.gates);
+  }
+};
+
+/// The supervisor's answer to a worker's nonce.
+std::string supervisor_proof(const std::string& secret, const std::string& worker_nonce);
+
+/// A worker's answer to the supervisor's nonce, bound to the slot it asks for.
+std::string slot_proof(const std::string& secret, const std::string& supervisor_nonce,
+                       std::int32_t index);
+
+/// Announces the protocol's message types (every process of a service).
+void add_join_message_types(caf::actor_system_config& cfg);
+
+/// The worker's side of the handshake. Its constructor reaches the
+/// supervisor named in `invitation` (retrying until the connect timeout, or
+/// until `stopped` answers true), checks the supervisor's proof and gives
+/// its own; it throws std::runtime_error saying where and at which step it
+/// failed. The reports that follow come from the same actor that proved the
+/// secret: the supervisor takes them from no other.
+class worker_handshake {
+public:
+  worker_handshake(caf::actor_system& sys, const join_options& invitation, bool tls,
+                   const std::function<bool()>& stopped);
+
+  const caf::actor& supervisor() const noexcept {
+    return supervisor_;
+  }
+
+  /// The slot, context and heartbeat timing the supervisor gave.
+  const worker_assignment& assignment() const noexcept {
+    return assignment_;
+  }
+
+  /// This worker's routes failed to start: tells the supervisor, and waits
+  /// (briefly) until it heard, so that the start fails with the reason.
+  void report_start_failure(const std::string& why);
+
+  /// This worker serves.
+  void report_ready(worker_ready ready);
+
+private:
+  caf::scoped_actor self_;
+  caf::actor supervisor_;
+  worker_assignment assignment_;
+};
+
+/// "host:port", or "[v6]:port".
+std::string join_address(const std::string& host, std::uint16_t port);
+
+/// This host's name, as a worker reports it.
+std::string this_host();
+
+} // namespace actorserve

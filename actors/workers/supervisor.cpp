@@ -1,0 +1,552 @@
+#include "actors/workers/supervisor.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include <caf/actor_cast.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/sec.hpp>
+
+#include "actors/json_wire.hpp"
+#include "actors/log.hpp"
+#include "actors/runtime/atoms.hpp"
+#include "actors/runtime/sender_trust.hpp"
+#include "actors/workers/worker_secret.hpp"
+
+namespace actorserve {
+
+namespace {
+
+/// How often the supervisor reaps exited processes and checks heartbeats.
+constexpr auto tick_interval = std::chrono::milliseconds{100};
+
+/// How long a worker that exited while starting has for its own account of
+/// the failure (sent before it exits) to arrive before the exit is reported.
+constexpr auto failure_grace = std::chrono::milliseconds{500};
+
+/// How long a worker whose link closed has to be seen exiting before it is
+/// treated as lost for the closed link alone (and killed).
+constexpr auto link_grace = std::chrono::milliseconds{300};
+
+/// How long the supervisor waits for stopped workers to exit before it kills its
+/// own and stops waiting for joined ones.
+constexpr auto stop_grace = std::chrono::seconds{10};
+
+long long millis(std::chrono::nanoseconds d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+std::string worker_name(int index, std::int64_t pid) {
+  auto name = "worker " + std::to_string(index);
+  if (pid > 0)
+    name += " (pid " + std::to_string(pid) + ")";
+  return name;
+}
+
+} // namespace
+
+supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
+  : caf::event_based_actor(cfg), settings_(std::move(settings)) {
+  auto& opts = settings_.options;
+  for (std::size_t i = 0; i < opts.workers; ++i) {
+    slot s;
+    s.index = static_cast<int>(i);
+    s.context = i < opts.worker_contexts.size() ? opts.worker_contexts[i] : json{};
+    s.status.index = s.index;
+    s.status.state = worker_state::starting;
+    s.restarts.emplace(opts.restarts);
+    slots_.emplace(s.index, std::move(s));
+  }
+  set_down_handler([this](caf::down_msg& msg) {
+    auto s = find_agent(msg.source);
+    if (s == nullptr)
+      return;
+    s->agent = nullptr;
+    if (stopping_)
+      check_stopped();
+    else if (s->process) // the gates have failed its calls already
+      s->link_lost = clock().now();
+    else
+      lost(*s, "its connection closed");
+  });
+}
+
+caf::behavior supervisor::make_behavior() {
+  send(this, reap_atom::value);
+  return {
+    [this](start_atom, std::string& invite_address) -> caf::result<std::string> {
+      if (!sent_from_this_node(*this))
+        return std::string{"refused"};
+      if (stopping_)
+        return std::string{"the service stopped before every worker was ready"};
+      settings_.invite_address = std::move(invite_address);
+      start_promise_ = make_response_promise();
+      starting_ = true;
+      start_began_ = clock().now();
+      for (auto& [index, s] : slots_) {
+        start_process(s);
+        if (!starting_)
+          break;
+      }
+      check_started();
+      return start_promise_;
+    },
+    [this](hello_atom, const worker_greeting& greeting) { return hello(greeting); },
+    [this](prove_atom, const worker_proof& proof) { return prove(proof); },
+    // Only a worker that proved the secret may report on its own slot.
+    [this](ready_atom, worker_ready& report) {
+      if (admitted(report.index) != nullptr)
+        ready(report);
+    },
+    [this](start_failed_atom, std::int32_t index, const std::string& why) {
+      if (admitted(index) != nullptr)
+        start_failed(index, why, 0);
+      return true; // the worker waits for this before it exits
+    },
+    [this](start_failed_atom, std::int32_t index, const std::string& why,
+           std::uint64_t generation) {
+      if (sent_from_this_node(*this))
+        start_failed(index, why, generation);
+    },
+    [this](pong_atom, std::int32_t index) {
+      if (auto s = find(index); s != nullptr && s->agent
+                                && s->agent.address() == sender_address())
+        s->last_pong = clock().now();
+    },
+    [this](leave_atom, std::int32_t index) {
+      // The worker shuts down on its own: no new calls; those it has finish.
+      if (auto s = find(index); s != nullptr && s->status.state == worker_state::ready
+                                && s->agent && s->agent.address() == sender_address()) {
+        log::info(worker_name(index, s->status.pid) + " is leaving");
+        publish(*s, worker_state::leaving);
+        for (auto& [path, gate] : settings_.gates)
+          send(gate, retire_worker_atom::value, index);
+      }
+    },
+    [this](respawn_atom, std::int32_t index, std::uint64_t generation) {
+      if (!sent_from_this_node(*this))
+        return;
+      if (auto s = find(index); s != nullptr && s->generation == generation && !draining_)
+        start_process(*s);
+    },
+    [this](reap_atom) {
+      if (!sent_from_this_node(*this))
+        return;
+      tick();
+      if (!stopping_ || !slots_.empty() || !dying_.empty())
+        delayed_send(this, tick_interval, reap_atom::value);
+    },
+    [this](shutdown_atom) {
+      if (!sent_from_this_node(*this))
+        return;
+      draining_ = true;
+      // The main node's gates hold every call; the workers stop after them.
+      send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value);
+    },
+    [this](stop_atom) {
+      if (sent_from_this_node(*this))
+        begin_stop();
+    },
+  };
+}
+
+void supervisor::on_exit() {
+  slots_.clear(); // kills and reaps any process left
+  dying_.clear();
+  settings_.gates.clear();
+}
+
+supervisor::slot* supervisor::admitted(int index) {
+  auto sender = current_sender();
+  if (sender == nullptr)
+    return nullptr;
+  auto it = admitted_.find(sender->address());
+  return it != admitted_.end() && it->second == index ? find(index) : nullptr;
+}
+
+supervisor::slot* supervisor::find(int index) {
+  auto it = slots_.find(index);
+  return it == slots_.end() ? nullptr : &it->second;
+}
+
+supervisor::slot* supervisor::find_agent(const caf::actor_addr& agent) {
+  for (auto& [index, s] : slots_)
+    if (s.agent && s.agent.address() == agent)
+      return &s;
+  return nullptr;
+}
+
+void supervisor::publish(slot& s, worker_state state) {
+  s.status.state = state;
+  if (settings_.board)
+    settings_.board->update(s.status);
+}
+
+caf::actor_addr supervisor::sender_address() {
+  auto sender = current_sender();
+  return sender != nullptr ? sender->address() : caf::actor_addr{};
+}
+
+caf::result<supervisor_challenge> supervisor::hello(const worker_greeting& greeting) {
+  auto from = sender_address();
+  if (!from || greeting.host.size() > 255 || greeting.nonce.size() > 128)
+    return caf::make_error(caf::sec::runtime_error, "malformed greeting");
+  // Peers that greet and never prove must not grow the table forever, nor
+  // push out a worker's greeting that is seconds old.
+  auto now = clock().now();
+  for (auto it = hellos_.begin(); it != hellos_.end();)
+    it = now - it->second.since > std::chrono::seconds{30} ? hellos_.erase(it) : std::next(it);
+  if (hellos_.size() >= 1024)
+    return caf::make_error(caf::sec::runtime_error, "too many workers are joining at once");
+  auto nonce = worker_secret::nonce();
+  hellos_[from] = pending_hello{nonce, greeting.index, greeting.pid, greeting.host, now};
+  return supervisor_challenge{supervisor_proof(settings_.options.secret, greeting.nonce), nonce};
+}
+
+caf::result<worker_assignment> supervisor::prove(const worker_proof& proof) {
+  auto it = hellos_.find(sender_address());
+  if (it == hellos_.end())
+    return caf::make_error(caf::sec::runtime_error, "prove without hello");
+  auto hello = std::move(it->second);
+  hellos_.erase(it);
+  auto expected = slot_proof(settings_.options.secret, hello.nonce, hello.index);
+  if (proof.index != hello.index)
+    return caf::make_error(caf::sec::runtime_error,
+                           "the proof names another worker slot than the greeting");
+  if (!worker_secret::same(expected, proof.proof)) {
+    log::warning("refused a worker from " + hello.host + " (pid "
+                 + std::to_string(hello.pid) + "): it does not know the shared secret");
+    return caf::make_error(caf::sec::runtime_error,
+                           "the supervisor refused this worker: wrong shared secret");
+  }
+  if (draining_)
+    return caf::make_error(caf::sec::runtime_error, "the service is shutting down");
+  slot* s = nullptr;
+  if (hello.index >= 0) {
+    s = find(hello.index);
+    if (s == nullptr || !s->own || s->status.state != worker_state::starting || !s->process
+        || s->process->pid() != hello.pid)
+      return caf::make_error(caf::sec::runtime_error,
+                             "worker slot " + std::to_string(hello.index)
+                               + " is not waiting for this process");
+  } else {
+    // A worker joining on its own takes the next index after every slot.
+    auto index = slots_.empty() ? 0 : slots_.rbegin()->first + 1;
+    index = std::max(index, static_cast<int>(settings_.options.workers));
+    slot joined;
+    joined.index = index;
+    joined.own = false;
+    joined.status.index = index;
+    joined.started = clock().now();
+    s = &slots_.emplace(index, std::move(joined)).first->second;
+    publish(*s, worker_state::starting);
+  }
+  s->status.pid = hello.pid;
+  s->status.host = hello.host;
+  if (admitted_.size() >= 1024) // stale entries of workers long gone
+    admitted_.erase(admitted_.begin());
+  admitted_[sender_address()] = s->index;
+  auto& opts = settings_.options;
+  return worker_assignment{s->index, json_to_wire(s->context), opts.heartbeat_interval.count(),
+                           opts.heartbeat_timeout.count()};
+}
+
+void supervisor::ready(worker_ready& report) {
+  auto s = find(report.index);
+  if (s == nullptr || s->status.state != worker_state::starting || !report.agent)
+    return;
+  if (stopping_ || draining_) {
+    send(report.agent, stop_atom::value);
+    return;
+  }
+  admitted_.erase(sender_address()); // its proof has served its purpose
+  s->agent = report.agent;
+  monitor(s->agent);
+  s->last_pong = clock().now();
+  s->status.pid = report.pid;
+  s->status.host = report.host;
+  for (std::size_t i = 0; i < report.paths.size() && i < report.gates.size(); ++i) {
+    auto target = std::find_if(settings_.gates.begin(), settings_.gates.end(),
+                               [&](const auto& g) { return g.first == report.paths[i]; });
+    if (target == settings_.gates.end()) {
+      log::warning(worker_name(s->index, s->status.pid) + " serves route " + report.paths[i]
+                   + ", which this node does not route; ignored");
+      continue;
+    }
+    send(target->second, add_instance_atom::value, static_cast<std::int32_t>(s->index),
+         report.gates[i]);
+  }
+  publish(*s, worker_state::ready);
+  log::info(worker_name(s->index, s->status.pid) + (s->own ? "" : " from " + s->status.host)
+            + " is ready");
+  check_started();
+}
+
+void supervisor::start_failed(int index, const std::string& why, std::uint64_t generation) {
+  auto s = find(index);
+  if (s == nullptr || s->status.state != worker_state::starting
+      || (generation != 0 && generation != s->generation))
+    return;
+  auto text = worker_name(index, s->status.pid) + " failed to start: " + why;
+  if (starting_ && s->own) {
+    fail_start(text);
+    return;
+  }
+  log::error(text);
+  s->status.last_error = why;
+  if (!s->own) {
+    publish(*s, worker_state::left);
+    slots_.erase(index);
+    return;
+  }
+  if (s->process) {
+    s->process->signal(SIGKILL);
+    dying_.push_back(std::move(s->process));
+  }
+  schedule_restart(*s);
+}
+
+void supervisor::start_process(slot& s) {
+  ++s.generation;
+  s.started = clock().now();
+  s.status.pid = 0;
+  auto& opts = settings_.options;
+  try {
+    s.process = std::make_unique<worker_process>(std::vector<std::pair<std::string, std::string>>{
+      {"ACTORSERVE_JOIN", settings_.invite_address},
+      {"ACTORSERVE_SECRET", opts.secret},
+      {"ACTORSERVE_WORKER_INDEX", std::to_string(s.index)}});
+    s.status.pid = s.process->pid();
+  } catch (const std::exception& e) {
+    publish(s, worker_state::starting);
+    start_failed(s.index, e.what(), s.generation);
+    return;
+  }
+  publish(s, worker_state::starting);
+}
+
+void supervisor::lost(slot& s, const std::string& why) {
+  s.link_lost.reset();
+  for (auto it = admitted_.begin(); it != admitted_.end();)
+    it = it->second == s.index ? admitted_.erase(it) : std::next(it);
+  if (s.status.state != worker_state::ready && s.status.state != worker_state::starting
+      && s.status.state != worker_state::leaving)
+    return;
+  auto was = s.status.state;
+  auto name = worker_name(s.index, s.status.pid);
+  for (auto& [path, gate] : settings_.gates)
+    send(gate, lost_worker_atom::value, static_cast<std::int32_t>(s.index), name + ": " + why);
+  if (s.agent) {
+    // A frozen worker that wakes up must leave, not serve on.
+    send(s.agent, evict_atom::value, why);
+    demonitor(s.agent);
+    s.agent = nullptr;
+  }
+  if (s.process) {
+    s.process->signal(SIGKILL);
+    dying_.push_back(std::move(s.process));
+  }
+  s.status.last_error = why;
+  if (was == worker_state::starting && starting_ && s.own) {
+    fail_start(name + " failed to start: " + why);
+    return;
+  }
+  if (stopping_ || draining_) {
+    publish(s, worker_state::stopped);
+    return;
+  }
+  if (!s.own) {
+    log::warning(name + " from " + s.status.host + " was lost: " + why);
+    publish(s, worker_state::left);
+    slots_.erase(s.index);
+    return;
+  }
+  log::warning(name + " was lost: " + why);
+  schedule_restart(s);
+}
+
+void supervisor::schedule_restart(slot& s) {
+  auto backoff = s.restarts->next(clock().now());
+  if (!backoff) {
+    log::error("worker " + std::to_string(s.index) + " was restarted "
+               + std::to_string(s.restarts->recent())
+               + " times within a minute; it is marked failed and not restarted again");
+    ++s.generation;
+    publish(s, worker_state::failed);
+    return;
+  }
+  ++s.status.restarts;
+  publish(s, worker_state::restarting);
+  log::info("restarting worker " + std::to_string(s.index) + " in "
+            + std::to_string(backoff->count()) + " ms");
+  delayed_send(this, *backoff, respawn_atom::value, static_cast<std::int32_t>(s.index),
+               ++s.generation);
+}
+
+void supervisor::tick() {
+  auto now = clock().now();
+  dying_.erase(std::remove_if(dying_.begin(), dying_.end(),
+                              [](auto& p) { return p->poll_exit().has_value(); }),
+               dying_.end());
+  auto& opts = settings_.options;
+  bool ping = now >= next_ping_;
+  if (ping)
+    next_ping_ = now + opts.heartbeat_interval;
+  std::vector<int> indexes;
+  for (auto& [index, s] : slots_)
+    indexes.push_back(index);
+  for (auto index : indexes) {
+    auto s = find(index);
+    if (s == nullptr)
+      continue;
+    if (s->process) {
+      if (auto how = s->process->poll_exit()) {
+        s->process.reset();
+        s->link_lost.reset();
+        if (stopping_)
+          continue;
+        if (s->status.state == worker_state::starting) {
+          // Its own account of the failure may still be on its way.
+          delayed_send(this, failure_grace, start_failed_atom::value,
+                       static_cast<std::int32_t>(index), "the process " + *how,
+                       s->generation);
+          continue;
+        }
+        lost(*s, "its process " + *how);
+        continue;
+      }
+    }
+    if (stopping_)
+      continue;
+    if (s->link_lost && now - *s->link_lost > link_grace) {
+      s->link_lost.reset();
+      lost(*s, "its connection closed");
+      continue;
+    }
+    if (s->status.state == worker_state::starting && (s->process || !s->own) && !starting_
+        && now - s->started > opts.start_timeout) {
+      lost(*s, "was not ready within " + std::to_string(millis(opts.start_timeout)) + " ms");
+      continue;
+    }
+    auto state = s->status.state;
+    if ((state == worker_state::ready || state == worker_state::leaving) && s->agent) {
+      if (now - s->last_pong > opts.heartbeat_timeout) {
+        lost(*s, "did not answer heartbeats for " + std::to_string(millis(now - s->last_pong))
+                   + " ms");
+        continue;
+      }
+      if (ping)
+        send(s->agent, ping_atom::value);
+    }
+  }
+  if (starting_ && now - start_began_ > opts.start_timeout) {
+    for (auto& [index, s] : slots_)
+      if (s.own && s.status.state != worker_state::ready) {
+        fail_start(worker_name(index, s.status.pid) + " was not ready within "
+                   + std::to_string(millis(opts.start_timeout)) + " ms");
+        break;
+      }
+  }
+  if (stopping_) {
+    if (now >= stop_deadline_) {
+      for (auto& [index, s] : slots_) {
+        if (s.process) {
+          log::warning(worker_name(index, s.status.pid) + " did not stop in time; killing it");
+          s.process->signal(SIGKILL);
+        } else if (s.agent) {
+          // A joined worker (frozen, or cut off): it leaves by itself once
+          // its supervisor is silent.
+          log::warning(worker_name(index, s.status.pid) + " from " + s.status.host
+                       + " did not stop in time; no longer waiting for it");
+          demonitor(s.agent);
+          s.agent = nullptr;
+        }
+      }
+      stop_deadline_ = time_point::max();
+    }
+    check_stopped();
+  }
+}
+
+void supervisor::check_started() {
+  if (!starting_)
+    return;
+  for (auto& [index, s] : slots_)
+    if (s.own && s.status.state != worker_state::ready)
+      return;
+  starting_ = false;
+  start_promise_.deliver(std::string{});
+}
+
+void supervisor::fail_start(const std::string& why) {
+  starting_ = false; // the node's start throws `why`; its caller logs it
+  for (auto& [index, s] : slots_)
+    if (s.process) {
+      s.process->signal(SIGKILL);
+      dying_.push_back(std::move(s.process));
+    }
+  start_promise_.deliver(why);
+}
+
+void supervisor::begin_stop() {
+  if (stopping_)
+    return;
+  stopping_ = true;
+  draining_ = true;
+  if (starting_)
+    fail_start("the service stopped before every worker was ready");
+  // The main node's gates have answered every call by now (after the drain,
+  // because the workers did; after a forced stop, with ShuttingDown): the
+  // workers have nothing left to finish for anyone, so they stop at once.
+  for (auto& [index, s] : slots_) {
+    if (s.agent) {
+      send(s.agent, stop_atom::value);
+    } else if (s.process) {
+      s.process->signal(SIGTERM);
+    }
+  }
+  stop_deadline_ = clock().now() + stop_grace;
+  check_stopped();
+}
+
+void supervisor::check_stopped() {
+  if (!stopping_)
+    return;
+  for (auto& [index, s] : slots_)
+    if (s.process || (s.agent && !s.own))
+      return;
+  if (!dying_.empty())
+    return;
+  for (auto& [index, s] : slots_)
+    publish(s, worker_state::stopped);
+  quit();
+}
+
+std::string invite_host(const std::string& host) {
+  if (host.empty() || host == "0.0.0.0")
+    return "127.0.0.1";
+  if (host == "::")
+    return "::1";
+  return host;
+}
+
+std::string start_own_workers(caf::actor_system& sys, const caf::actor& supervisor,
+                              const std::string& invite_address,
+                              std::chrono::milliseconds start_timeout) {
+  caf::scoped_actor self{sys};
+  std::string failure;
+  // The supervisor itself names a worker that is late; this is the backstop.
+  self->request(supervisor, start_timeout + std::chrono::seconds{5}, start_atom::value,
+                invite_address)
+    .receive([&](std::string& why) { failure = std::move(why); },
+             [&](caf::error& err) {
+               failure = err == caf::sec::request_timeout
+                           ? "the workers were not all ready within "
+                               + std::to_string(start_timeout.count()) + " ms"
+                           : "the workers did not start: " + sys.render(err);
+             });
+  return failure;
+}
+
+} // namespace actorserve

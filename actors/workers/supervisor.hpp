@@ -1,0 +1,135 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include "actors/json.hpp"
+#include "actors/worker_options.hpp"
+#include "actors/worker_status.hpp"
+#include "actors/workers/join_protocol.hpp"
+#include "actors/workers/restart_schedule.hpp"
+#include "actors/workers/worker_board.hpp"
+#include "actors/workers/worker_process.hpp"
+
+namespace actorserve {
+
+struct supervisor_settings {
+  worker_options options;
+  /// The main node's gate of each route, by path: workers' route gates are
+  /// added to them as instances.
+  std::vector<std::pair<std::string, caf::actor>> gates;
+  std::shared_ptr<worker_board> board;
+  /// Where this node's own workers reach the supervisor ("host:port"); comes
+  /// with `start_atom`, once it listens.
+  std::string invite_address;
+};
+
+/// The supervisor of a node's workers: starts the worker processes, admits
+/// workers that prove the secret, hands each route gate of a ready worker to
+/// the main node's gates, pings workers, restarts dead ones with back-off
+/// (restart_schedule), and stops them all at the end of the shutdown
+/// broadcast.
+///
+/// Speaks the protocol of join_protocol.hpp, plus:
+/// - `(start_atom, invite_address)` → std::string: answered once every worker
+///   of the node's own is ready (empty) or one failed to start (its index and
+///   error); see start_own_workers;
+/// - the broadcast's `shutdown_atom` (no more restarts; drained at once: the
+///   gates hold the calls) and `stop_atom` (workers shut down; the supervisor
+///   quits once every worker process has exited).
+class supervisor : public caf::event_based_actor {
+public:
+  supervisor(caf::actor_config& cfg, supervisor_settings settings);
+
+  caf::behavior make_behavior() override;
+
+  void on_exit() override;
+
+private:
+  using time_point = caf::actor_clock::time_point;
+
+  struct slot {
+    int index = 0;
+    json context;
+    bool own = true; // started by this supervisor (else: joined on its own)
+    std::unique_ptr<worker_process> process;
+    caf::actor agent;
+    std::uint64_t generation = 0; // which start of the slot a timer is for
+    time_point started;
+    time_point last_pong;
+    /// When its link closed while its process still ran: the reaper gets a
+    /// moment to tell how the process ended (a crash, a kill) before the
+    /// loss is reported with the closed link as its reason.
+    std::optional<time_point> link_lost;
+    std::optional<restart_schedule> restarts; // own slots only
+    worker_status status;
+  };
+
+  struct pending_hello {
+    std::string nonce;
+    int index = -1;
+    std::int64_t pid = 0;
+    std::string host;
+    time_point since;
+  };
+
+  caf::result<supervisor_challenge> hello(const worker_greeting& greeting);
+  caf::actor_addr sender_address();
+  caf::result<worker_assignment> prove(const worker_proof& proof);
+  void ready(worker_ready& report);
+  void start_failed(int index, const std::string& why, std::uint64_t generation);
+  void start_process(slot& s);
+  void lost(slot& s, const std::string& why);
+  void schedule_restart(slot& s);
+  void tick();
+  void check_started();
+  void fail_start(const std::string& why);
+  void begin_stop();
+  /// The slot the sender was admitted to (it proved the secret), or nullptr.
+  slot* admitted(int index);
+  void check_stopped();
+  void publish(slot& s, worker_state state);
+  slot* find(int index);
+  slot* find_agent(const caf::actor_addr& agent);
+
+  supervisor_settings settings_;
+  std::map<int, slot> slots_;
+  std::map<caf::actor_addr, pending_hello> hellos_;
+  /// Senders that proved the secret, and the slot each was given.
+  std::map<caf::actor_addr, int> admitted_;
+  /// Processes of lost workers, killed and waiting to be reaped.
+  std::vector<std::unique_ptr<worker_process>> dying_;
+  caf::response_promise start_promise_;
+  bool starting_ = false;
+  bool draining_ = false;
+  bool stopping_ = false;
+  time_point next_ping_;
+  time_point start_began_;
+  time_point stop_deadline_;
+};
+
+/// Where this node's own workers connect to a supervisor listening on
+/// `host`: that address, or loopback when it listens on every address.
+std::string invite_host(const std::string& host);
+
+/// Starts the supervisor's own workers, inviting them to `invite_address`,
+/// and waits until every one is ready: returns "" then, or why the start
+/// failed (naming the worker).
+std::string start_own_workers(caf::actor_system& sys, const caf::actor& supervisor,
+                              const std::string& invite_address,
+                              std::chrono::milliseconds start_timeout);
+
+} // namespace actorserve

@@ -1,0 +1,80 @@
+#include "actors/workers/worker_agent.hpp"
+
+#include <caf/actor_cast.hpp>
+
+#include "actors/runtime/atoms.hpp"
+#include "actors/log.hpp"
+#include "actors/workers/join_protocol.hpp"
+
+namespace actorserve {
+
+worker_agent::worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::actor local_broadcast,
+                           int index, std::chrono::milliseconds heartbeat_interval,
+                           std::chrono::milliseconds heartbeat_timeout)
+  : caf::event_based_actor(cfg),
+    supervisor_(std::move(supervisor)),
+    local_broadcast_(std::move(local_broadcast)),
+    index_(index),
+    heartbeat_interval_(heartbeat_interval),
+    heartbeat_timeout_(heartbeat_timeout) {
+  set_down_handler([this](caf::down_msg& msg) {
+    if (supervisor_ && msg.source == supervisor_.address())
+      stop_worker("the supervisor is gone (" + system().render(msg.reason) + ")");
+  });
+}
+
+caf::behavior worker_agent::make_behavior() {
+  monitor(supervisor_);
+  last_ping_ = clock().now();
+  delayed_send(this, heartbeat_interval_, tick_atom::value);
+  return {
+    [this](ping_atom) {
+      last_ping_ = clock().now();
+      send(supervisor_, pong_atom::value, static_cast<std::int32_t>(index_));
+    },
+    [this](tick_atom) {
+      if (!leaving_ && clock().now() - last_ping_ > heartbeat_timeout_)
+        stop_worker("the supervisor has been silent for longer than "
+                    + std::to_string(heartbeat_timeout_.count()) + " ms");
+      delayed_send(this, heartbeat_interval_, tick_atom::value);
+    },
+    [this](evict_atom, const std::string& why) {
+      stop_worker("the supervisor let this worker go: " + why);
+    },
+    [this](shutdown_atom) {
+      // This node's own broadcast: the supervisor must send no new calls.
+      if (!leaving_ && supervisor_)
+        send(supervisor_, leave_atom::value, static_cast<std::int32_t>(index_));
+      leaving_ = true;
+      send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value);
+    },
+    [this](stop_atom) {
+      if (from_supervisor()) {
+        leaving_ = true;
+        anon_send(local_broadcast_, stop_atom::value);
+        return;
+      }
+      quit();
+    },
+  };
+}
+
+void worker_agent::on_exit() {
+  supervisor_ = nullptr;
+  local_broadcast_ = nullptr;
+}
+
+bool worker_agent::from_supervisor() {
+  return supervisor_ && current_sender() != nullptr && current_sender()->address() == supervisor_.address();
+}
+
+void worker_agent::stop_worker(const std::string& why) {
+  if (leaving_)
+    return;
+  leaving_ = true;
+  log::warning(why + "; worker " + std::to_string(index_) + " stops");
+  // Nobody is left to answer: no drain.
+  anon_send(local_broadcast_, stop_atom::value);
+}
+
+} // namespace actorserve

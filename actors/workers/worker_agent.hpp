@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+
+#include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/event_based_actor.hpp>
+
+namespace actorserve {
+
+/// A worker's link to its supervisor: answers heartbeats, turns the
+/// supervisor's stop into this node's own, and stops the worker when the
+/// supervisor is gone (connection lost, or silent for the heartbeat timeout)
+/// or evicts it. It also takes part in this node's broadcast: a worker that
+/// shuts down on its own (a signal) tells the supervisor it is leaving, so
+/// no new calls reach it.
+class worker_agent : public caf::event_based_actor {
+public:
+  worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::actor local_broadcast, int index,
+               std::chrono::milliseconds heartbeat_interval,
+               std::chrono::milliseconds heartbeat_timeout);
+
+  caf::behavior make_behavior() override;
+
+  void on_exit() override;
+
+private:
+  bool from_supervisor();
+  void stop_worker(const std::string& why);
+
+  caf::actor supervisor_;
+  caf::actor local_broadcast_;
+  int index_;
+  std::chrono::milliseconds heartbeat_interval_;
+  std::chrono::milliseconds heartbeat_timeout_;
+  caf::actor_clock::time_point last_ping_;
+  bool leaving_ = false;
+};
+
+} // namespace actorserve

@@ -1,0 +1,509 @@
+#define CAF_SUITE route_gate
+#define FAIL(msg) CAF_FAIL(msg)
+#include <caf/test/dsl.hpp>
+
+#include "actors/runtime/route_gate.hpp"
+
+#include <stdexcept>
+
+#include "actors/application.hpp"
+#include "actors/call_error.hpp"
+#include "actors/error_type.hpp"
+#include "actors/runtime/atoms.hpp"
+#include "actors/runtime/start_route.hpp"
+#include "tests/unit/test_routes.hpp"
+
+using namespace actorserve;
+using namespace std::chrono_literals;
+using actorserve::testing::hold_route;
+using actorserve::testing::send_collecting;
+
+namespace {
+
+/// A stateful route: its constructor reads the worker_context; its count
+/// survives calls, including ones that throw.
+class counter_route : public route_actor {
+public:
+  counter_route(caf::actor_config& cfg, const worker_context& ctx)
+    : route_actor(cfg, ctx), count_(ctx.value.value("start", 0)) {
+  }
+
+protected:
+  caf::result<reply> handle(const call& request) override {
+    if (request.input == "throw")
+      throw std::out_of_range("counter asked to throw at " + std::to_string(count_));
+    ++count_;
+    return json{{"count", count_}, {"worker_index", context().worker_index}};
+  }
+
+private:
+  int count_;
+};
+
+/// An actor that is not a route_actor: an exception kills it.
+class fragile_route : public caf::event_based_actor {
+public:
+  fragile_route(caf::actor_config& cfg, const worker_context&)
+    : caf::event_based_actor(cfg) {
+  }
+
+  caf::behavior make_behavior() override {
+    return {[](call_atom, const call& c) -> reply {
+      if (c.input == "boom")
+        throw std::runtime_error("boom");
+      return json("fine");
+    }};
+  }
+};
+
+struct fixture : test_coordinator_fixture<> {
+  application app;
+  std::vector<reply> replies;
+
+  fixture() {
+    hold_route::reset();
+  }
+
+  ~fixture() {
+    // The actor system waits for every actor still referenced.
+    hold_route::instances().clear();
+  }
+
+  caf::actor start(const std::string& path, worker_context ctx = {}) {
+    auto gate = start_route(sys, *app.find(path), ctx);
+    sched.run();
+    return gate;
+  }
+
+  call make_call(const std::string& path, json input,
+                 caf::timespan timeout = 10s) {
+    return call{path, std::move(input), sched.clock().now() + timeout, 1, nullptr};
+  }
+
+  /// Sends a call answered through a callback, as code that is not an actor.
+  void send(const caf::actor& gate, call c) {
+    send_collecting(gate, std::move(c), replies);
+  }
+
+  reply call_once(const caf::actor& gate, call c) {
+    replies.clear();
+    send(gate, std::move(c));
+    sched.run();
+    CAF_REQUIRE_EQUAL(replies.size(), 1u);
+    return replies.front();
+  }
+
+  void release_all() {
+    hold_route::release_all();
+    sched.run();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(route_gate_tests, fixture)
+
+CAF_TEST(a function route answers its value) {
+  app.add_route("/double", [](const json& x) { return x.get<int>() * 2; });
+  auto gate = start("/double");
+  auto r = call_once(gate, make_call("/double", 21));
+  CAF_REQUIRE(r.ok());
+  CAF_CHECK_EQUAL(r.value(), json(42));
+}
+
+CAF_TEST(routes without an argument and routes reading the call) {
+  app.add_route("/now", [] { return json("no argument"); });
+  app.add_route("/path", [](const call& c) { return json(c.path + "!"); });
+  CAF_CHECK_EQUAL(call_once(start("/now"), make_call("/now", nullptr)).value(),
+                  json("no argument"));
+  CAF_CHECK_EQUAL(call_once(start("/path"), make_call("/path", nullptr)).value(),
+                  json("/path!"));
+}
+
+CAF_TEST(an actor answers a call made with request) {
+  app.add_route("/echo", [](const json& x) { return x; });
+  auto gate = start("/echo");
+  self->send(gate, call_atom::value, make_call("/echo", "hi"));
+  sched.run();
+  self->receive([](reply& r) { CAF_CHECK_EQUAL(r.value(), json("hi")); },
+                caf::after(0s) >> [] { CAF_FAIL("no reply"); });
+}
+
+CAF_TEST(the worker_context reaches a stateful route and its state lives) {
+  app.add_route<counter_route>("/count");
+  auto gate = start("/count", worker_context{3, json{{"start", 10}}});
+  CAF_CHECK_EQUAL(call_once(gate, make_call("/count", nullptr)).value(),
+                  (json{{"count", 11}, {"worker_index", 3}}));
+  auto thrown = call_once(gate, make_call("/count", "throw"));
+  CAF_CHECK(!thrown.ok());
+  CAF_CHECK_EQUAL(thrown.error_type(), "out_of_range");
+  CAF_CHECK_EQUAL(thrown.error_message(), "counter asked to throw at 11");
+  // The exception did not cost the state.
+  auto after = call_once(gate, make_call("/count", nullptr));
+  CAF_CHECK_EQUAL(after.value()["count"], json(12));
+}
+
+CAF_TEST(thrown and deliberate errors keep their type and message) {
+  app.add_route("/invalid", [](const json&) -> json {
+    throw std::invalid_argument("x must be positive, got -1");
+  });
+  app.add_route("/typed", [](const json&) -> json {
+    throw call_error("TypeError", "cannot double a list");
+  });
+  app.add_route("/deliberate", [](const json& x) {
+    return reply::failure("ExampleError", x.get<std::string>());
+  });
+  auto r = call_once(start("/invalid"), make_call("/invalid", 1));
+  CAF_CHECK_EQUAL(r.error_type(), "invalid_argument");
+  CAF_CHECK_EQUAL(r.error_message(), "x must be positive, got -1");
+  r = call_once(start("/typed"), make_call("/typed", 1));
+  CAF_CHECK_EQUAL(r.error_type(), "TypeError");
+  CAF_CHECK_EQUAL(r.error_message(), "cannot double a list");
+  r = call_once(start("/deliberate"), make_call("/deliberate", "on purpose"));
+  CAF_CHECK_EQUAL(r.error_type(), "ExampleError");
+  CAF_CHECK_EQUAL(r.error_message(), "on purpose");
+}
+
+CAF_TEST(a reply that misses the deadline is a Timeout at the deadline) {
+  app.add_route<hold_route>("/hold");
+  auto gate = start("/hold");
+  auto c = make_call("/hold", 1, 1s);
+  auto deadline = c.deadline;
+  send(gate, c);
+  sched.run();
+  CAF_CHECK(replies.empty());
+  CAF_REQUIRE(sched.trigger_timeout());
+  sched.run();
+  CAF_CHECK_EQUAL(sched.clock().now(), deadline);
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::timeout);
+  CAF_CHECK_EQUAL(replies[0].error_message(), "route /hold did not answer within 1000 ms");
+  // The late answer is dropped: the caller hears nothing more.
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 1u);
+}
+
+CAF_TEST(a call that arrives after its deadline is a Timeout at once) {
+  app.add_route<hold_route>("/hold");
+  auto gate = start("/hold");
+  auto r = call_once(gate, make_call("/hold", 1, -1ms));
+  CAF_CHECK_EQUAL(r.error_type(), error_type::timeout);
+  CAF_CHECK_EQUAL(hold_route::held()[0], 0);
+}
+
+CAF_TEST(a call beyond capacity is BacklogFull at once) {
+  route_options options;
+  options.capacity = 2;
+  app.add_route<hold_route>("/hold", options);
+  auto gate = start("/hold");
+  send(gate, make_call("/hold", 1));
+  send(gate, make_call("/hold", 2));
+  send(gate, make_call("/hold", 3));
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::backlog_full);
+  CAF_CHECK_EQUAL(replies[0].error_message(),
+                  "route /hold is at capacity: 2 calls in flight (capacity 2); try again later");
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 3u);
+  // Capacity is back once the route answered.
+  send(gate, make_call("/hold", 4));
+  sched.run();
+  release_all();
+  CAF_CHECK_EQUAL(replies.back().value()["input"], json(4));
+}
+
+CAF_TEST(a timed-out call holds its capacity until the route answers) {
+  route_options options;
+  options.capacity = 1;
+  app.add_route<hold_route>("/hold", options);
+  auto gate = start("/hold");
+  send(gate, make_call("/hold", 1, 1s));
+  sched.run();
+  sched.trigger_timeout();
+  sched.run();
+  CAF_CHECK_EQUAL(call_once(gate, make_call("/hold", 2)).error_type(),
+                  error_type::backlog_full);
+  release_all();
+  send(gate, make_call("/hold", 3));
+  sched.run();
+  release_all();
+  CAF_CHECK_EQUAL(replies.back().value()["input"], json(3));
+}
+
+CAF_TEST(calls go to the instance with the fewest outstanding) {
+  route_options options;
+  options.concurrency = 3;
+  app.add_route<hold_route>("/hold", options);
+  auto gate = start("/hold");
+  for (int i = 0; i < 6; ++i)
+    send(gate, make_call("/hold", i));
+  sched.run();
+  CAF_CHECK_EQUAL(hold_route::held()[0], 2);
+  CAF_CHECK_EQUAL(hold_route::held()[1], 2);
+  CAF_CHECK_EQUAL(hold_route::held()[2], 2);
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 6u);
+}
+
+CAF_TEST(an instance that dies is replaced and its call answered) {
+  app.add_route<fragile_route>("/fragile");
+  auto gate = start("/fragile");
+  auto r = call_once(gate, make_call("/fragile", "boom"));
+  CAF_CHECK_EQUAL(r.error_type(), error_type::route_failed);
+  CAF_CHECK(r.error_message().find("route /fragile") != std::string::npos);
+  CAF_CHECK_EQUAL(call_once(gate, make_call("/fragile", "ok")).value(), json("fine"));
+}
+
+CAF_TEST(shutdown answers admitted calls and refuses new ones) {
+  app.add_route<hold_route>("/hold");
+  auto gate = start("/hold");
+  send(gate, make_call("/hold", "admitted"));
+  sched.run();
+  self->send(gate, shutdown_atom::value);
+  sched.run();
+  auto refused = call_once(gate, make_call("/hold", "late"));
+  CAF_CHECK_EQUAL(refused.error_type(), error_type::shutting_down);
+  // Not drained yet: the admitted call is still running.
+  CAF_CHECK(self->mailbox().empty());
+  replies.clear();
+  release_all();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].value()["input"], json("admitted"));
+  self->receive([](drained_atom) {},
+                caf::after(0s) >> [] { CAF_FAIL("the gate did not report drained"); });
+}
+
+CAF_TEST(stop answers what is left with ShuttingDown) {
+  app.add_route<hold_route>("/hold");
+  auto gate = start("/hold");
+  send(gate, make_call("/hold", 1));
+  sched.run();
+  self->send(gate, stop_atom::value);
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::shutting_down);
+  // A call sent to the stopped gate is not lost: its callback still runs.
+  send(gate, make_call("/hold", 2));
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 2u);
+  CAF_CHECK_EQUAL(replies[1].error_type(), error_type::shutting_down);
+}
+
+CAF_TEST(a callback that throws does not stop the gate) {
+  app.add_route("/echo", [](const json& x) { return x; });
+  auto gate = start("/echo");
+  caf::anon_send(gate, call_atom::value, make_call("/echo", 1),
+                 reply_callback{[](reply) { throw std::runtime_error("caller bug"); }});
+  sched.run();
+  CAF_CHECK_EQUAL(call_once(gate, make_call("/echo", 2)).value(), json(2));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+// The main node's gate of a route served by worker processes: its
+// instances are the workers' own gates, added and removed by the worker
+// supervisor.
+namespace {
+
+struct remote_fixture : test_coordinator_fixture<> {
+  application app;
+  std::vector<reply> replies;
+
+  remote_fixture() {
+    hold_route::reset();
+    app.add_route<hold_route>("/hold");
+  }
+
+  ~remote_fixture() {
+    hold_route::instances().clear();
+  }
+
+  /// The gate a worker would run for /hold.
+  caf::actor worker_gate(int index) {
+    auto gate = start_route(sys, *app.find("/hold"), worker_context{index, nullptr});
+    sched.run();
+    return gate;
+  }
+
+  /// The main node's gate, with `capacity` per worker.
+  caf::actor main_gate(std::size_t capacity = 256) {
+    route_options options;
+    options.capacity = capacity;
+    gate_settings settings;
+    settings.path = "/hold";
+    settings.options = options;
+    settings.remote = true;
+    auto gate = sys.spawn<route_gate>(std::move(settings));
+    sched.run();
+    return gate;
+  }
+
+  void add(const caf::actor& main, int worker, const caf::actor& gate) {
+    // As the worker supervisor does: from an actor of this node.
+    self->send(main, add_instance_atom::value, static_cast<std::int32_t>(worker), gate);
+    sched.run();
+  }
+
+  void send(const caf::actor& gate, json input) {
+    send_collecting(gate, call{"/hold", std::move(input), sched.clock().now() + 10s, 1, nullptr},
+                    replies);
+    sched.run();
+  }
+
+  void release_all() {
+    hold_route::release_all();
+    sched.run();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(worker_gate_tests, remote_fixture)
+
+CAF_TEST(calls wait for a worker and go to the first that joins) {
+  auto main = main_gate();
+  send(main, 1);
+  CAF_CHECK_EQUAL(replies.size(), 0u);
+  add(main, 0, worker_gate(0));
+  release_all();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].value()["input"], json(1));
+}
+
+CAF_TEST(calls spread over the workers) {
+  auto main = main_gate();
+  add(main, 0, worker_gate(0));
+  add(main, 1, worker_gate(1));
+  for (int i = 0; i < 4; ++i)
+    send(main, i);
+  CAF_CHECK_EQUAL(hold_route::held()[0], 2);
+  CAF_CHECK_EQUAL(hold_route::held()[1], 2);
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 4u);
+}
+
+CAF_TEST(a lost worker fails its calls at once with WorkerLost and the others go on) {
+  auto main = main_gate();
+  add(main, 0, worker_gate(0));
+  add(main, 1, worker_gate(1));
+  send(main, "a");
+  send(main, "b");
+  self->send(main, lost_worker_atom::value, std::int32_t{0},
+             std::string{"worker 0 did not answer heartbeats"});
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::worker_lost);
+  CAF_CHECK(replies[0].error_message().find("did not answer heartbeats") != std::string::npos);
+  // New calls go to the worker that is left.
+  send(main, "c");
+  CAF_CHECK_EQUAL(hold_route::held()[1], 2);
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 3u);
+  CAF_CHECK(replies[1].ok());
+  CAF_CHECK(replies[2].ok());
+}
+
+CAF_TEST(a worker gate that goes away fails its calls with WorkerLost and is not respawned) {
+  auto main = main_gate();
+  auto worker = worker_gate(0);
+  add(main, 0, worker);
+  send(main, "a");
+  caf::anon_send_exit(worker, caf::exit_reason::kill);
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::worker_lost);
+  // No worker left: the next call waits for one.
+  send(main, "b");
+  CAF_CHECK_EQUAL(replies.size(), 1u);
+  add(main, 0, worker_gate(0));
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 2u);
+  CAF_CHECK(replies[1].ok());
+}
+
+CAF_TEST(capacity counts per worker) {
+  auto main = main_gate(2);
+  add(main, 0, worker_gate(0));
+  add(main, 1, worker_gate(1));
+  for (int i = 0; i < 5; ++i)
+    send(main, i);
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::backlog_full);
+  CAF_CHECK(replies[0].error_message().find("capacity 4") != std::string::npos);
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 5u);
+}
+
+CAF_TEST(a retired worker takes no new calls but answers those it has) {
+  auto main = main_gate();
+  add(main, 0, worker_gate(0));
+  add(main, 1, worker_gate(1));
+  send(main, "a");
+  send(main, "b");
+  self->send(main, retire_worker_atom::value, std::int32_t{0});
+  sched.run();
+  send(main, "c");
+  send(main, "d");
+  CAF_CHECK_EQUAL(hold_route::held()[0], 1);
+  CAF_CHECK_EQUAL(hold_route::held()[1], 3);
+  release_all();
+  CAF_REQUIRE_EQUAL(replies.size(), 4u);
+  for (auto& r : replies)
+    CAF_CHECK(r.ok());
+}
+
+CAF_TEST(stopping the main gate leaves the workers gates running) {
+  auto main = main_gate();
+  auto worker = worker_gate(0);
+  add(main, 0, worker);
+  self->send(main, stop_atom::value);
+  sched.run();
+  // The worker's gate still serves (it stops with its worker).
+  send(worker, 7);
+  release_all();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK(replies[0].ok());
+}
+
+CAF_TEST(a retired worker that dies fails its calls at once) {
+  auto main = main_gate();
+  auto worker = worker_gate(0);
+  add(main, 0, worker);
+  add(main, 1, worker_gate(1));
+  send(main, "a");
+  send(main, "b");
+  self->send(main, retire_worker_atom::value, std::int32_t{0});
+  sched.run();
+  caf::anon_send_exit(worker, caf::exit_reason::kill);
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::worker_lost);
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 2u);
+}
+
+CAF_TEST(control messages without a sender of this node are ignored) {
+  auto main = main_gate();
+  add(main, 0, worker_gate(0));
+  caf::anon_send(main, stop_atom::value);
+  caf::anon_send(main, lost_worker_atom::value, std::int32_t{0}, std::string{"forged"});
+  caf::anon_send(main, add_instance_atom::value, std::int32_t{5}, worker_gate(5));
+  sched.run();
+  send(main, "still served");
+  CAF_CHECK_EQUAL(hold_route::held()[0], 1);
+  CAF_CHECK_EQUAL(hold_route::held().count(1), 0u); // the forged instance got nothing
+  release_all();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK(replies[0].ok());
+}
+
+CAF_TEST(a call damaged on its way is refused with BadRequest) {
+  auto worker = worker_gate(0);
+  send(worker, json(json::value_t::discarded));
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::bad_request);
+  CAF_CHECK_EQUAL(hold_route::held().count(0), 0u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
