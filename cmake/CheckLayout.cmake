@@ -4,6 +4,8 @@
 #   actors/*.hpp      the public face: its headers show no runtime/ or workers/
 #   actors/*.cpp      may use runtime/; only node.cpp uses workers/ (where they meet)
 #   gateways/, apps/, docs/examples/   only the public face of actors/
+# The build runs it (target layout_check, part of every build), and so does
+# the layout.include_rules test.
 # Run: cmake -DSOURCE_DIR=<repository> -P cmake/CheckLayout.cmake
 if(NOT SOURCE_DIR)
   message(FATAL_ERROR "give -DSOURCE_DIR=<repository>")
@@ -16,9 +18,11 @@ file(GLOB_RECURSE sources RELATIVE ${SOURCE_DIR}
 set(violations "")
 set(checked 0)
 foreach(file ${sources})
-  file(STRINGS ${SOURCE_DIR}/${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]+\"")
+  # Both forms: a project file reached with <...> must follow the rules too.
+  file(STRINGS ${SOURCE_DIR}/${file} lines REGEX "^[ \t]*#[ \t]*include[ \t]+[\"<]")
   foreach(line ${lines})
-    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]+\"([^\"]+)\".*" "\\1" target "${line}")
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]+[\"<]([^\">]+)[\">].*" "\\1" target
+           "${line}")
     math(EXPR checked "${checked} + 1")
     set(why "")
     if(file MATCHES "^actors/runtime/")

@@ -5,6 +5,9 @@
 #include <thread>
 
 
+#include <caf/sec.hpp>
+
+#include "actors/log.hpp"
 #include "actors/workers/node_link.hpp"
 #include "actors/workers/worker_secret.hpp"
 
@@ -58,6 +61,42 @@ std::string slot_proof(const std::string& secret, const std::string& supervisor_
                        std::int32_t index) {
   return worker_secret::prove(secret, worker_purpose,
                               supervisor_nonce + ":" + std::to_string(index));
+}
+
+caf::expected<supervisor_challenge> join_gatekeeper::greet(const caf::actor_addr& from,
+                                                           const worker_greeting& greeting,
+                                                           time_point now) {
+  if (!from || greeting.host.size() > 255 || greeting.nonce.size() > 128)
+    return caf::make_error(caf::sec::runtime_error, "malformed greeting");
+  // Peers that greet and never prove must not grow the table forever, nor
+  // push out a worker's greeting that is seconds old.
+  for (auto it = greetings_.begin(); it != greetings_.end();)
+    it = now - it->second.since > greeting_lifetime ? greetings_.erase(it) : std::next(it);
+  if (greetings_.size() >= max_greetings)
+    return caf::make_error(caf::sec::runtime_error, "too many workers are joining at once");
+  auto nonce = worker_secret::nonce();
+  greetings_[from] = greeting_entry{nonce, {greeting.index, greeting.pid, greeting.host}, now};
+  return supervisor_challenge{supervisor_proof(secret_, greeting.nonce), nonce};
+}
+
+caf::expected<proven_worker> join_gatekeeper::check(const caf::actor_addr& from,
+                                                    const worker_proof& proof) {
+  auto it = greetings_.find(from);
+  if (it == greetings_.end())
+    return caf::make_error(caf::sec::runtime_error, "prove without hello");
+  auto greeting = std::move(it->second);
+  greetings_.erase(it);
+  auto& worker = greeting.worker;
+  if (proof.index != worker.index)
+    return caf::make_error(caf::sec::runtime_error,
+                           "the proof names another worker slot than the greeting");
+  if (!worker_secret::same(slot_proof(secret_, greeting.nonce, worker.index), proof.proof)) {
+    log::warning("refused a worker from " + worker.host + " (pid " + std::to_string(worker.pid)
+                 + "): it does not know the shared secret");
+    return caf::make_error(caf::sec::runtime_error,
+                           "the supervisor refused this worker: wrong shared secret");
+  }
+  return std::move(worker);
 }
 
 void add_join_message_types(caf::actor_system_config& cfg) {

@@ -12,18 +12,23 @@
 //
 // Each side proves it knows the shared secret by answering the other's nonce
 // (supervisor_proof, slot_proof); the secret itself never crosses the wire.
-// Both sides of the handshake live here; the worker's steps are
-// join_supervisor, report_start_failure and report_ready.
+// Both sides of the handshake live here: the worker's is worker_handshake,
+// the supervisor's is join_gatekeeper (the supervisor then gives the admitted
+// worker its slot).
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
+#include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/scoped_actor.hpp>
 
@@ -123,6 +128,54 @@ std::string slot_proof(const std::string& secret, const std::string& supervisor_
 
 /// Announces the protocol's message types (every process of a service).
 void add_join_message_types(caf::actor_system_config& cfg);
+
+/// A greeting whose sender proved the secret: the slot it asked for (-1:
+/// any), and what it said of itself.
+struct proven_worker {
+  std::int32_t index = -1;
+  std::int64_t pid = 0;
+  std::string host;
+};
+
+/// The supervisor's side of the handshake: answers each greeting with a
+/// challenge, and checks a proof against the greeting of the same sender.
+/// Peers that greet and never prove cannot grow its table: a greeting is
+/// forgotten after `greeting_lifetime`, and at most `max_greetings` wait.
+class join_gatekeeper {
+public:
+  using time_point = caf::actor_clock::time_point;
+
+  static constexpr std::size_t max_greetings = 1024;
+  static constexpr std::chrono::seconds greeting_lifetime{30};
+
+  explicit join_gatekeeper(std::string secret) : secret_(std::move(secret)) {
+  }
+
+  /// The challenge that answers `greeting`, sent by `from` at `now`, or why
+  /// it is refused (malformed, too many joining at once).
+  caf::expected<supervisor_challenge> greet(const caf::actor_addr& from,
+                                            const worker_greeting& greeting, time_point now);
+
+  /// The greeting `from` made, when `proof` answers its challenge; or why
+  /// not (no greeting, another slot, the wrong secret). Either way the
+  /// greeting is used up.
+  caf::expected<proven_worker> check(const caf::actor_addr& from, const worker_proof& proof);
+
+  /// Greetings waiting for their proof.
+  std::size_t waiting() const noexcept {
+    return greetings_.size();
+  }
+
+private:
+  struct greeting_entry {
+    std::string nonce; // the supervisor's, which the proof answers
+    proven_worker worker;
+    time_point since;
+  };
+
+  std::string secret_;
+  std::map<caf::actor_addr, greeting_entry> greetings_;
+};
 
 /// The worker's side of the handshake. Its constructor reaches the
 /// supervisor named in `invitation` (retrying until the connect timeout, or

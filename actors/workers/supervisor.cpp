@@ -12,7 +12,6 @@
 #include "actors/log.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/sender_trust.hpp"
-#include "actors/workers/worker_secret.hpp"
 
 namespace actorserve {
 
@@ -47,7 +46,9 @@ std::string worker_name(int index, std::int64_t pid) {
 } // namespace
 
 supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
-  : caf::event_based_actor(cfg), settings_(std::move(settings)) {
+  : caf::event_based_actor(cfg),
+    settings_(std::move(settings)),
+    gatekeeper_(settings_.options.secret) {
   auto& opts = settings_.options;
   for (std::size_t i = 0; i < opts.workers; ++i) {
     slot s;
@@ -55,7 +56,7 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
     s.context = i < opts.worker_contexts.size() ? opts.worker_contexts[i] : json{};
     s.status.index = s.index;
     s.status.state = worker_state::starting;
-    s.restarts.emplace(opts.restarts);
+    s.restarts = restart_schedule{opts.restarts};
     slots_.emplace(s.index, std::move(s));
   }
   set_down_handler([this](caf::down_msg& msg) {
@@ -92,7 +93,9 @@ caf::behavior supervisor::make_behavior() {
       check_started();
       return start_promise_;
     },
-    [this](hello_atom, const worker_greeting& greeting) { return hello(greeting); },
+    [this](hello_atom, const worker_greeting& greeting) -> caf::result<supervisor_challenge> {
+      return gatekeeper_.greet(sender_address(), greeting, clock().now());
+    },
     [this](prove_atom, const worker_proof& proof) { return prove(proof); },
     // Only a worker that proved the secret may report on its own slot.
     [this](ready_atom, worker_ready& report) {
@@ -188,47 +191,20 @@ caf::actor_addr supervisor::sender_address() {
   return sender != nullptr ? sender->address() : caf::actor_addr{};
 }
 
-caf::result<supervisor_challenge> supervisor::hello(const worker_greeting& greeting) {
-  auto from = sender_address();
-  if (!from || greeting.host.size() > 255 || greeting.nonce.size() > 128)
-    return caf::make_error(caf::sec::runtime_error, "malformed greeting");
-  // Peers that greet and never prove must not grow the table forever, nor
-  // push out a worker's greeting that is seconds old.
-  auto now = clock().now();
-  for (auto it = hellos_.begin(); it != hellos_.end();)
-    it = now - it->second.since > std::chrono::seconds{30} ? hellos_.erase(it) : std::next(it);
-  if (hellos_.size() >= 1024)
-    return caf::make_error(caf::sec::runtime_error, "too many workers are joining at once");
-  auto nonce = worker_secret::nonce();
-  hellos_[from] = pending_hello{nonce, greeting.index, greeting.pid, greeting.host, now};
-  return supervisor_challenge{supervisor_proof(settings_.options.secret, greeting.nonce), nonce};
-}
-
 caf::result<worker_assignment> supervisor::prove(const worker_proof& proof) {
-  auto it = hellos_.find(sender_address());
-  if (it == hellos_.end())
-    return caf::make_error(caf::sec::runtime_error, "prove without hello");
-  auto hello = std::move(it->second);
-  hellos_.erase(it);
-  auto expected = slot_proof(settings_.options.secret, hello.nonce, hello.index);
-  if (proof.index != hello.index)
-    return caf::make_error(caf::sec::runtime_error,
-                           "the proof names another worker slot than the greeting");
-  if (!worker_secret::same(expected, proof.proof)) {
-    log::warning("refused a worker from " + hello.host + " (pid "
-                 + std::to_string(hello.pid) + "): it does not know the shared secret");
-    return caf::make_error(caf::sec::runtime_error,
-                           "the supervisor refused this worker: wrong shared secret");
-  }
+  auto proven = gatekeeper_.check(sender_address(), proof);
+  if (!proven)
+    return std::move(proven.error());
+  auto& joining = *proven;
   if (draining_)
     return caf::make_error(caf::sec::runtime_error, "the service is shutting down");
   slot* s = nullptr;
-  if (hello.index >= 0) {
-    s = find(hello.index);
+  if (joining.index >= 0) {
+    s = find(joining.index);
     if (s == nullptr || !s->own || s->status.state != worker_state::starting || !s->process
-        || s->process->pid() != hello.pid)
+        || s->process->pid() != joining.pid)
       return caf::make_error(caf::sec::runtime_error,
-                             "worker slot " + std::to_string(hello.index)
+                             "worker slot " + std::to_string(joining.index)
                                + " is not waiting for this process");
   } else {
     // A worker joining on its own takes the next index after every slot.
@@ -242,8 +218,8 @@ caf::result<worker_assignment> supervisor::prove(const worker_proof& proof) {
     s = &slots_.emplace(index, std::move(joined)).first->second;
     publish(*s, worker_state::starting);
   }
-  s->status.pid = hello.pid;
-  s->status.host = hello.host;
+  s->status.pid = joining.pid;
+  s->status.host = joining.host;
   if (admitted_.size() >= 1024) // stale entries of workers long gone
     admitted_.erase(admitted_.begin());
   admitted_[sender_address()] = s->index;
@@ -367,10 +343,10 @@ void supervisor::lost(slot& s, const std::string& why) {
 }
 
 void supervisor::schedule_restart(slot& s) {
-  auto backoff = s.restarts->next(clock().now());
+  auto backoff = s.restarts.next(clock().now());
   if (!backoff) {
     log::error("worker " + std::to_string(s.index) + " was restarted "
-               + std::to_string(s.restarts->recent())
+               + std::to_string(s.restarts.recent())
                + " times within a minute; it is marked failed and not restarted again");
     ++s.generation;
     publish(s, worker_state::failed);

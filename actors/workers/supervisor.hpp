@@ -74,19 +74,10 @@ private:
     /// moment to tell how the process ended (a crash, a kill) before the
     /// loss is reported with the closed link as its reason.
     std::optional<time_point> link_lost;
-    std::optional<restart_schedule> restarts; // own slots only
+    restart_schedule restarts{restart_policy{}}; // used by own slots only
     worker_status status;
   };
 
-  struct pending_hello {
-    std::string nonce;
-    int index = -1;
-    std::int64_t pid = 0;
-    std::string host;
-    time_point since;
-  };
-
-  caf::result<supervisor_challenge> hello(const worker_greeting& greeting);
   caf::actor_addr sender_address();
   caf::result<worker_assignment> prove(const worker_proof& proof);
   void ready(worker_ready& report);
@@ -107,7 +98,7 @@ private:
 
   supervisor_settings settings_;
   std::map<int, slot> slots_;
-  std::map<caf::actor_addr, pending_hello> hellos_;
+  join_gatekeeper gatekeeper_;
   /// Senders that proved the secret, and the slot each was given.
   std::map<caf::actor_addr, int> admitted_;
   /// Processes of lost workers, killed and waiting to be reaped.

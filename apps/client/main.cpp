@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/error_type.hpp"
 #include "gateways/socket/socket_client.hpp"
 
 using namespace actorserve;
@@ -73,7 +74,7 @@ std::string one_line(const json& value) {
 }
 
 json error_object(const call_error& e) {
-  return json{{"error", {{"type", e.type()}, {"message", e.what()}}}};
+  return json{{"error", error_body(e.type(), e.what())}};
 }
 
 class progress {

@@ -73,8 +73,6 @@ example_options parse_example_options(int argc, char** argv,
   cli.add("socket-backlog", "N", "calls in flight per socket connection (default 256)",
           [&](const std::string& v) {
             unix_socket.backlog = tcp_socket.backlog = std::stoul(v);
-            if (unix_socket.backlog == 0)
-              throw usage_error("option --socket-backlog takes at least 1");
           });
   cli.add("http-port", "N",
           "serve HTTP on this port (0: a free one; default 8000 when no gateway is named)",
@@ -121,10 +119,10 @@ example_options parse_example_options(int argc, char** argv,
           "workers that join with --join)",
           [&](const std::string& v) {
             if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos
-                || v.size() > 4 || std::stoul(v) > max_workers)
+                || v.size() > 9)
               throw usage_error("--workers takes a number from 0 to "
                                 + std::to_string(max_workers) + "; got '" + v + "'");
-            pool.workers = std::stoul(v);
+            pool.workers = std::stoul(v); // worker_options::check() holds it to the range
           });
   cli.add("worker-contexts", "FILE", "a JSON array with one worker_context per worker",
           [&](const std::string& v) { contexts_file = v; });

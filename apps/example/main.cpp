@@ -32,11 +32,12 @@ const char* usage = "Usage: actorserve-example [OPTIONS]\n\n"
                     "(a second signal stops without waiting for calls in "
                     "flight).\n\nOptions:\n";
 
-/// The gateways of one run; they stop before the node does.
+/// The gateways of one run; they stop before the node does: the socket
+/// gateways first, then HTTP, then the FIFO (members go in reverse order).
 struct gateways {
+  std::unique_ptr<fifo::fifo_server> fifo;
   std::unique_ptr<http::http_server> http;
   std::vector<std::unique_ptr<socket::socket_server>> sockets;
-  std::unique_ptr<fifo::fifo_server> fifo;
 
   /// Starts every gateway the options name; returns the ready line's part
   /// that says where each listens. Throws what a gateway throws.

@@ -206,7 +206,7 @@ private:
     // thread hands it over.
     server_->handler_(std::move(request), [self = shared_from_this(), seq](response_maker make) {
       asio::post(self->socket_.get_executor(), [self, seq, make = std::move(make)] {
-        self->on_response(seq, make());
+        self->on_response(seq, self->run(make));
       });
     });
     read(); // pipelining: read the next request while this one runs
@@ -229,6 +229,19 @@ private:
       respond_now(error_response(400, "BadRequest", "malformed request: " + ec.message()));
     } else if (queue_.empty() && !writing_) {
       close(); // the client left, or the connection timed out
+    }
+  }
+
+  /// The response `make` makes; a 500 if it throws, so that the I/O thread
+  /// and every other connection on it live on.
+  static http_response run(const response_maker& make) {
+    try {
+      return make();
+    } catch (const std::exception& e) {
+      return error_response(500, "InternalError",
+                            std::string("the response could not be made: ") + e.what());
+    } catch (...) {
+      return error_response(500, "InternalError", "the response could not be made");
     }
   }
 

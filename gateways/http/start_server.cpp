@@ -49,6 +49,7 @@ private:
 
 void start_server(const application& app, const server_options& options,
                   const std::function<void(const std::string&)>& on_ready) {
+  options.check(); // before any worker process starts
   node_options nopts;
   nopts.drain_timeout = options.drain_timeout;
   nopts.handle_signals = options.handle_signals;

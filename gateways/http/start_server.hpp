@@ -10,10 +10,11 @@ namespace actorserve::http {
 
 /// Serves `app` over HTTP until the shutdown broadcast has run (POST to
 /// `stop_path`, stop_server(server_id), SIGINT or SIGTERM), then returns.
-/// Throws std::invalid_argument for options it cannot honour (workers = 0
-/// without `pool.node_port`, a worker_contexts of the wrong length: see
-/// server_options::check) and std::runtime_error when it cannot listen or a
-/// route or worker fails to start.
+/// Throws std::invalid_argument for options it cannot honour (see
+/// server_options::check, and worker_options::check for the workers: e.g.
+/// workers = 0 without `pool.node_port`, a worker_contexts of the wrong
+/// length) and std::runtime_error when it cannot listen or a route or worker
+/// fails to start.
 ///
 /// In a process started as a worker of such a server (see
 /// take_worker_invitation) it serves as that worker instead, and returns when

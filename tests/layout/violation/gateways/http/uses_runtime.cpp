@@ -1,0 +1,2 @@
+// Not built: the layout check must refuse this include, written with <...>.
+#include <actors/runtime/route_gate.hpp>
