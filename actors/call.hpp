@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -69,8 +70,11 @@ struct call {
         x.input = json(json::value_t::discarded);
         x.meta = nullptr;
       }
+      // The time left is the peer's word: held to a year either way, so
+      // that no arithmetic on it can overflow.
+      constexpr std::int64_t year_ns = 365LL * 24 * 3600 * 1000000000LL;
       x.deadline = std::chrono::steady_clock::now()
-                   + std::chrono::nanoseconds{remaining_ns};
+                   + std::chrono::nanoseconds{std::clamp(remaining_ns, -year_ns, year_ns)};
       return caf::none;
     };
     return f(caf::meta::type_name("actorserve::call"), x.path, x.id,

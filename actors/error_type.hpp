@@ -12,6 +12,9 @@ namespace actorserve::error_type {
 inline constexpr const char* bad_request = "BadRequest";
 inline constexpr const char* not_found = "NotFound";
 inline constexpr const char* method_not_allowed = "MethodNotAllowed";
+/// A request the service will not take from this client: a stop without the
+/// stop token, an HTTP request from another site or for another host name.
+inline constexpr const char* forbidden = "Forbidden";
 inline constexpr const char* payload_too_large = "PayloadTooLarge";
 inline constexpr const char* timeout = "Timeout";
 inline constexpr const char* backlog_full = "BacklogFull";

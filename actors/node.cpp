@@ -14,6 +14,7 @@
 #include "actors/json_wire.hpp"
 #include "actors/log.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/descriptor_limit.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "actors/runtime/reply_callback.hpp"
 #include "actors/runtime/route_gate.hpp"
@@ -58,6 +59,8 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
 node::node(const application& app, node_options options)
   : options_(std::move(options)) {
   options_.pool.check();
+  set_wire_max_depth(options_.max_depth);
+  raise_descriptor_limit(); // gateways hold a descriptor per connection
   if (options_.handle_signals)
     signals_ = std::make_unique<signal_watcher>([this](int n) { on_signal(n); });
   system_ = std::make_unique<caf::actor_system>(configure(config_, options_));
@@ -260,7 +263,11 @@ void node::call_async(actorserve::call request, std::function<void(reply)> on_re
 }
 
 deadline_point node::deadline_after(std::chrono::nanoseconds timeout) {
-  return system_->clock().now() + timeout;
+  auto now = system_->clock().now();
+  // Saturates: a timeout of years (or more than the clock holds) is "never".
+  if (timeout > deadline_point::max() - now)
+    return deadline_point::max();
+  return now + timeout;
 }
 
 caf::actor node::route(const std::string& path) const {

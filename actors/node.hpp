@@ -15,6 +15,7 @@
 
 #include "actors/application.hpp"
 #include "actors/call.hpp"
+#include "actors/json_depth.hpp"
 #include "actors/reply.hpp"
 #include "actors/worker_context.hpp"
 #include "actors/worker_options.hpp"
@@ -35,6 +36,10 @@ struct node_options {
   bool handle_signals = true;
   /// Scheduler threads; 0 means one per core.
   std::size_t scheduler_threads = 0;
+  /// The deepest nesting of arrays and objects a value from another node
+  /// may have (it is refused as damaged past it). Process-wide: the last
+  /// node built sets it. Keep it at least the gateways' own limits.
+  std::size_t max_depth = default_max_depth;
   /// Worker processes, joining, TLS (docs/workers.md). The default runs
   /// every route in this process.
   worker_options pool;

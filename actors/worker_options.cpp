@@ -1,10 +1,8 @@
 #include "actors/worker_options.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "actors/private_file.hpp"
 
 namespace actorserve {
 
@@ -63,18 +61,9 @@ void check_secret(const std::string& secret, const std::string& where) {
 }
 
 std::string read_secret_file(const std::string& path) {
-  std::ifstream in{path};
-  if (!in)
-    throw std::runtime_error("cannot read the secret file " + path + ": "
-                             + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto s = text.str();
-  auto first = s.find_first_not_of(" \t\r\n");
-  auto last = s.find_last_not_of(" \t\r\n");
-  s = first == std::string::npos ? std::string{} : s.substr(first, last - first + 1);
-  check_secret(s, "file " + path);
-  return s;
+  auto secret = read_private_file(path, "secret file");
+  check_secret(secret, "file " + path);
+  return secret;
 }
 
 } // namespace actorserve

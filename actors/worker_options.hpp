@@ -106,8 +106,9 @@ inline constexpr std::size_t min_secret_length = 16;
 void check_secret(const std::string& secret, const std::string& where);
 
 /// Reads the shared secret from a file (surrounding white space dropped).
-/// Throws std::runtime_error naming the file if it cannot be read, and
-/// std::invalid_argument if the secret is too short.
+/// Throws std::runtime_error naming the file if it cannot be read or is not
+/// private to this user (read_private_file), and std::invalid_argument if
+/// the secret is too short.
 std::string read_secret_file(const std::string& path);
 
 } // namespace actorserve

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/error_type.hpp"
+#include "actors/private_file.hpp"
 #include "gateways/socket/socket_client.hpp"
 
 using namespace actorserve;
@@ -40,6 +41,7 @@ const char* usage =
   "  --connect-timeout SECONDS  how long to retry connecting (default 10)\n"
   "  --connections N       connections to open (default 1; stream: 4)\n"
   "  --shutdown-path PATH  shutdown: the service's shutdown path (default /shutdown)\n"
+  "  --stop-token-file FILE  shutdown: send the service's stop token, read from FILE\n"
   "  --return-x            stream: print [input, result] per line\n"
   "  --return-exceptions   stream: print {\"error\": {\"type\", \"message\"}} for a failed\n"
   "                        input and go on; otherwise stop at the first error\n"
@@ -169,6 +171,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> words;
   bool tcp = false;
   std::string shutdown_path = "/shutdown";
+  std::string stop_token;
   try {
     for (int i = 1; i < argc; ++i) {
       std::string arg = argv[i];
@@ -214,6 +217,8 @@ int main(int argc, char** argv) {
           throw usage_failure{"--timeout takes more than 0 seconds"};
       } else if (name == "shutdown-path") {
         shutdown_path = value;
+      } else if (name == "stop-token-file") {
+        stop_token = read_private_file(value, "stop token");
       } else if (name == "connect-timeout") {
         copts.connection_timeout = seconds_option(name, value);
       } else if (name == "connections") {
@@ -255,6 +260,8 @@ int main(int argc, char** argv) {
     }
     try {
       auto path = command == "shutdown" ? shutdown_path : words[1];
+      if (command == "shutdown" && !stop_token.empty())
+        data = stop_token;
       auto result = client->request(path, data, std::nullopt, timeout);
       if (command == "request")
         std::cout << one_line(result) << "\n";
@@ -272,6 +279,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::out_of_range&) {
     std::cerr << "actorserve-client: a number option is out of range (see --help)\n";
+    return 2;
+  } catch (const std::runtime_error& e) { // a stop token file it cannot use
+    std::cerr << "actorserve-client: " << e.what() << "\n";
     return 2;
   }
 }

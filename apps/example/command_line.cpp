@@ -77,6 +77,29 @@ double parse_seconds(const std::string& option, const std::string& text) {
   }
   if (used != text.size() || text.empty() || !std::isfinite(value) || value < 0)
     throw usage_error("option --" + option + " takes a number of seconds, got '" + text + "'");
+  if (value > max_seconds)
+    throw usage_error("option --" + option + " takes at most "
+                      + std::to_string(static_cast<long long>(max_seconds)) + " seconds, got '"
+                      + text + "'");
+  return value;
+}
+
+std::chrono::milliseconds parse_millis(const std::string& option, const std::string& text) {
+  return std::chrono::milliseconds(std::llround(parse_seconds(option, text) * 1000));
+}
+
+std::uint64_t parse_count(const std::string& option, const std::string& text, std::uint64_t min,
+                          std::uint64_t max) {
+  auto refuse = [&] {
+    throw usage_error("option --" + option + " takes a whole number from " + std::to_string(min)
+                      + " to " + std::to_string(max) + ", got '" + text + "'");
+  };
+  // Digits only, and few enough that the number cannot overflow.
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    refuse();
+  auto value = std::stoull(text);
+  if (value < min || value > max)
+    refuse();
   return value;
 }
 

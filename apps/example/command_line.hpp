@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -44,8 +45,21 @@ private:
   std::vector<std::string> order_;
 };
 
-/// Parses a decimal number of seconds (e.g. "2.5"); throws usage_error.
+/// The longest time an option takes: far past any sensible timeout, and
+/// far from overflowing a count of milliseconds.
+inline constexpr double max_seconds = 1e7;
+
+/// Parses a decimal number of seconds (e.g. "2.5"), 0 to max_seconds;
+/// throws usage_error.
 double parse_seconds(const std::string& option, const std::string& text);
+
+/// The same, as milliseconds.
+std::chrono::milliseconds parse_millis(const std::string& option, const std::string& text);
+
+/// Parses a whole decimal number from `min` to `max` (no sign, no
+/// fraction); throws usage_error naming the range.
+std::uint64_t parse_count(const std::string& option, const std::string& text, std::uint64_t min,
+                          std::uint64_t max);
 
 /// Parses a port, 0 to 65535 (0: the system picks one); throws usage_error.
 std::uint16_t parse_port(const std::string& option, const std::string& text);

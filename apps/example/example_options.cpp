@@ -1,10 +1,12 @@
 #include "apps/example/example_options.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <tuple>
 #include <vector>
 
+#include "actors/private_file.hpp"
 #include "actors/worker_invitation.hpp"
 #include "apps/example/command_line.hpp"
 
@@ -28,9 +30,13 @@ std::vector<json> read_contexts(const std::string& path) {
   return contexts.get<std::vector<json>>();
 }
 
-std::chrono::milliseconds millis_of(const std::string& name, const std::string& v) {
-  return std::chrono::milliseconds(static_cast<long long>(parse_seconds(name, v) * 1000));
-}
+/// The largest size in bytes an option takes (4 GiB).
+constexpr std::uint64_t max_bytes = std::uint64_t{1} << 32;
+/// The largest count of things (connections, calls in flight).
+constexpr std::uint64_t max_count = std::uint64_t{1} << 20;
+/// The deepest nesting an option allows: decoding recurses once per level,
+/// and thousands of levels are still far from a thread's stack.
+constexpr std::uint64_t max_nesting = 4096;
 
 } // namespace
 
@@ -50,11 +56,13 @@ example_options parse_example_options(int argc, char** argv,
   cli.add_flag("help", "print this help and exit", [&] { o.show_help = true; });
   cli.add("drain-timeout", "SECONDS",
           "how long shutdown waits for calls in flight (default 30)",
-          [&](const std::string& v) { options.drain_timeout = millis_of("drain-timeout", v); });
+          [&](const std::string& v) { options.drain_timeout = parse_millis("drain-timeout", v); });
   cli.add("scheduler-threads", "N", "threads that run the actors (default: one per core)",
-          [&](const std::string& v) { options.scheduler_threads = std::stoul(v); });
+          [&](const std::string& v) {
+            options.scheduler_threads = parse_count("scheduler-threads", v, 0, 1024);
+          });
   cli.add("http-threads", "N", "HTTP I/O threads (default 1)", [&](const std::string& v) {
-    http_options.threads = std::max<std::size_t>(1, std::stoul(v));
+    http_options.threads = std::max<std::size_t>(1, parse_count("http-threads", v, 0, 256));
   });
   cli.add("worker-context", "JSON",
           "the worker_context the routes are constructed with (default null); with "
@@ -72,7 +80,32 @@ example_options parse_example_options(int argc, char** argv,
           [&](const std::string& v) { tcp_socket.host = v; });
   cli.add("socket-backlog", "N", "calls in flight per socket connection (default 256)",
           [&](const std::string& v) {
-            unix_socket.backlog = tcp_socket.backlog = std::stoul(v);
+            unix_socket.backlog = tcp_socket.backlog
+              = parse_count("socket-backlog", v, 1, max_count);
+          });
+  cli.add("socket-max-connections", "N", "open socket connections at most (default 1024)",
+          [&](const std::string& v) {
+            unix_socket.max_connections = tcp_socket.max_connections
+              = parse_count("socket-max-connections", v, 1, max_count);
+          });
+  cli.add("socket-idle-timeout", "SECONDS",
+          "close a socket connection with nothing to do for this long (default 300)",
+          [&](const std::string& v) {
+            unix_socket.idle_timeout = tcp_socket.idle_timeout
+              = parse_millis("socket-idle-timeout", v);
+          });
+  cli.add("socket-record-timeout", "SECONDS",
+          "a socket record must arrive whole within this long of its first byte (default 30)",
+          [&](const std::string& v) {
+            unix_socket.record_timeout = tcp_socket.record_timeout
+              = parse_millis("socket-record-timeout", v);
+          });
+  cli.add("socket-max-incomplete", "BYTES",
+          "bytes of socket records not yet complete that all connections may hold "
+          "(default 268435456)",
+          [&](const std::string& v) {
+            unix_socket.max_incomplete_bytes = tcp_socket.max_incomplete_bytes
+              = parse_count("socket-max-incomplete", v, 1, max_bytes);
           });
   cli.add("http-port", "N",
           "serve HTTP on this port (0: a free one; default 8000 when no gateway is named)",
@@ -86,44 +119,84 @@ example_options parse_example_options(int argc, char** argv,
                [&] { http_options.access_log = true; });
   cli.add("http-call-timeout", "SECONDS", "each HTTP call's deadline (default 60)",
           [&](const std::string& v) {
-            http_options.call_timeout = millis_of("http-call-timeout", v);
+            http_options.call_timeout = parse_millis("http-call-timeout", v);
           });
   cli.add("http-idle-timeout", "SECONDS",
           "close an HTTP connection idle this long, or whose request header takes longer "
           "(default 5)",
           [&](const std::string& v) {
-            http_options.limits.idle_timeout = millis_of("http-idle-timeout", v);
+            http_options.limits.idle_timeout = parse_millis("http-idle-timeout", v);
           });
   cli.add("http-body-timeout", "SECONDS",
           "close an HTTP connection whose request body takes longer (default 10)",
           [&](const std::string& v) {
-            http_options.limits.body_timeout = millis_of("http-body-timeout", v);
+            http_options.limits.body_timeout = parse_millis("http-body-timeout", v);
+          });
+  cli.add("http-write-timeout", "SECONDS",
+          "close an HTTP connection that does not take a response within this long (default 10)",
+          [&](const std::string& v) {
+            http_options.limits.write_timeout = parse_millis("http-write-timeout", v);
           });
   cli.add("http-header-limit", "BYTES", "the largest HTTP request header (default 16384)",
-          [&](const std::string& v) { http_options.limits.header_limit = std::stoull(v); });
+          [&](const std::string& v) {
+            http_options.limits.header_limit = parse_count("http-header-limit", v, 1, 1 << 24);
+          });
   cli.add("http-body-limit", "BYTES", "the largest HTTP request body (default 1048576)",
-          [&](const std::string& v) { http_options.limits.body_limit = std::stoull(v); });
+          [&](const std::string& v) {
+            http_options.limits.body_limit = parse_count("http-body-limit", v, 0, max_bytes);
+          });
   cli.add("http-max-connections", "N", "open HTTP connections at most (default 1024)",
-          [&](const std::string& v) { http_options.limits.max_connections = std::stoull(v); });
+          [&](const std::string& v) {
+            http_options.limits.max_connections
+              = parse_count("http-max-connections", v, 1, max_count);
+          });
   cli.add("fifo-path", "PATH",
           "serve the FIFO gateway on the pipe pair PATH.1 (requests) and PATH.2 (replies)",
           [&](const std::string& v) { o.fifo.path = v; });
   cli.add("fifo-max-message", "BYTES", "the largest FIFO message (default 67108864)",
-          [&](const std::string& v) { o.fifo.max_message = std::stoull(v); });
+          [&](const std::string& v) {
+            o.fifo.max_message = parse_count("fifo-max-message", v, 1, max_bytes);
+          });
+  cli.add("fifo-max-in-flight", "N",
+          "FIFO calls read and not yet answered at once; at the limit reading pauses "
+          "(default 256)",
+          [&](const std::string& v) {
+            o.fifo.max_in_flight = parse_count("fifo-max-in-flight", v, 1, max_count);
+          });
   cli.add("socket-max-frame", "BYTES", "the largest socket record payload (default 67108864)",
           [&](const std::string& v) {
-            unix_socket.limits.max_frame = tcp_socket.limits.max_frame = std::stoull(v);
+            unix_socket.limits.max_frame = tcp_socket.limits.max_frame
+              = parse_count("socket-max-frame", v, 1, max_bytes);
+          });
+  std::string stop_token_file;
+  bool remote_stop = true;
+  cli.add("stop-token-file", "FILE",
+          "POST /stop and every gateway's /shutdown need the token in FILE (owner-only, as "
+          "for ssh keys): HTTP as 'Authorization: Bearer TOKEN', socket and FIFO as the data",
+          [&](const std::string& v) { stop_token_file = v; });
+  cli.add_flag("no-remote-stop", "turn off POST /stop and every gateway's /shutdown (signals "
+                                 "still stop the service)",
+               [&] { remote_stop = false; });
+  cli.add("allowed-host", "NAME",
+          "a host name HTTP requests may name besides IP addresses, localhost and the bound "
+          "address (repeat for more)",
+          [&](const std::string& v) { http_options.guard.allowed_hosts.push_back(v); });
+  cli.add("allowed-origin", "ORIGIN",
+          "a web page origin (scheme://host[:port]) allowed to call the service over HTTP; "
+          "none by default (repeat for more)",
+          [&](const std::string& v) { http_options.guard.allowed_origins.push_back(v); });
+  cli.add("max-depth", "N",
+          "the deepest nesting of arrays and objects a request may have, on every gateway "
+          "and between nodes (default 128)",
+          [&](const std::string& v) {
+            auto depth = parse_count("max-depth", v, 1, max_nesting);
+            options.max_depth = http_options.max_depth = o.fifo.max_depth = depth;
+            unix_socket.limits.max_depth = tcp_socket.limits.max_depth = depth;
           });
   cli.add("workers", "N",
           "serve the routes in N worker processes (default 1: in this process; 0: only in "
           "workers that join with --join)",
-          [&](const std::string& v) {
-            if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos
-                || v.size() > 9)
-              throw usage_error("--workers takes a number from 0 to "
-                                + std::to_string(max_workers) + "; got '" + v + "'");
-            pool.workers = std::stoul(v); // worker_options::check() holds it to the range
-          });
+          [&](const std::string& v) { pool.workers = parse_count("workers", v, 0, max_workers); });
   cli.add("worker-contexts", "FILE", "a JSON array with one worker_context per worker",
           [&](const std::string& v) { contexts_file = v; });
   cli.add("node-host", "HOST",
@@ -139,7 +212,7 @@ example_options parse_example_options(int argc, char** argv,
           [&](const std::string& v) { join_address = v; });
   cli.add("join-timeout", "SECONDS",
           "how long --join keeps trying to reach the supervisor (default 30)",
-          [&](const std::string& v) { join_timeout = millis_of("join-timeout", v); });
+          [&](const std::string& v) { join_timeout = parse_millis("join-timeout", v); });
   cli.add("secret-file", "FILE",
           "the shared secret of the service's nodes (default: ACTORSERVE_SECRET; otherwise "
           "a new random one per run)",
@@ -152,17 +225,20 @@ example_options parse_example_options(int argc, char** argv,
           [&](const std::string& v) { pool.tls.ca_file = v; });
   cli.add("heartbeat-interval", "SECONDS", "the supervisor pings workers this often (default 1)",
           [&](const std::string& v) {
-            pool.heartbeat_interval = millis_of("heartbeat-interval", v);
+            pool.heartbeat_interval = parse_millis("heartbeat-interval", v);
           });
   cli.add("heartbeat-timeout", "SECONDS",
           "a worker silent this long is restarted; a supervisor silent this long is left "
           "(default 5)",
           [&](const std::string& v) {
-            pool.heartbeat_timeout = millis_of("heartbeat-timeout", v);
+            pool.heartbeat_timeout = parse_millis("heartbeat-timeout", v);
           });
   cli.add("max-restarts", "N",
           "restarts of one worker within a minute before it is marked failed (default 5)",
-          [&](const std::string& v) { pool.restarts.max_restarts_per_minute = std::stoi(v); });
+          [&](const std::string& v) {
+            pool.restarts.max_restarts_per_minute
+              = static_cast<int>(parse_count("max-restarts", v, 0, 1000));
+          });
   o.help = cli.help();
   try {
     cli.parse(argc, argv);
@@ -176,6 +252,7 @@ example_options parse_example_options(int argc, char** argv,
       pool.secret = read_secret_file(secret_file);
     else if (auto env = std::getenv("ACTORSERVE_SECRET"); env != nullptr && !invitation)
       pool.secret = env;
+    ::unsetenv("ACTORSERVE_SECRET"); // read once; nothing this process starts inherits it
     if (!join_address.empty()) {
       join_options joining;
       std::tie(joining.host, joining.port) = parse_host_port(join_address, "--join");
@@ -189,6 +266,19 @@ example_options parse_example_options(int argc, char** argv,
     }
     if (invitation)
       pool.join = invitation;
+    if (!stop_token_file.empty()) {
+      auto token = read_private_file(stop_token_file, "stop token");
+      if (token.empty())
+        throw usage_error("--stop-token-file: " + stop_token_file + " is empty");
+      http_options.stop_token = unix_socket.stop_token = tcp_socket.stop_token
+        = o.fifo.stop_token = token;
+    }
+    if (!remote_stop) {
+      http_options.stop_path.clear();
+      unix_socket.shutdown_path.clear();
+      tcp_socket.shutdown_path.clear();
+      o.fifo.shutdown_path.clear();
+    }
     // With no gateway named, the service answers HTTP on 127.0.0.1:8000.
     if (!o.http_on && unix_socket.path.empty() && !o.tcp_on && o.fifo.path.empty())
       o.http_on = true;

@@ -1,5 +1,6 @@
 #include "gateways/fifo/fifo_server.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -12,6 +13,7 @@
 #include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "actors/private_file.hpp"
 #include "gateways/fifo/pipe_connection.hpp"
 
 namespace actorserve::fifo {
@@ -45,8 +47,11 @@ public:
 
   void read_loop();
   void write_loop();
-  /// Queues the next reply slot; returns its number.
-  std::uint64_t reserve();
+  /// Queues the next reply slot, for a message of `bytes`; returns its
+  /// number.
+  std::uint64_t reserve(std::size_t bytes);
+  /// Waits until the calls in flight leave room for one more message.
+  void await_room();
   void fill(std::uint64_t seq, reply r);
   void handle(const std::string& message, std::uint64_t seq);
   void peer_left();
@@ -61,8 +66,14 @@ public:
   std::thread writer_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  // seq → (peer session, reply once known)
-  std::map<std::uint64_t, std::pair<std::uint64_t, std::optional<reply>>> slots_;
+  /// A message read and not yet answered on the pipe.
+  struct slot {
+    std::uint64_t session; // the peer it came from
+    std::size_t bytes;     // the message's size, for the in-flight budget
+    std::optional<reply> answer;
+  };
+  std::map<std::uint64_t, slot> slots_; // by sequence number
+  std::size_t in_flight_bytes_ = 0;
   std::uint64_t next_seq_ = 1;
   std::uint64_t next_write_ = 1;
   std::uint64_t session_ = 1;
@@ -73,11 +84,31 @@ public:
   std::function<void()> drained_;
 };
 
-std::uint64_t fifo_server::impl::reserve() {
+std::uint64_t fifo_server::impl::reserve(std::size_t bytes) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto seq = next_seq_++;
-  slots_.emplace(seq, std::make_pair(session_, std::optional<reply>{}));
+  slots_.emplace(seq, slot{session_, bytes, std::nullopt});
+  in_flight_bytes_ += bytes;
   return seq;
+}
+
+void fifo_server::impl::await_room() {
+  // A budget always holds one whole message.
+  auto budget = std::max(options_.max_in_flight_bytes, options_.max_message);
+  std::unique_lock<std::mutex> guard{mutex_};
+  auto room = [&] {
+    return stopping_ || (slots_.size() < options_.max_in_flight && in_flight_bytes_ < budget);
+  };
+  while (!changed_.wait_for(guard, std::chrono::milliseconds(100), room)) {
+    // A peer that left will read no reply: what it sent is read (the pipe
+    // holds little, and no more can come), so that its leaving is seen and
+    // the writer it blocked is freed.
+    guard.unlock();
+    bool gone = pipe_.peer_hung_up();
+    guard.lock();
+    if (gone)
+      return;
+  }
 }
 
 void fifo_server::impl::fill(std::uint64_t seq, reply r) {
@@ -85,12 +116,15 @@ void fifo_server::impl::fill(std::uint64_t seq, reply r) {
     std::lock_guard<std::mutex> guard{mutex_};
     auto it = slots_.find(seq);
     if (it != slots_.end())
-      it->second.second = std::move(r);
+      it->second.answer = std::move(r);
   }
   changed_.notify_all();
 }
 
 void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
+  if (json_text_depth(message, options_.max_depth) > options_.max_depth)
+    return fill(seq, reply::failure(error_type::bad_request,
+                                    too_deep_message("the message", options_.max_depth)));
   auto request = json::parse(message, nullptr, false);
   if (request.is_discarded())
     return fill(seq, reply::failure(error_type::bad_request, "the message is not valid JSON"));
@@ -99,6 +133,12 @@ void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
                                     "a message is the JSON array [path, data]"));
   auto path = request[0].get<std::string>();
   if (!options_.shutdown_path.empty() && path == options_.shutdown_path) {
+    if (!options_.stop_token.empty()
+        && !(request[1].is_string()
+             && same_secret(request[1].get_ref<const std::string&>(), options_.stop_token)))
+      return fill(seq, reply::failure(error_type::forbidden,
+                                      path + " needs the stop token as its data: [\"" + path
+                                        + "\", \"<token>\"]"));
     fill(seq, reply{});
     node_.shutdown();
     return;
@@ -130,14 +170,16 @@ void fifo_server::impl::read_loop() {
       if (stopping_)
         break;
     }
+    // Back-pressure: with too much in flight the peer's writes wait.
+    await_room();
     try {
       // Wake up now and then to notice a drain.
       if (!pipe_.poll(std::chrono::milliseconds(100)))
         continue;
       auto message = pipe_.recv_bytes(options_.max_message, std::chrono::milliseconds(0));
-      handle(message, reserve());
+      handle(message, reserve(message.size()));
     } catch (const pipe::message_too_long& e) {
-      fill(reserve(), reply::failure(error_type::payload_too_large, e.what()));
+      fill(reserve(0), reply::failure(error_type::payload_too_large, e.what()));
     } catch (const pipe::pipe_closed&) {
       peer_left();
     } catch (const pipe::pipe_timeout&) {
@@ -183,7 +225,7 @@ void fifo_server::impl::write_loop() {
       if (stopping_)
         return true;
       auto it = slots_.find(next_write_);
-      return it != slots_.end() && (it->second.second || it->second.first != session_);
+      return it != slots_.end() && (it->second.answer || it->second.session != session_);
     });
     if (stopping_) {
       writer_done_ = true;
@@ -192,13 +234,19 @@ void fifo_server::impl::write_loop() {
     }
     // Every reply that is ready, in order, goes out in one write.
     std::vector<reply> ready;
+    std::size_t ready_bytes = 0;
     for (auto it = slots_.find(next_write_);
-         it != slots_.end() && (it->second.second || it->second.first != session_);
+         it != slots_.end() && (it->second.answer || it->second.session != session_);
          it = slots_.find(next_write_)) {
-      if (it->second.second && it->second.first == session_)
-        ready.push_back(std::move(*it->second.second));
+      if (it->second.answer && it->second.session == session_)
+        ready.push_back(std::move(*it->second.answer));
+      ready_bytes += it->second.bytes;
       slots_.erase(it);
       ++next_write_;
+    }
+    if (ready.empty()) {
+      in_flight_bytes_ -= ready_bytes; // a departed peer's: dropped
+      changed_.notify_all();
     }
     if (!ready.empty()) {
       writer_busy_ = true;
@@ -213,6 +261,7 @@ void fifo_server::impl::write_loop() {
       }
       guard.lock();
       writer_busy_ = false;
+      in_flight_bytes_ -= ready_bytes; // written: the reader may go on
       changed_.notify_all();
     }
     check_drained(guard);
@@ -252,6 +301,8 @@ void fifo_options::check() const {
   };
   if (max_message == 0)
     refuse("the message limit must be at least 1 byte");
+  if (max_in_flight == 0)
+    refuse("the calls in flight must be at least 1");
   if (call_timeout.count() <= 0)
     refuse("the call timeout must be above 0");
 }

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "actors/json_depth.hpp"
+
 namespace actorserve::pipe {
 
 namespace {
@@ -40,13 +42,43 @@ bool make_fifo(const std::string& path) {
     return true;
   if (errno != EEXIST)
     throw pipe_error(os_error("cannot create the FIFO", path));
-  // There already, perhaps made by the peer a moment ago: it must be a FIFO.
+  // There already, perhaps made by the peer a moment ago: it must be a FIFO
+  // (the link itself, not what a link points to).
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
+  if (::lstat(path.c_str(), &st) != 0)
     throw pipe_error(os_error("cannot inspect", path));
+  if (S_ISLNK(st.st_mode))
+    throw fifo_not_private(path + " is a symbolic link; a FIFO of this service must not be");
   if (!S_ISFIFO(st.st_mode))
     throw not_a_fifo(path + " exists and is not a FIFO");
   return false;
+}
+
+/// Opens the FIFO at `path` without following a link, and refuses one that
+/// another user owns or that its group or others may read or write.
+int open_private_fifo(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP)
+      throw fifo_not_private(path + " is a symbolic link; a FIFO of this service must not be");
+    throw pipe_error(os_error("cannot open", path));
+  }
+  struct stat st {};
+  std::string why;
+  if (::fstat(fd, &st) != 0)
+    why = os_error("cannot inspect", path);
+  else if (!S_ISFIFO(st.st_mode))
+    why = path + " is not a FIFO";
+  else if (st.st_uid != ::geteuid())
+    why = path + " is owned by another user (uid " + std::to_string(st.st_uid) + ")";
+  else if ((st.st_mode & 077) != 0)
+    why = path + " may be read or written by its group or others (mode "
+          + std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7)
+          + std::to_string(st.st_mode & 7) + "); make it with mode 600 (chmod 600 " + path + ")";
+  if (why.empty())
+    return fd;
+  ::close(fd);
+  throw fifo_not_private(why);
 }
 
 void put_be(char* out, std::uint64_t v, int bytes) {
@@ -74,9 +106,7 @@ connection::connection(std::string read_path, std::string write_path, bool keep_
       throw pipe_error(os_error("cannot make an eventfd for", read_path_));
     // Read-write: never blocks here, and a send finds a reader (ourselves)
     // even before the peer comes, so it waits instead of failing.
-    write_fd_ = ::open(write_path_.c_str(), O_RDWR | O_CLOEXEC);
-    if (write_fd_ < 0)
-      throw pipe_error(os_error("cannot open", write_path_));
+    write_fd_ = open_private_fifo(write_path_, O_RDWR);
     // The read end too, at once (it does not wait for the peer): a FIFO
     // drops its buffered bytes when nobody has it open, so a peer that sends
     // and exits before our first receive would otherwise lose its messages.
@@ -133,9 +163,7 @@ void connection::open_read_end() {
     return;
   // Non-blocking, so opening never waits; receives wait in poll() instead,
   // with their timeout.
-  read_fd_ = ::open(read_path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (read_fd_ < 0)
-    throw pipe_error(os_error("cannot open", read_path_));
+  read_fd_ = open_private_fifo(read_path_, O_RDONLY | O_NONBLOCK);
 }
 
 void connection::await_next_peer() {
@@ -149,7 +177,7 @@ void connection::await_next_peer() {
 
 void connection::discard_unread_sent() {
   check_open();
-  int fd = ::open(write_path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int fd = ::open(write_path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return;
   char sink[65536];
@@ -172,6 +200,17 @@ bool connection::poll(milliseconds timeout) {
   if (n > 0 && p[1].revents != 0)
     throw pipe_interrupted("receiving from " + read_path_ + " was interrupted");
   return n > 0 && (p[0].revents & (POLLIN | POLLHUP)) != 0;
+}
+
+bool connection::peer_hung_up() {
+  check_open();
+  open_read_end();
+  pollfd p{read_fd_, POLLIN, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  return n > 0 && (p.revents & POLLHUP) != 0;
 }
 
 void connection::read_exact(char* out, std::size_t n, bool message_started,
@@ -329,9 +368,20 @@ std::string connection::recv_bytes(std::optional<std::size_t> maxlength,
     skip(n);
     throw message_too_long(n, *maxlength);
   }
-  std::string out(n, '\0');
-  if (n > 0)
-    read_exact(out.data(), n, true, std::nullopt);
+  return read_message(n);
+}
+
+std::string connection::read_message(std::size_t n) {
+  // The length is the peer's word: the buffer grows with the bytes that
+  // come, never to a declared size before they are there.
+  constexpr std::size_t step = 1024 * 1024;
+  std::string out;
+  while (out.size() < n) {
+    auto got = out.size();
+    auto take = std::min(step, n - got);
+    out.resize(got + take);
+    read_exact(out.data() + got, take, true, std::nullopt);
+  }
   return out;
 }
 
@@ -345,12 +395,8 @@ std::size_t connection::recv_bytes_into(char* buffer, std::size_t buffer_size,
     deadline = steady::now() + *timeout;
   auto n = read_header(deadline);
   auto room = buffer_size - offset;
-  if (n > room) {
-    std::string whole(n, '\0');
-    if (n > 0)
-      read_exact(whole.data(), n, true, std::nullopt);
-    throw buffer_too_short(std::move(whole), room);
-  }
+  if (n > room)
+    throw buffer_too_short(read_message(n), room);
   if (n > 0)
     read_exact(buffer + offset, n, true, std::nullopt);
   return n;
@@ -367,6 +413,8 @@ void connection::send(const json& value) {
 
 json connection::recv(std::optional<milliseconds> timeout) {
   auto bytes = recv_bytes(std::nullopt, timeout);
+  if (json_text_depth(bytes, default_max_depth) > default_max_depth)
+    throw pipe_error(too_deep_message("the message on " + read_path_, default_max_depth));
   auto value = json::parse(bytes, nullptr, false);
   if (value.is_discarded())
     throw pipe_error("the message on " + read_path_ + " is not JSON");

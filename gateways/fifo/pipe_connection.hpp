@@ -67,6 +67,10 @@ public:
   /// of the stream); false when nothing came.
   bool poll(milliseconds timeout);
 
+  /// Whether the peer has closed its end since it opened it (what is still
+  /// buffered can be read, and no more can come). Never waits.
+  bool peer_hung_up();
+
   /// Forgets the current peer: the next receive waits for a new one.
   void await_next_peer();
 
@@ -99,6 +103,7 @@ private:
                   std::optional<std::chrono::steady_clock::time_point> deadline);
   std::size_t read_header(std::optional<std::chrono::steady_clock::time_point> deadline);
   void skip(std::size_t n);
+  std::string read_message(std::size_t n);
   void write_all(const char* data, std::size_t n);
   void check_open() const;
 

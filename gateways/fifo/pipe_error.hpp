@@ -88,4 +88,12 @@ public:
   using pipe_error::pipe_error;
 };
 
+/// A FIFO that others could use: a symbolic link, owned by another user, or
+/// one its group or others may read or write (they could send requests or
+/// read replies).
+class fifo_not_private : public pipe_error {
+public:
+  using pipe_error::pipe_error;
+};
+
 } // namespace actorserve::pipe

@@ -8,6 +8,8 @@ unsigned error_status(const std::string& type) {
   using namespace error_type;
   if (type == bad_request)
     return 400;
+  if (type == forbidden)
+    return 403;
   if (type == not_found)
     return 404;
   if (type == method_not_allowed)

@@ -88,7 +88,10 @@ public:
 class session : public std::enable_shared_from_this<session> {
 public:
   session(std::shared_ptr<http_listener::impl> server, tcp::socket sock)
-    : server_(std::move(server)), socket_(std::move(sock)), timer_(socket_.get_executor()) {
+    : server_(std::move(server)),
+      socket_(std::move(sock)),
+      timer_(socket_.get_executor()),
+      write_timer_(socket_.get_executor()) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     peer_ = ec ? "unknown" : endpoint_text(ep);
@@ -127,7 +130,8 @@ private:
   };
 
   void read() {
-    if (closed_ || read_closed_ || reading_ || queue_.size() >= limits().pipeline_limit)
+    if (closed_ || read_closed_ || reading_ || queue_.size() >= limits().pipeline_limit
+        || queued_bytes_ >= limits().max_queued_bytes)
       return;
     reading_ = true;
     reading_body_ = false;
@@ -275,6 +279,7 @@ private:
         res.body().clear();
         res.content_length(length);
       }
+      queued_bytes_ += res.body().size();
       s.response = std::move(res);
       break;
     }
@@ -292,6 +297,12 @@ private:
       front.keep_alive = false;
     front.response->keep_alive(front.keep_alive);
     writing_ = true;
+    // A client that does not read its responses is cut off.
+    write_timer_.expires_after(limits().write_timeout);
+    write_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec && self->writing_)
+        self->close();
+    });
     bhttp::async_write(socket_, *queue_.front().response,
                        [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
                          self->on_write(ec, bytes);
@@ -300,8 +311,12 @@ private:
 
   void on_write(beast::error_code ec, std::size_t bytes) {
     writing_ = false;
+    write_timer_.cancel();
+    if (closed_)
+      return; // cut off while writing: close() has counted everything
     auto done = std::move(queue_.front());
     queue_.pop_front();
+    queued_bytes_ -= done.response->body().size();
     --server_->in_flight_;
     if (server_->options_.access_log) {
       auto ms = std::chrono::duration<double, std::milli>(steady::now() - done.received).count();
@@ -352,6 +367,7 @@ private:
       return;
     closed_ = true;
     timer_.cancel();
+    write_timer_.cancel();
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -366,10 +382,12 @@ private:
   std::shared_ptr<http_listener::impl> server_;
   tcp::socket socket_;
   asio::steady_timer timer_;
+  asio::steady_timer write_timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::deque<slot> queue_;
   std::uint64_t next_seq_ = 1;
+  std::size_t queued_bytes_ = 0; // bodies answered, not yet written
   unsigned version_ = 11;
   std::string peer_;
   steady::time_point deadline_ = steady::time_point::max();

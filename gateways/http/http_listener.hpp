@@ -29,6 +29,12 @@ struct http_limits {
   /// Requests read ahead on one connection while earlier ones are answered
   /// (pipelining); at the limit, reading pauses.
   std::size_t pipeline_limit = 16;
+  /// A response must be written within this long; a client that does not
+  /// read it is cut off.
+  std::chrono::milliseconds write_timeout{std::chrono::seconds{10}};
+  /// Bytes of responses made but not yet written that one connection may
+  /// hold; past it, reading that connection pauses until they are written.
+  std::size_t max_queued_bytes = 4 * 1024 * 1024;
 };
 
 struct listener_options {

@@ -10,8 +10,10 @@
 
 #include "actors/error_type.hpp"
 #include "actors/gateway.hpp"
+#include "actors/json_depth.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "actors/private_file.hpp"
 #include "gateways/http/error_status.hpp"
 #include "gateways/http/http_listener.hpp"
 
@@ -109,7 +111,17 @@ http_response http_server::impl::health() const {
   return json_response(body["status"] == "serving" ? 200 : 503, body);
 }
 
+/// Whether `req` carries the stop token (constant time).
+bool has_stop_token(const http_request& req, const std::string& token) {
+  for (auto& [name, value] : req.headers)
+    if (lower(name) == "authorization")
+      return same_secret(value, "Bearer " + token);
+  return false;
+}
+
 void http_server::impl::handle(http_request&& req, responder respond) {
+  if (auto why = refusal(req, options_.guard, options_.host))
+    return respond(made(error_response(error_type::forbidden, *why)));
   auto& path = req.path;
   bool get = req.method == "GET" || req.method == "HEAD";
   if (!options_.health_path.empty() && path == options_.health_path) {
@@ -128,6 +140,10 @@ void http_server::impl::handle(http_request&& req, responder respond) {
       r.headers.emplace_back("Allow", "POST");
       return respond(made(std::move(r)));
     }
+    if (!options_.stop_token.empty() && !has_stop_token(req, options_.stop_token))
+      return respond(made(error_response(error_type::forbidden,
+                                         "POST " + path + " needs the stop token: send "
+                                         "'Authorization: Bearer <token>'")));
     respond(made(json_response(200, json{{"status", "stopping"}})));
     node_.shutdown(); // the response above is written before the drain ends
     return;
@@ -152,6 +168,9 @@ void http_server::impl::handle(http_request&& req, responder respond) {
   }
   json input = nullptr;
   if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    if (json_text_depth(req.body, options_.max_depth) > options_.max_depth)
+      return respond(made(error_response(
+        error_type::bad_request, too_deep_message("the request body", options_.max_depth))));
     input = json::parse(req.body, nullptr, false);
     if (input.is_discarded())
       return respond(

@@ -14,8 +14,10 @@ void server_options::check() const {
     refuse("the header limit, the connection limit and the pipeline limit must each be at "
            "least 1");
   if (limits.idle_timeout.count() <= 0 || limits.body_timeout.count() <= 0
-      || call_timeout.count() <= 0)
-    refuse("the idle, body and call timeouts must each be above 0");
+      || limits.write_timeout.count() <= 0 || call_timeout.count() <= 0)
+    refuse("the idle, body, write and call timeouts must each be above 0");
+  if (limits.max_queued_bytes == 0)
+    refuse("the bytes of responses a connection may queue must be at least 1");
 }
 
 } // namespace actorserve::http

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "actors/json.hpp"
+#include "actors/json_depth.hpp"
 #include "actors/worker_options.hpp"
 #include "gateways/http/http_listener.hpp"
+#include "gateways/http/request_guard.hpp"
 
 namespace actorserve::http {
 
@@ -43,12 +45,20 @@ struct server_options {
   http_limits limits;
   /// I/O threads.
   std::size_t threads = 1;
+  /// The deepest nesting of arrays and objects a request body may have;
+  /// past it: 400, before the body is parsed.
+  std::size_t max_depth = default_max_depth;
   /// Each call's deadline, from when its request was read; past it: 504.
   std::chrono::milliseconds call_timeout{std::chrono::seconds{60}};
   /// Answers GET with 200 while serving, 503 while draining; empty: off.
   std::string health_path = "/healthz";
   /// POST answers 200 and starts the shutdown; empty: off.
   std::string stop_path = "/stop";
+  /// When set, a POST to `stop_path` must carry `Authorization: Bearer
+  /// <stop_token>`; without it: 403.
+  std::string stop_token;
+  /// Which host names and web page origins may send requests at all.
+  request_guard_options guard;
   /// How long the shutdown waits for requests in flight.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds{30}};
   /// SIGINT and SIGTERM start the shutdown (start_server only).

@@ -68,9 +68,11 @@ std::string encode(const json& value, codec c) {
   bad("unknown codec");
 }
 
-json decode(std::string_view bytes, codec c) {
+json decode(std::string_view bytes, codec c, std::size_t max_depth) {
   switch (c) {
     case codec::json: {
+      if (json_text_depth(bytes, max_depth) > max_depth)
+        bad(too_deep_message("the payload", max_depth));
       auto value = json::parse(bytes.begin(), bytes.end(), nullptr, false);
       if (value.is_discarded())
         bad("the payload is not valid JSON");

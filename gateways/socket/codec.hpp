@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "actors/json.hpp"
+#include "actors/json_depth.hpp"
 
 namespace actorserve::socket {
 
@@ -27,8 +28,9 @@ std::optional<codec> codec_from_name(std::string_view name);
 std::string encode(const json& value, codec c);
 
 /// Decodes `bytes`. Throws call_error (BadRequest) with the reason when they
-/// are not valid for the codec (JSON that does not parse, invalid UTF-8).
-json decode(std::string_view bytes, codec c);
+/// are not valid for the codec (JSON that does not parse or nests deeper
+/// than `max_depth`, invalid UTF-8).
+json decode(std::string_view bytes, codec c, std::size_t max_depth = default_max_depth);
 
 /// Whether `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "actors/json_depth.hpp"
+
 namespace actorserve::socket {
 
 /// The socket gateway's record framing, both directions:
@@ -24,6 +26,8 @@ struct record_limits {
   std::size_t max_header = 64 * 1024;
   /// The largest payload.
   std::size_t max_frame = 64 * 1024 * 1024;
+  /// The deepest nesting of arrays and objects a JSON payload may have.
+  std::size_t max_depth = default_max_depth;
 };
 
 /// The longest request id.

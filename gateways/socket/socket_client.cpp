@@ -161,9 +161,10 @@ private:
 /// its own and completes the promise registered under each id.
 class client_connection {
 public:
-  client_connection(int fd, slots& backlog, std::size_t max_frame)
+  client_connection(int fd, slots& backlog, std::size_t max_frame, std::size_t max_depth)
     : fd_(fd), backlog_(backlog) {
     limits_.max_frame = max_frame;
+    limits_.max_depth = max_depth;
     reader_ = std::thread([this] { read_loop(); });
   }
 
@@ -261,13 +262,15 @@ private:
     }
     try {
       if (header.encoder == "error") {
-        auto err = json::parse(payload.begin(), payload.end(), nullptr, false);
+        auto err = json_text_depth(payload, limits_.max_depth) > limits_.max_depth
+                     ? json(json::value_t::discarded)
+                     : json::parse(payload.begin(), payload.end(), nullptr, false);
         if (!err.is_object())
           throw call_error("BadResponse", "the service sent an error record that is not a JSON object");
         throw call_error(err.value("type", "Error"), err.value("message", ""));
       }
       auto c = codec_from_name(header.encoder);
-      promise.set_value(decode(payload, c.value_or(codec::json)));
+      promise.set_value(decode(payload, c.value_or(codec::json), limits_.max_depth));
     } catch (...) {
       promise.set_exception(std::current_exception());
     }
@@ -312,7 +315,7 @@ public:
       throw std::invalid_argument("socket_client needs at least one connection and a backlog of 1");
     for (std::size_t i = 0; i < options_.num_connections; ++i)
       connections_.push_back(std::make_unique<client_connection>(
-        connect_with_retry(options_), backlog_, options_.max_frame));
+        connect_with_retry(options_), backlog_, options_.max_frame, options_.max_depth));
   }
 
   client_connection& pick() {

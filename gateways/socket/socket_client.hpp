@@ -13,6 +13,7 @@
 
 #include "actors/call_error.hpp"
 #include "actors/json.hpp"
+#include "actors/json_depth.hpp"
 
 namespace actorserve::socket {
 
@@ -31,6 +32,8 @@ struct client_options {
   std::size_t backlog = 1024;
   /// The largest response payload accepted.
   std::size_t max_frame = 64 * 1024 * 1024;
+  /// The deepest nesting of arrays and objects a response may have.
+  std::size_t max_depth = default_max_depth;
 };
 
 /// The client could not connect (the message says where it tried, for how

@@ -30,12 +30,28 @@ struct socket_options {
   /// A request to this path answers null and starts the shutdown broadcast;
   /// empty turns that off.
   std::string shutdown_path = "/shutdown";
+  /// When set, a request to `shutdown_path` must carry it as its data
+  /// (`["/shutdown", "<token>"]`); without it: a Forbidden error record.
+  std::string stop_token;
   /// Header line and payload limits.
   record_limits limits;
   /// The deadline of each call, from when its record was read.
   std::chrono::milliseconds call_timeout{std::chrono::seconds{60}};
   /// The listen() backlog (pending connections).
   int listen_backlog = 128;
+  /// Open connections; one more gets a BacklogFull error record and is
+  /// closed.
+  std::size_t max_connections = 1024;
+  /// A connection with nothing in flight, nothing to write and no record
+  /// under way is closed after this long.
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes{5}};
+  /// A record must arrive whole within this long of its first byte; one that
+  /// stalls is answered Timeout and the connection is closed.
+  std::chrono::milliseconds record_timeout{std::chrono::seconds{30}};
+  /// Bytes of records not yet complete that all connections together may
+  /// hold; the record that would pass it gets a BacklogFull error record and
+  /// its connection is closed.
+  std::size_t max_incomplete_bytes = 256 * 1024 * 1024;
 
   /// Throws std::invalid_argument naming a setting that is out of range (a
   /// backlog of 0, a zero limit or call timeout, a listen backlog below 1).

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdint>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -32,6 +33,7 @@
 #include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "actors/private_file.hpp"
 #include "gateways/socket/codec.hpp"
 #include "gateways/tcp_listen.hpp"
 
@@ -89,6 +91,7 @@ public:
   void listen();
   void start();
   void accept();
+  void refuse(generic::socket sock);
   void begin_drain(std::function<void()> drained);
   void stop();
   void check_drained();
@@ -108,6 +111,7 @@ public:
   std::thread thread_;
   std::unordered_set<std::shared_ptr<connection>> connections_;
   std::size_t in_flight_ = 0; // every connection's calls
+  std::size_t incomplete_bytes_ = 0; // every connection's records under way
   bool draining_ = false;
   bool stopped_ = false;
   std::function<void()> drained_;
@@ -119,17 +123,20 @@ public:
 class connection : public std::enable_shared_from_this<connection> {
 public:
   connection(std::shared_ptr<socket_server::impl> server, generic::socket sock)
-    : server_(std::move(server)), socket_(std::move(sock)) {
+    : server_(std::move(server)), socket_(std::move(sock)), timer_(socket_.get_executor()) {
   }
 
   void start() {
     read();
+    watch();
   }
 
   void close() {
     if (closed_)
       return;
     closed_ = true;
+    timer_.cancel();
+    count_incomplete(0);
     boost::system::error_code ignored;
     socket_.shutdown(generic::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -168,8 +175,91 @@ private:
                               }
                               self->in_.append(self->chunk_.data(), n);
                               self->process();
+                              self->check_budget();
                               self->read();
+                              self->watch();
                             });
+  }
+
+  /// Counts this connection's bytes of records not yet complete in the
+  /// server's total.
+  void count_incomplete(std::size_t bytes) {
+    server_->incomplete_bytes_ = server_->incomplete_bytes_ - counted_ + bytes;
+    counted_ = bytes;
+  }
+
+  /// Records under way on every connection hold at most the budget: the one
+  /// that would pass it is refused.
+  void check_budget() {
+    if (closed_ || broken_)
+      return;
+    count_incomplete(in_.size() - start_);
+    auto budget = server_->options_.max_incomplete_bytes;
+    if (server_->incomplete_bytes_ <= budget)
+      return;
+    auto id = header_ ? header_->id : std::string{unknown_id};
+    reply_error(id, error_type::backlog_full,
+                "the service holds " + std::to_string(server_->incomplete_bytes_)
+                  + " bytes of records not yet complete, more than its budget of "
+                  + std::to_string(budget) + "; send the record again later");
+    broken_ = true;
+    in_.clear();
+    start_ = 0;
+    header_.reset();
+    count_incomplete(0);
+  }
+
+  /// The connection's clock: a record under way must arrive whole within
+  /// the record timeout; a connection with nothing to do is closed after
+  /// the idle timeout; otherwise (calls in flight, replies to write, reading
+  /// paused) no clock runs.
+  void watch() {
+    if (closed_)
+      return;
+    auto& options = server_->options_;
+    watch_state next = watch_state::none;
+    if (broken_ || peer_done_ || paused())
+      next = watch_state::none;
+    else if (in_.size() > start_ || header_)
+      next = watch_state::record;
+    else if (in_flight_ == 0 && out_.empty() && !writing_)
+      next = watch_state::idle;
+    if (next == watch_state_)
+      return; // a record's clock runs from its first byte, not its last
+    watch_state_ = next;
+    ++watch_generation_;
+    if (next == watch_state::none) {
+      timer_.cancel();
+      return;
+    }
+    timer_.expires_after(next == watch_state::record ? options.record_timeout
+                                                     : options.idle_timeout);
+    timer_.async_wait([self = shared_from_this(), generation = watch_generation_](
+                        boost::system::error_code ec) {
+      if (!ec && generation == self->watch_generation_)
+        self->on_clock();
+    });
+  }
+
+  void on_clock() {
+    if (closed_)
+      return;
+    if (watch_state_ == watch_state::idle) {
+      close();
+      server_->check_drained();
+      return;
+    }
+    auto id = header_ ? header_->id : std::string{unknown_id};
+    reply_error(id, error_type::timeout,
+                "the record did not arrive whole within "
+                  + std::to_string(server_->options_.record_timeout.count()) + " ms");
+    broken_ = true;
+    in_.clear();
+    start_ = 0;
+    header_.reset();
+    count_incomplete(0);
+    watch_state_ = watch_state::none;
+    write(); // the calls admitted before it are still answered, then it closes
   }
 
   /// At the backlog, or with replies piling up for a peer that does not
@@ -235,6 +325,11 @@ private:
                   "requests use the json encoder, not '" + header.encoder + "'");
       return;
     }
+    auto max_depth = server_->options_.limits.max_depth;
+    if (json_text_depth(payload, max_depth) > max_depth) {
+      reply_error(id, error_type::bad_request, too_deep_message("the payload", max_depth));
+      return;
+    }
     auto request = json::parse(payload.begin(), payload.end(), nullptr, false);
     if (request.is_discarded()) {
       reply_error(id, error_type::bad_request, "the payload is not valid JSON");
@@ -246,7 +341,15 @@ private:
       return;
     }
     auto path = request[0].get<std::string>();
-    if (!server_->options_.shutdown_path.empty() && path == server_->options_.shutdown_path) {
+    auto& options = server_->options_;
+    if (!options.shutdown_path.empty() && path == options.shutdown_path) {
+      if (!options.stop_token.empty()
+          && !(request[1].is_string()
+               && same_secret(request[1].get_ref<const std::string&>(), options.stop_token))) {
+        reply_error(id, error_type::forbidden,
+                    path + " needs the stop token as its data: [\"" + path + "\", \"<token>\"]");
+        return;
+      }
       append(id, "json", "null");
       server_->request_shutdown();
       return;
@@ -284,6 +387,7 @@ private:
       process(); // records that waited for the backlog
       read();
       write(); // closes a closing connection once its last reply is out
+      watch();
     }
     server_->check_drained();
   }
@@ -329,6 +433,7 @@ private:
                         self->write();
                         self->process(); // reading may resume now
                         self->read();
+                        self->watch();
                       });
   }
 
@@ -342,6 +447,11 @@ private:
   std::string sending_;
   std::size_t in_flight_ = 0;
   std::unordered_set<std::string> ids_in_flight_;
+  enum class watch_state { none, idle, record };
+  asio::steady_timer timer_;
+  watch_state watch_state_ = watch_state::none;
+  std::uint64_t watch_generation_ = 0;
+  std::size_t counted_ = 0; // bytes of records under way, in the server's total
   bool reading_ = false;
   bool writing_ = false;
   // The framing broke: read nothing more; close once admitted calls are
@@ -364,22 +474,43 @@ void socket_server::impl::listen() {
   unix_ = true;
   endpoint_ = options_.path;
   prepare_unix_path(options_.path);
-  boost::system::error_code ec;
-  generic::endpoint ep{asio::local::stream_protocol::endpoint(options_.path)};
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) {
-    // Created private, then given its mode: no moment in which others
-    // could connect that the mode would refuse.
-    auto old_mask = ::umask(0177);
-    acceptor_.bind(ep, ec);
-    ::umask(old_mask);
+  // Bound inside a directory only we may enter, given its mode there, then
+  // moved into place: no moment in which others could connect that the mode
+  // would refuse (and no process-wide umask change while other threads run).
+  auto fail = [&](const std::string& why) {
+    throw std::runtime_error("cannot listen at " + options_.path + ": " + why);
+  };
+  auto parent = std::filesystem::path(options_.path).parent_path().string();
+  std::string dir = (parent.empty() ? std::string{"."} : parent) + "/.actorserve-XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr)
+    fail(std::string("cannot make a private directory beside it: ") + std::strerror(errno));
+  auto staged = dir + "/s";
+  auto cleanup = [&] {
+    ::unlink(staged.c_str());
+    ::rmdir(dir.c_str());
+  };
+  if (staged.size() >= sizeof(sockaddr_un::sun_path)) {
+    cleanup();
+    fail("its directory's name is too long: the socket is first made at " + staged + ", "
+         + std::to_string(staged.size()) + " bytes, and a socket path holds at most "
+         + std::to_string(sizeof(sockaddr_un::sun_path) - 1));
   }
-  if (!ec && ::chmod(options_.path.c_str(), options_.file_mode) != 0)
+  boost::system::error_code ec;
+  generic::endpoint ep{asio::local::stream_protocol::endpoint(staged)};
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec)
+    acceptor_.bind(ep, ec);
+  if (!ec && ::chmod(staged.c_str(), options_.file_mode) != 0)
     ec.assign(errno, boost::system::system_category());
   if (!ec)
     acceptor_.listen(options_.listen_backlog, ec);
+  // A hard link, not a rename: it fails, instead of replacing it, when
+  // another server took the path meanwhile.
+  if (!ec && ::link(staged.c_str(), options_.path.c_str()) != 0)
+    ec.assign(errno, boost::system::system_category());
+  cleanup();
   if (ec)
-    throw std::runtime_error("cannot listen at " + options_.path + ": " + ec.message());
+    fail(ec.message());
 }
 
 void socket_server::impl::start() {
@@ -400,9 +531,13 @@ void socket_server::impl::accept() {
         int one = 1;
         ::setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       }
-      auto conn = std::make_shared<connection>(self, std::move(sock));
-      self->connections_.insert(conn);
-      conn->start();
+      if (self->connections_.size() >= self->options_.max_connections) {
+        self->refuse(std::move(sock));
+      } else {
+        auto conn = std::make_shared<connection>(self, std::move(sock));
+        self->connections_.insert(conn);
+        conn->start();
+      }
     } else if (ec != asio::error::operation_aborted) {
       // Out of file descriptors, say: try again shortly, not in a tight loop.
       log::warning("socket gateway at " + self->endpoint_ + ": accept failed: " + ec.message());
@@ -411,6 +546,20 @@ void socket_server::impl::accept() {
       return;
     }
     self->accept();
+  });
+}
+
+void socket_server::impl::refuse(generic::socket sock) {
+  auto text = std::make_shared<std::string>();
+  append_record(*text, unknown_id, "error",
+                json_text(error_body(error_type::backlog_full,
+                                     "the server has " + std::to_string(options_.max_connections)
+                                       + " connections open, its limit; try again later")));
+  auto s = std::make_shared<generic::socket>(std::move(sock));
+  asio::async_write(*s, asio::buffer(*text), [s, text](boost::system::error_code, std::size_t) {
+    boost::system::error_code ignored;
+    s->shutdown(generic::socket::shutdown_both, ignored);
+    s->close(ignored);
   });
 }
 

@@ -14,26 +14,11 @@ import unittest
 from multiprocessing.connection import Connection
 
 from service import Service
+from wire import python_end
 
 EXAMPLE = PIPE_PEER = None
 BIG = bytes(i % 251 for i in range(251)) * (100 * 1024 * 1024 // 251) \
     + bytes(i % 251 for i in range(100 * 1024 * 1024 % 251))
-
-
-def python_end(path, side):
-    """(reader, writer) Connections for `side` 'client' or 'server'."""
-    if side == "client":
-        read_path, write_path = path + ".2", path + ".1"
-    else:
-        read_path, write_path = path + ".1", path + ".2"
-    for p in (read_path, write_path):
-        try:
-            os.mkfifo(p)
-        except FileExistsError:
-            pass
-    writer = Connection(os.open(write_path, os.O_RDWR), readable=False)
-    reader = Connection(os.open(read_path, os.O_RDONLY), writable=False)
-    return reader, writer
 
 
 class PipeInteropTest(unittest.TestCase):

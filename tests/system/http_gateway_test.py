@@ -13,53 +13,9 @@ import time
 import unittest
 
 from service import Service
+from wire import Http, curl, raw_exchange
 
 EXAMPLE = TWO_SERVERS = None
-
-
-def curl(*args, timeout=30):
-    p = subprocess.run(["curl", "-s", "-S", *args], capture_output=True, text=True,
-                       timeout=timeout)
-    return p.returncode, p.stdout, p.stderr
-
-
-class Http:
-    """One keep-alive connection."""
-
-    def __init__(self, endpoint, timeout=10):
-        host, port = endpoint.rsplit(":", 1)
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-
-    def call(self, method, path, body=None, headers=None):
-        data = None if body is None else json.dumps(body)
-        self.conn.request(method, path, body=data, headers=headers or {})
-        r = self.conn.getresponse()
-        raw = r.read()
-        return r.status, dict(r.getheaders()), raw
-
-    def json(self, method, path, body=None):
-        status, headers, raw = self.call(method, path, body)
-        return status, json.loads(raw) if raw else None
-
-    def close(self):
-        self.conn.close()
-
-
-def raw_exchange(endpoint, data, timeout=10):
-    """Sends bytes, returns all bytes until the server closes."""
-    host, port = endpoint.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=timeout) as s:
-        s.sendall(data)
-        out = b""
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                out += chunk
-        except (ConnectionResetError, socket.timeout):
-            pass
-        return out
 
 
 class HttpGatewayTest(unittest.TestCase):
@@ -119,7 +75,7 @@ class HttpGatewayTest(unittest.TestCase):
 
     def test_header_limit_at_and_past_the_edge(self):
         svc, ep = self.start("--http-header-limit=2048")
-        line = b"POST /double HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nX-Pad: "
+        line = b"POST /double HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nX-Pad: "
         end = b"\r\n\r\n"
         fits = line + b"a" * (2048 - len(line) - len(end)) + end + b"4"
         self.assertEqual(len(fits) - 1, 2048)  # the header is exactly at the limit
@@ -141,7 +97,7 @@ class HttpGatewayTest(unittest.TestCase):
 
     def test_chunked_body_http_1_0_and_100_continue(self):
         svc, ep = self.start()
-        chunked = (b"POST /double HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        chunked = (b"POST /double HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
                    b"Connection: close\r\n\r\n1\r\n2\r\n1\r\n1\r\n0\r\n\r\n")
         out = raw_exchange(ep, chunked)
         self.assertTrue(out.startswith(b"HTTP/1.1 200 OK"), out[:60])
@@ -167,9 +123,9 @@ class HttpGatewayTest(unittest.TestCase):
     def test_pipelined_requests_are_answered_in_order(self):
         svc, ep = self.start()
         reqs = b"".join(
-            f"POST {p} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(b)}\r\n\r\n{b}".encode()
+            f"POST {p} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {len(b)}\r\n\r\n{b}".encode()
             for p, b in [("/sleep", "0.3"), ("/double", "2"), ("/echo", '"last"')])
-        reqs += b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        reqs += b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         start = time.monotonic()
         out = raw_exchange(ep, reqs)
         bodies = [part.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in part else b""
@@ -197,7 +153,7 @@ class HttpGatewayTest(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 3)
         idle.close()
         slow = socket.create_connection((host, int(port)), timeout=5)
-        slow.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+        slow.sendall(b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n")
         start = time.monotonic()
         try:
             for _ in range(20):
@@ -225,7 +181,7 @@ class HttpGatewayTest(unittest.TestCase):
         busy = socket.create_connection((host, int(port)), timeout=10)
         self.addCleanup(busy.close)
         busy.sendall(b"".join(
-            f"POST /sleep HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n0.{n}".encode()
+            f"POST /sleep HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\n0.{n}".encode()
             for n in (3, 4, 5)))
         time.sleep(0.1)
         idle = self.client(ep)
@@ -258,10 +214,10 @@ class HttpGatewayTest(unittest.TestCase):
         host, port = ep.rsplit(":", 1)
         for _ in range(10):
             s = socket.create_connection((host, int(port)))
-            s.sendall(b"POST /sleep HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n0.2")
+            s.sendall(b"POST /sleep HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\n0.2")
             s.close()
             s = socket.create_connection((host, int(port)))
-            s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12")
+            s.sendall(b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n12")
             s.close()
         time.sleep(0.3)
         self.assertEqual(self.client(ep).json("POST", "/double", 3), (200, 6))

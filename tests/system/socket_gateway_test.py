@@ -16,67 +16,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "apps", "python"))
 
 from actorserve_client import SocketClient, RemoteError, ClientClosed  # noqa: E402
 from service import Service, run  # noqa: E402
+from wire import RawConnection, call_record, record  # noqa: E402
 
 BINARY = None
-
-
-def record(rid, payload, encoder="json"):
-    if isinstance(payload, str):
-        payload = payload.encode()
-    return f"{rid} {len(payload)} {encoder}\n".encode() + payload
-
-
-def call_record(rid, path, data):
-    return record(rid, json.dumps([path, data]))
-
-
-class RawConnection:
-    """A socket speaking records by hand."""
-
-    def __init__(self, address, family=socket.AF_UNIX):
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(address)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def _fill(self):
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise EOFError("closed")
-        self.buf += chunk
-
-    def read_record(self):
-        while b"\n" not in self.buf:
-            self._fill()
-        header, self.buf = self.buf.split(b"\n", 1)
-        rid, length, encoder = header.decode().split(" ")
-        while len(self.buf) < int(length):
-            self._fill()
-        payload, self.buf = self.buf[:int(length)], self.buf[int(length):]
-        return rid, encoder, payload
-
-    def read_json(self):
-        rid, encoder, payload = self.read_record()
-        return rid, encoder, json.loads(payload)
-
-    def is_closed(self):
-        """True when the server closed the connection (after what it sent)."""
-        try:
-            while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except ConnectionResetError:
-            return True  # closed with our unread bytes still in its buffer
-        except socket.timeout:
-            return False
-
-    def close(self):
-        self.sock.close()
 
 
 class SocketGatewayTest(unittest.TestCase):

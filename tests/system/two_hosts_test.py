@@ -188,6 +188,7 @@ class TwoHostsTest(unittest.TestCase):
         other = os.path.join(self.dir, "other-secret")
         with open(other, "w") as f:
             f.write("not-the-secret-of-this-service\n")
+        os.chmod(other, 0o600)  # secret files are private, or refused
         with self.supervisor() as sup:
             http, node = sup.endpoint("http"), sup.endpoint("node")
             self.wait_for_workers(http, 1)

@@ -584,6 +584,7 @@ class WorkersTest(unittest.TestCase):
         secret = os.path.join(self.dir, "secret")
         with open(secret, "w") as f:
             f.write("a-secret-for-this-test-only\n")
+        os.chmod(secret, 0o600)  # secret files are private, or refused
         svc = self.start([0, 1], "--node-port=0", f"--secret-file={secret}",
                          "--heartbeat-interval=0.2", "--heartbeat-timeout=5")
         joined = subprocess.Popen([EXAMPLE, "--join=" + svc.endpoint("node"),

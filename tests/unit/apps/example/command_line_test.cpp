@@ -62,3 +62,34 @@ CAF_TEST(seconds are parsed strictly) {
     CAF_CHECK_EQUAL(std::string(e.what()), "option --t takes a number of seconds, got '-1'");
   }
 }
+
+CAF_TEST(seconds are bounded so that milliseconds cannot overflow) {
+  CAF_CHECK_EQUAL(parse_millis("t", "10000000").count(), 10000000000LL);
+  CAF_CHECK_EQUAL(parse_millis("t", "0.0005").count(), 1);
+  for (auto big : {"10000000.5", "1e300", "1e8"}) {
+    try {
+      parse_seconds("drain-timeout", big);
+      CAF_FAIL("accepted " << big);
+    } catch (const usage_error& e) {
+      CAF_CHECK_EQUAL(std::string(e.what()), std::string("option --drain-timeout takes at most "
+                                                         "10000000 seconds, got '")
+                                               + big + "'");
+    }
+  }
+}
+
+CAF_TEST(counts are whole numbers within their range) {
+  CAF_CHECK_EQUAL(parse_count("n", "1", 1, 10), 1u);
+  CAF_CHECK_EQUAL(parse_count("n", "10", 1, 10), 10u);
+  for (auto bad : {"0", "11", "-1", "+3", "1.5", "", " 2", "99999999999999999999"}) {
+    try {
+      parse_count("socket-backlog", bad, 1, 10);
+      CAF_FAIL("accepted '" << bad << "'");
+    } catch (const usage_error& e) {
+      CAF_CHECK_EQUAL(std::string(e.what()),
+                      std::string("option --socket-backlog takes a whole number from 1 to 10, "
+                                  "got '")
+                        + bad + "'");
+    }
+  }
+}

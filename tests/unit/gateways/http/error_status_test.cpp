@@ -10,6 +10,7 @@ using namespace actorserve;
 CAF_TEST(every shared error type has its status) {
   using http::error_status;
   CAF_CHECK_EQUAL(error_status(error_type::bad_request), 400u);
+  CAF_CHECK_EQUAL(error_status(error_type::forbidden), 403u);
   CAF_CHECK_EQUAL(error_status(error_type::not_found), 404u);
   CAF_CHECK_EQUAL(error_status(error_type::method_not_allowed), 405u);
   CAF_CHECK_EQUAL(error_status(error_type::payload_too_large), 413u);

@@ -1,0 +1,82 @@
+#include "gateways/http/request_guard.hpp"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace actorserve::http {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+const std::string* header(const http_request& request, const char* name) {
+  for (auto& [key, value] : request.headers)
+    if (lower(key) == name)
+      return &value;
+  return nullptr;
+}
+
+/// This machine's own name, as a client on the network names it.
+const std::string& machine_name() {
+  static const std::string name = [] {
+    char buf[256] = {};
+    return ::gethostname(buf, sizeof buf - 1) == 0 ? lower(buf) : std::string{};
+  }();
+  return name;
+}
+
+bool listed(const std::vector<std::string>& list, const std::string& value) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](const std::string& x) { return lower(x) == value; });
+}
+
+} // namespace
+
+std::string host_name(const std::string& host_header) {
+  auto h = lower(host_header);
+  if (!h.empty() && h.front() == '[') {
+    auto close = h.find(']');
+    return close == std::string::npos ? h : h.substr(1, close - 1);
+  }
+  auto colon = h.find(':');
+  if (colon != std::string::npos && h.find(':', colon + 1) == std::string::npos)
+    h.erase(colon); // one colon: name:port; more: an IPv6 address without brackets
+  if (!h.empty() && h.back() == '.')
+    h.pop_back(); // "localhost." is "localhost"
+  return h;
+}
+
+bool is_ip_literal(const std::string& name) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, name.c_str(), buf) == 1
+         || ::inet_pton(AF_INET6, name.c_str(), buf) == 1;
+}
+
+std::optional<std::string> refusal(const http_request& request,
+                                   const request_guard_options& options,
+                                   const std::string& bound_host) {
+  if (auto origin = header(request, "origin")) {
+    if (!listed(options.allowed_origins, lower(*origin)))
+      return "requests from web pages of " + *origin
+             + " are not allowed (allow an origin with --allowed-origin)";
+  }
+  auto host = header(request, "host");
+  if (host == nullptr)
+    return std::nullopt; // HTTP/1.0 (HTTP/1.1 without Host is malformed, refused earlier)
+  auto name = host_name(*host);
+  if (name.empty() || is_ip_literal(name) || name == "localhost" || name == lower(bound_host)
+      || (!machine_name().empty() && name == machine_name())
+      || listed(options.allowed_hosts, name))
+    return std::nullopt;
+  return "this service does not answer to the host name '" + name
+         + "' (allow a name with --allowed-host)";
+}
+
+} // namespace actorserve::http

@@ -1,0 +1,447 @@
+"""System tests of what a hostile client could do to the real
+actorserve-example: each is a reproduction of an attack, now answered with
+a clear error at a bounded cost, the service unharmed and other clients'
+calls answered (docs/security.md).
+Usage: hardening_test.py EXAMPLE_BINARY CLIENT_BINARY"""
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+from service import Service, run
+from wire import Http, RawConnection, python_end, record
+
+EXAMPLE = CLIENT = None
+
+
+def nested(levels, inner="1"):
+    return "[" * levels + inner + "]" * levels
+
+
+def deep_call(levels):
+    """A socket or FIFO request whose data nests `levels` + 1 deep."""
+    return '["/echo", ' + nested(levels) + "]"
+
+
+class DepthLimitTest(unittest.TestCase):
+    """A body of 100,000 nested arrays (200 KB, under every size limit) used
+    to end the process: copying, dumping and encoding a value recurse once
+    per level. Now nesting past 128 levels is refused before any parsing."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def start(self, *extra):
+        svc = Service([EXAMPLE, "--http-port=0", *extra])
+        self.addCleanup(svc.kill)
+        c = Http(svc.endpoint("http"))
+        self.addCleanup(c.close)
+        return svc, c
+
+    def post_raw(self, c, path, body, method="POST"):
+        c.conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        r = c.conn.getresponse()
+        return r.status, json.loads(r.read())
+
+    def test_http_refuses_deep_bodies_at_and_past_the_edge(self):
+        svc, c = self.start()
+        status, body = self.post_raw(c, "/echo", nested(128))
+        self.assertEqual(status, 200)
+        self.assertEqual(json.dumps(body).count("["), 128)
+        status, body = self.post_raw(c, "/echo", nested(129))
+        self.assertEqual(status, 400)
+        self.assertEqual(body["error"], {
+            "type": "BadRequest",
+            "message": "the request body nests arrays and objects deeper than 128 levels, "
+                       "the limit"})
+        for path, levels, method in (("/echo", 100000, "POST"), ("/double", 100000, "POST"),
+                                     ("/info", 500000, "GET")):
+            status, body = self.post_raw(c, path, nested(levels), method)
+            self.assertEqual((status, body["error"]["type"]), (400, "BadRequest"), path)
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))
+        self.assertIsNone(svc.proc.poll())
+
+    def test_the_limit_is_configurable(self):
+        svc, c = self.start("--max-depth=4")
+        self.assertEqual(self.post_raw(c, "/echo", nested(4))[0], 200)
+        status, body = self.post_raw(c, "/echo", nested(5))
+        self.assertEqual(status, 400)
+        self.assertIn("deeper than 4 levels", body["error"]["message"])
+
+    def test_socket_gateway_refuses_deep_payloads_and_keeps_the_connection(self):
+        path = os.path.join(self.tmp.name, "svc.sock")
+        svc = Service([EXAMPLE, f"--socket-path={path}"])
+        self.addCleanup(svc.kill)
+        conn = RawConnection(path)
+        self.addCleanup(conn.sock.close)
+        # The request nests one level more than its data: [path, data].
+        conn.send(record("ok", deep_call(127)))
+        rid, encoder, payload = conn.read_record()
+        self.assertEqual((rid, encoder), ("ok", "json"))
+        conn.send(record("deep", deep_call(128)))
+        rid, encoder, payload = conn.read_json()
+        self.assertEqual((rid, encoder), ("deep", "error"))
+        self.assertEqual(payload, {
+            "type": "BadRequest",
+            "message": "the payload nests arrays and objects deeper than 128 levels, the limit"})
+        conn.send(record("huge", deep_call(100000)))
+        self.assertEqual(conn.read_json()[2]["type"], "BadRequest")
+        conn.send(record("after", '["/double", 21]'))
+        self.assertEqual(conn.read_json(), ("after", "json", 42))
+
+    def test_fifo_gateway_refuses_deep_messages(self):
+        path = os.path.join(self.tmp.name, "svc")
+        svc = Service([EXAMPLE, f"--fifo-path={path}"])
+        self.addCleanup(svc.kill)
+        reader, writer = python_end(path, "client")
+        writer.send_bytes(deep_call(100000).encode())
+        err = json.loads(reader.recv_bytes())["error"]
+        self.assertEqual(err["type"], "BadRequest")
+        self.assertIn("deeper than 128 levels", err["message"])
+        writer.send_bytes(b'["/double", 21]')
+        self.assertEqual(json.loads(reader.recv_bytes()), {"ok": 42})
+
+    def test_the_supervisor_of_workers_survives_deep_bodies(self):
+        svc, c = self.start("--workers=2")
+        for levels in (129, 100000):
+            status, body = self.post_raw(c, "/echo", nested(levels))
+            self.assertEqual((status, body["error"]["type"]), (400, "BadRequest"))
+        status, body = self.post_raw(c, "/echo", nested(128))
+        self.assertEqual(status, 200)
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))
+        self.assertEqual(c.json("GET", "/healthz")[1]["status"], "serving")
+
+
+class StopIsNotForEveryoneTest(unittest.TestCase):
+    """Anyone who reached the HTTP port could stop the service, a web page in
+    a browser included (a cross-site POST /stop with Content-Type text/plain
+    got 200), and DNS rebinding reached a loopback-only service. Any local
+    user could send /shutdown to the TCP socket gateway."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.token_file = os.path.join(self.tmp.name, "stop.token")
+        with open(os.open(self.token_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("the-stop-token-of-this-test\n")
+
+    def start(self, *extra):
+        svc = Service([EXAMPLE, "--http-port=0", *extra])
+        self.addCleanup(svc.kill)
+        c = Http(svc.endpoint("http"))
+        self.addCleanup(c.close)
+        return svc, c
+
+    def test_a_web_page_of_another_site_cannot_stop_the_service_or_call_routes(self):
+        svc, c = self.start()
+        status, _, raw = c.call("POST", "/stop", headers={
+            "Origin": "http://evil.example", "Content-Type": "text/plain"})
+        self.assertEqual(status, 403)
+        self.assertEqual(json.loads(raw)["error"]["type"], "Forbidden")
+        status, _, _ = c.call("POST", "/double", 21, headers={"Origin": "http://evil.example"})
+        self.assertEqual(status, 403)
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))  # curl-like: no Origin
+        self.assertIsNone(svc.proc.poll())
+
+    def test_an_allowed_origin_may_call(self):
+        svc, c = self.start("--allowed-origin=https://app.example")
+        status, _, raw = c.call("POST", "/double", 21, headers={"Origin": "https://app.example"})
+        self.assertEqual((status, json.loads(raw)), (200, 42))
+        status, _, _ = c.call("POST", "/double", 21, headers={"Origin": "https://other.example"})
+        self.assertEqual(status, 403)
+
+    def test_a_host_name_the_service_does_not_answer_to_is_refused(self):
+        svc, c = self.start("--allowed-host=svc.internal")
+        port = svc.endpoint("http").rsplit(":", 1)[1]
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "[::1]", "svc.internal",
+                     f"SVC.internal:{port}"):
+            status, _, _ = c.call("POST", "/double", 1, headers={"Host": host})
+            self.assertEqual(status, 200, host)
+        status, _, raw = c.call("POST", "/double", 1, headers={"Host": f"rebound.evil:{port}"})
+        self.assertEqual(status, 403)
+        self.assertIn("does not answer to the host name 'rebound.evil'",
+                      json.loads(raw)["error"]["message"])
+
+    def test_the_stop_token_guards_stop_on_every_gateway(self):
+        sock = os.path.join(self.tmp.name, "svc.sock")
+        fifo = os.path.join(self.tmp.name, "svc")
+        svc, c = self.start(f"--stop-token-file={self.token_file}", f"--socket-path={sock}",
+                            "--socket-port=0", f"--fifo-path={fifo}")
+        status, _, raw = c.call("POST", "/stop")
+        self.assertEqual(status, 403)
+        self.assertIn("needs the stop token", json.loads(raw)["error"]["message"])
+        status, _, _ = c.call("POST", "/stop", headers={"Authorization": "Bearer wrong"})
+        self.assertEqual(status, 403)
+        tcp = svc.endpoint("socket-tcp").rsplit(":", 1)
+        for conn in (RawConnection(sock), RawConnection((tcp[0], int(tcp[1])), socket.AF_INET)):
+            self.addCleanup(conn.sock.close)
+            for data in (None, "wrong"):
+                conn.send(record("s", json.dumps(["/shutdown", data])))
+                rid, encoder, payload = conn.read_json()
+                self.assertEqual((encoder, payload["type"]), ("error", "Forbidden"))
+        reader, writer = python_end(fifo, "client")
+        writer.send_bytes(b'["/shutdown", null]')
+        self.assertEqual(json.loads(reader.recv_bytes())["error"]["type"], "Forbidden")
+        self.assertIsNone(svc.proc.poll())
+        # The token stops it.
+        status, _, _ = c.call("POST", "/stop", headers={
+            "Authorization": "Bearer the-stop-token-of-this-test"})
+        self.assertEqual(status, 200)
+        self.assertEqual(svc.wait(30), 0)
+
+    def test_the_socket_shutdown_takes_the_token_as_its_data(self):
+        sock = os.path.join(self.tmp.name, "svc.sock")
+        svc = Service([EXAMPLE, f"--socket-path={sock}", f"--stop-token-file={self.token_file}"])
+        self.addCleanup(svc.kill)
+        code, out, err = run([CLIENT, "--unix", sock, "shutdown"])
+        self.assertEqual(code, 1, err)
+        self.assertIn("Forbidden", err)
+        code, out, err = run([CLIENT, "--unix", sock, "--stop-token-file", self.token_file,
+                              "shutdown"])
+        self.assertEqual(code, 0, err)
+        self.assertEqual(svc.wait(30), 0)
+
+    def test_a_token_file_others_may_read_is_refused(self):
+        os.chmod(self.token_file, 0o644)
+        code, out, err = run([EXAMPLE, f"--stop-token-file={self.token_file}"])
+        self.assertEqual(code, 2)
+        self.assertIn("its group or others may read or write it", err)
+
+    def test_stop_can_be_turned_off(self):
+        sock = os.path.join(self.tmp.name, "svc.sock")
+        svc, c = self.start("--no-remote-stop", f"--socket-path={sock}")
+        self.assertEqual(c.call("POST", "/stop")[0], 404)
+        conn = RawConnection(sock)
+        self.addCleanup(conn.sock.close)
+        conn.send(record("s", '["/shutdown", null]'))
+        self.assertEqual(conn.read_json()[2]["type"], "NotFound")
+        self.assertIsNone(svc.proc.poll())
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wait_until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+class BoundedResourcesTest(unittest.TestCase):
+    """1,100 idle socket connections exhausted the descriptors; 10
+    connections each parking 60 MiB of a declared 64 MiB record held 642 MB;
+    HTTP clients pipelining and never reading held 584 MB and the drain;
+    FIFO replies nobody read grew to 2 GB."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.sock = os.path.join(self.tmp.name, "svc.sock")
+
+    def socket_service(self, *extra):
+        svc = Service([EXAMPLE, f"--socket-path={self.sock}", *extra])
+        self.addCleanup(svc.kill)
+        return svc
+
+    def connect(self):
+        conn = RawConnection(self.sock)
+        self.addCleanup(conn.sock.close)
+        return conn
+
+    def test_socket_connections_past_the_cap_are_refused(self):
+        self.socket_service("--socket-max-connections=3")
+        conns = [self.connect() for _ in range(3)]
+        for i, c in enumerate(conns):  # each is served
+            c.send(record(f"r{i}", '["/double", 1]'))
+            self.assertEqual(c.read_json(), (f"r{i}", "json", 2))
+        extra = self.connect()
+        rid, encoder, payload = extra.read_json()
+        self.assertEqual((rid, encoder, payload["type"]), ("-", "error", "BacklogFull"))
+        self.assertIn("3 connections open, its limit", payload["message"])
+        self.assertTrue(extra.is_closed())
+        conns[0].sock.close()
+        wait_until(lambda: self.try_call(), 5, "a connection accepted again")
+
+    def try_call(self):
+        c = self.connect()
+        c.send(record("t", '["/double", 2]'))
+        try:
+            return c.read_json() == ("t", "json", 4)
+        except (EOFError, ValueError, OSError):
+            return False
+
+    def test_a_thousand_idle_connections_leave_http_serving(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard < 1300:
+            self.skipTest(f"the hard descriptor limit is {hard}; this test needs 1300")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
+        svc = Service([EXAMPLE, f"--socket-path={self.sock}", "--http-port=0"])
+        self.addCleanup(svc.kill)
+        conns = []
+        for _ in range(1100):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.addCleanup(s.close)
+            s.connect(self.sock)
+            conns.append(s)
+        c = Http(svc.endpoint("http"))
+        self.addCleanup(c.close)
+        self.assertEqual(c.json("GET", "/healthz"), (200, {"status": "serving"}))
+        # Past the cap of 1024 each connection was told so and closed.
+        conns[-1].settimeout(10)
+        self.assertIn(b"BacklogFull", conns[-1].recv(65536))
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))
+
+    def test_an_idle_socket_connection_is_closed_but_not_one_with_a_call_in_flight(self):
+        self.socket_service("--socket-idle-timeout=0.5")
+        idle = self.connect()
+        busy = self.connect()
+        busy.send(record("slow", '["/sleep", 1.2]'))
+        start = time.monotonic()
+        self.assertTrue(idle.is_closed())
+        self.assertLess(time.monotonic() - start, 3)
+        self.assertEqual(busy.read_json(), ("slow", "json", 1.2))  # not cut off mid-call
+        self.assertTrue(busy.is_closed())  # then idle in its turn
+
+    def test_a_record_that_stalls_half_way_is_answered_and_closed(self):
+        self.socket_service("--socket-record-timeout=0.5")
+        c = self.connect()
+        c.send(b"half 100 json\n" + b"x" * 50)
+        rid, encoder, payload = c.read_json()
+        self.assertEqual((rid, encoder, payload["type"]), ("half", "error", "Timeout"))
+        self.assertIn("did not arrive whole within 500 ms", payload["message"])
+        self.assertTrue(c.is_closed())
+
+    def test_records_under_way_share_one_budget(self):
+        self.socket_service("--socket-max-frame=100000", "--socket-max-incomplete=150000")
+        a, b = self.connect(), self.connect()
+        data = "y" * 90000
+        body = json.dumps(["/echo", data]).encode()
+        a.send(f"a {len(body)} json\n".encode() + body[:80000])
+        time.sleep(0.2)  # a's bytes are counted first
+        b.send(f"b {len(body)} json\n".encode() + body[:80000])
+        rid, encoder, payload = b.read_json()
+        self.assertEqual((rid, encoder, payload["type"]), ("b", "error", "BacklogFull"))
+        self.assertIn("more than its budget of 150000", payload["message"])
+        self.assertTrue(b.is_closed())
+        a.send(body[80000:])
+        self.assertEqual(a.read_json(), ("a", "json", data))
+
+    def test_an_http_client_that_never_reads_is_cut_off_and_does_not_hold_the_drain(self):
+        svc = Service([EXAMPLE, "--http-port=0", "--http-write-timeout=0.5"])
+        self.addCleanup(svc.kill)
+        host, port = svc.endpoint("http").rsplit(":", 1)
+        body = json.dumps("z" * 900000).encode()
+        request = (f"POST /echo HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        before = rss_mib(svc.proc.pid)
+        for _ in range(4):
+            s = socket.create_connection((host, int(port)))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            self.addCleanup(s.close)
+            s.settimeout(2)
+            try:
+                for _ in range(16):
+                    s.sendall(request)
+            except (socket.timeout, OSError):
+                pass  # the service stopped reading us, or cut us off
+        self.assertLess(rss_mib(svc.proc.pid) - before, 100)
+        c = Http(svc.endpoint("http"))
+        self.addCleanup(c.close)
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))  # others are served
+        start = time.monotonic()
+        svc.signal(signal.SIGTERM)
+        self.assertEqual(svc.wait(15), 0)
+        self.assertLess(time.monotonic() - start, 5)  # not the 30 s drain
+
+    def test_fifo_replies_nobody_reads_hold_back_only_their_peer(self):
+        path = os.path.join(self.tmp.name, "svc")
+        svc = Service([EXAMPLE, f"--fifo-path={path}", "--fifo-max-in-flight=8"])
+        self.addCleanup(svc.kill)
+        reader, writer = python_end(path, "client")
+        before = rss_mib(svc.proc.pid)
+        message = json.dumps(["/echo", "w" * 100000]).encode()
+        sent = []
+
+        def send_all():
+            for _ in range(1000):
+                writer.send_bytes(message)
+                sent.append(1)
+
+        t = threading.Thread(target=send_all, daemon=True)
+        t.start()
+        time.sleep(1.5)
+        # The gateway stopped reading: the sender waits, the service holds little.
+        self.assertLess(len(sent), 1000)
+        self.assertLess(rss_mib(svc.proc.pid) - before, 60)
+        replies = [json.loads(reader.recv_bytes()) for _ in range(1000)]
+        self.assertTrue(all(r == {"ok": "w" * 100000} for r in replies))
+        t.join(10)
+        self.assertEqual(len(sent), 1000)
+
+
+class PrivateFifoTest(unittest.TestCase):
+    """An existing FIFO was used whatever its owner, mode or symlink."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.path = os.path.join(self.tmp.name, "svc")
+
+    def refusal(self):
+        code, out, err = run([EXAMPLE, f"--fifo-path={self.path}"])
+        self.assertEqual(code, 1, err)
+        return err
+
+    def test_a_fifo_others_may_use_is_refused(self):
+        os.mkfifo(self.path + ".1", 0o600)
+        os.chmod(self.path + ".1", 0o666)
+        self.assertIn(f"{self.path}.1 may be read or written by its group or others (mode 666)",
+                      self.refusal())
+
+    def test_a_symlinked_fifo_is_refused(self):
+        other = os.path.join(self.tmp.name, "elsewhere")
+        os.mkfifo(other, 0o600)
+        os.symlink(other, self.path + ".2")
+        self.assertIn(f"{self.path}.2 is a symbolic link", self.refusal())
+
+
+class CommandLineRangesTest(unittest.TestCase):
+    """Numbers on the command line are range-checked: --drain-timeout=1e300
+    overflowed a conversion, --socket-backlog=-1 became SIZE_MAX."""
+
+    def refused(self, *args):
+        code, out, err = run([EXAMPLE, *args])
+        self.assertEqual(code, 2, err)
+        return err
+
+    def test_out_of_range_numbers_are_usage_errors(self):
+        self.assertIn("option --drain-timeout takes at most 10000000 seconds, got '1e300'",
+                      self.refused("--drain-timeout=1e300"))
+        self.assertIn("option --socket-backlog takes a whole number from 1 to 1048576, "
+                      "got '-1'", self.refused("--socket-path=/tmp/x.sock", "--socket-backlog=-1"))
+        self.assertIn("option --workers takes a whole number from 0 to 1024, got '5000'",
+                      self.refused("--workers=5000"))
+        self.assertIn("option --max-depth takes a whole number from 1 to 4096, got '0'",
+                      self.refused("--max-depth=0"))
+        self.assertIn("option --http-max-connections", self.refused("--http-max-connections=0"))
+
+
+if __name__ == "__main__":
+    EXAMPLE, CLIENT = sys.argv.pop(1), sys.argv.pop(1)
+    unittest.main(verbosity=2)
