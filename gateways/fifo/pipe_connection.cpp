@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "actors/json_depth.hpp"
+#include "gateways/fifo/frame.hpp"
 
 namespace actorserve::pipe {
 
@@ -22,7 +23,6 @@ using steady = std::chrono::steady_clock;
 
 /// Python sends a message of up to this size in one write with its header.
 constexpr std::size_t one_write_limit = 16384;
-constexpr std::uint64_t int32_max = 0x7FFFFFFF;
 
 std::string os_error(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
@@ -79,18 +79,6 @@ int open_private_fifo(const std::string& path, int flags) {
     return fd;
   ::close(fd);
   throw fifo_not_private(why);
-}
-
-void put_be(char* out, std::uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i, v >>= 8)
-    out[i] = static_cast<char>(v & 0xFF);
-}
-
-std::uint64_t get_be(const char* in, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i)
-    v = (v << 8) | static_cast<unsigned char>(in[i]);
-  return v;
 }
 
 } // namespace
@@ -275,15 +263,18 @@ void connection::read_exact(char* out, std::size_t n, bool message_started,
 std::size_t connection::read_header(std::optional<steady::time_point> deadline) {
   check_open();
   open_read_end();
-  char head[8];
+  char head[12];
   read_exact(head, 4, false, deadline);
-  auto n = static_cast<std::int32_t>(get_be(head, 4));
-  if (n >= 0)
-    return static_cast<std::size_t>(n);
-  if (n != -1)
-    throw pipe_error("bad message length " + std::to_string(n) + " on " + read_path_);
-  read_exact(head, 8, true, std::nullopt);
-  return static_cast<std::size_t>(get_be(head, 8));
+  try {
+    auto header = parse_frame_header({head, 4});
+    if (!header) {
+      read_exact(head + 4, 8, true, std::nullopt);
+      header = parse_frame_header({head, 12});
+    }
+    return static_cast<std::size_t>(header->length);
+  } catch (const pipe_error& e) {
+    throw pipe_error(std::string(e.what()) + " on " + read_path_);
+  }
 }
 
 void connection::skip(std::size_t n) {
@@ -309,17 +300,7 @@ void connection::write_all(const char* data, std::size_t n) {
 }
 
 void connection::append_frame(std::string& out, std::string_view message) {
-  auto n = message.size();
-  char head[12];
-  if (n > int32_max) {
-    put_be(head, 0xFFFFFFFF, 4);
-    put_be(head + 4, n, 8);
-    out.append(head, 12);
-  } else {
-    put_be(head, n, 4);
-    out.append(head, 4);
-  }
-  out.append(message);
+  pipe::append_frame(out, message);
 }
 
 void connection::send_frames(std::string_view frames) {
@@ -339,22 +320,14 @@ void connection::send_bytes(std::string_view buffer, std::size_t offset,
                             + " is past the buffer of " + std::to_string(buffer.size())
                             + " bytes");
   auto payload = buffer.substr(offset, n);
-  if (n > int32_max) {
-    char head[12];
-    put_be(head, 0xFFFFFFFF, 4);
-    put_be(head + 4, n, 8);
-    write_all(head, sizeof head);
-    write_all(payload.data(), n);
-  } else if (n > one_write_limit) {
-    char head[4];
-    put_be(head, n, 4);
-    write_all(head, 4);
+  auto head = frame_head(n);
+  if (n > one_write_limit) {
+    // Python writes the header and a large message apart: so do we.
+    write_all(head.data(), head.size());
     write_all(payload.data(), n);
   } else {
-    char frame[4 + one_write_limit];
-    put_be(frame, n, 4);
-    std::memcpy(frame + 4, payload.data(), n);
-    write_all(frame, 4 + n);
+    head.append(payload); // small: one write
+    write_all(head.data(), head.size());
   }
 }
 

@@ -25,6 +25,7 @@
 
 #include "actors/error_type.hpp"
 #include "actors/utc_timestamp.hpp"
+#include "gateways/http/beast_request.hpp"
 #include "gateways/tcp_listen.hpp"
 
 namespace actorserve::http {
@@ -186,25 +187,16 @@ private:
     }
     auto req = parser_->release();
     parser_.reset();
-    http_request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    auto q = request.target.find('?');
-    request.path = request.target.substr(0, q);
-    if (q != std::string::npos)
-      request.query = request.target.substr(q + 1);
-    request.version = req.version();
-    for (auto& field : req)
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    request.body = std::move(req.body());
-    request.peer = peer_;
     bool keep_alive = req.keep_alive();
+    auto method = req.method();
+    auto version = req.version();
+    auto request = to_http_request(std::move(req), peer_);
     if (!keep_alive || server_->draining_)
       read_closed_ = true;
     auto seq = next_seq_++;
-    queue_.push_back(slot{seq, std::nullopt, keep_alive, req.method() == bhttp::verb::head,
+    queue_.push_back(slot{seq, std::nullopt, keep_alive, method == bhttp::verb::head,
                           request.method, request.target, steady::now()});
-    version_ = req.version();
+    version_ = version;
     ++server_->in_flight_;
     // The response is made here, on this connection's I/O thread, whichever
     // thread hands it over.

@@ -1,0 +1,102 @@
+// What crosses between nodes: calls and replies (their values as
+// MessagePack, the deadline as time left) and the join protocol's messages,
+// decoded from bytes a peer sent, as CAF's deserializer does. A damaged call
+// must come out marked damaged, a damaged reply as an error: never a crash,
+// an exception out of the decoder, or an allocation on a declared length.
+#include <cstddef>
+#include <cstdint>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+
+#include "actors/call.hpp"
+#include "actors/json_wire.hpp"
+#include "actors/reply.hpp"
+#include "actors/workers/join_protocol.hpp"
+
+using namespace actorserve;
+
+namespace {
+
+template <class T>
+void decode(const std::uint8_t* data, std::size_t size) {
+  T value;
+  caf::binary_deserializer source{nullptr, reinterpret_cast<const char*>(data), size};
+  if (auto err = source(value))
+    return; // refused: CAF drops the message
+  (void) value;
+}
+
+/// Writes `value` as a seed: its kind byte, then CAF's bytes for it.
+template <class T>
+void write_seed(const std::string& dir, const std::string& name, char kind, T value) {
+  std::vector<char> buf{kind};
+  caf::binary_serializer sink{nullptr, buf};
+  if (sink(value))
+    return;
+  std::ofstream{dir + "/" + name, std::ios::binary}.write(buf.data(), buf.size());
+}
+
+} // namespace
+
+// Seeds are made by CAF's own serializer, into the corpus directory given
+// first, so that they follow the build's CAF whatever its version.
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  for (int i = 1; i < *argc; ++i) {
+    std::string dir = (*argv)[i];
+    if (dir.empty() || dir[0] == '-')
+      continue;
+    call c{"/double", json(21), deadline_point{}, 7, json{{"method", "POST"}}};
+    write_seed(dir, "call", 0, c);
+    write_seed(dir, "reply", 1, reply{json{{"x", {1, 2, 3}}}});
+    write_seed(dir, "failure", 1, reply::failure("Timeout", "too late"));
+    write_seed(dir, "greeting", 2, worker_greeting{1, 4242, "hosta", "0123456789abcdef"});
+    write_seed(dir, "proof", 3, worker_proof{1, std::string(64, 'a')});
+    write_seed(dir, "assignment", 4, worker_assignment{1, json_to_wire(json{{"gpu", 0}}), 1000, 5000});
+    write_seed(dir, "challenge", 5, supervisor_challenge{std::string(64, 'b'), "nonce"});
+    break;
+  }
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0)
+    return 0;
+  // The first byte picks the type, as the message's type name would.
+  auto kind = data[0] % 6;
+  ++data;
+  --size;
+  switch (kind) {
+    case 0: {
+      call c;
+      caf::binary_deserializer source{nullptr, reinterpret_cast<const char*>(data), size};
+      if (!source(c) && !c.damaged())
+        (void) json_text(c.input); // a good call's input is a whole value
+      break;
+    }
+    case 1: {
+      reply r;
+      caf::binary_deserializer source{nullptr, reinterpret_cast<const char*>(data), size};
+      if (!source(r) && r.ok())
+        (void) json_text(r.value());
+      break;
+    }
+    case 2:
+      decode<worker_greeting>(data, size);
+      break;
+    case 3:
+      decode<worker_proof>(data, size);
+      break;
+    case 4:
+      decode<worker_assignment>(data, size);
+      break;
+    default:
+      decode<supervisor_challenge>(data, size);
+      break;
+  }
+  return 0;
+}
