@@ -5,6 +5,7 @@
 #include <caf/send.hpp>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/local_only.hpp"
 #include "actors/node.hpp"
 
 namespace actorserve {
@@ -15,22 +16,23 @@ class gateway_participant : public caf::event_based_actor {
 public:
   gateway_participant(caf::actor_config& cfg, gateway_hooks hooks)
     : caf::event_based_actor(cfg), hooks_(std::move(hooks)) {
+    set_default_handler(caf::drop);
   }
 
   caf::behavior make_behavior() override {
     return {
-      [this](shutdown_atom) {
+      [this](shutdown_atom, local_only) {
         broadcast_ = caf::actor_cast<caf::actor>(current_sender());
         auto me = caf::actor_cast<caf::actor>(this);
         // The gateway reports from its own thread; the report comes back here
         // so the broadcast hears it from this actor.
-        hooks_.begin_drain([me] { caf::anon_send(me, drained_atom::value); });
+        hooks_.begin_drain([me] { caf::anon_send(me, drained_atom::value, local_only{}); });
       },
-      [this](drained_atom) {
+      [this](drained_atom, local_only) {
         if (broadcast_)
-          send(broadcast_, drained_atom::value);
+          send(broadcast_, drained_atom::value, local_only{});
       },
-      [this](stop_atom) {
+      [this](stop_atom, local_only) {
         hooks_.stop();
         broadcast_ = nullptr;
         quit();

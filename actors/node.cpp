@@ -15,6 +15,7 @@
 #include "actors/log.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/descriptor_limit.hpp"
+#include "actors/runtime/local_only.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "actors/runtime/reply_callback.hpp"
 #include "actors/runtime/route_gate.hpp"
@@ -218,7 +219,7 @@ void node::on_signal(int count) {
       early_signals_ = count;
       // Waiting for workers can take long: a signal ends the start.
       if (abort_start_on_signal_)
-        caf::anon_send(broadcast_, stop_atom::value);
+        caf::anon_send(broadcast_, stop_atom::value, local_only{});
       return;
     }
   }
@@ -281,15 +282,15 @@ const route_options* node::route_settings(const std::string& path) const {
 }
 
 void node::join(const caf::actor& participant) {
-  caf::anon_send(broadcast_, join_atom::value, participant);
+  caf::anon_send(broadcast_, join_atom::value, participant, local_only{});
 }
 
 void node::shutdown() {
-  caf::anon_send(broadcast_, shutdown_atom::value);
+  caf::anon_send(broadcast_, shutdown_atom::value, local_only{});
 }
 
 void node::stop_now() {
-  caf::anon_send(broadcast_, stop_atom::value);
+  caf::anon_send(broadcast_, stop_atom::value, local_only{});
 }
 
 void node::wait() {

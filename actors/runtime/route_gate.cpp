@@ -6,6 +6,7 @@
 #include <caf/sec.hpp>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/local_only.hpp"
 #include "actors/error_type.hpp"
 #include "actors/log.hpp"
 #include "actors/runtime/sender_trust.hpp"
@@ -28,6 +29,7 @@ route_gate::route_gate(caf::actor_config& cfg, gate_settings settings)
     add_instance(std::move(handle));
   settings_.instances.clear();
   set_down_handler([this](caf::down_msg& msg) { instance_down(msg); });
+  set_default_handler(caf::drop); // what no handler takes: forged or stray
 }
 
 caf::behavior route_gate::make_behavior() {
@@ -49,35 +51,26 @@ caf::behavior route_gate::make_behavior() {
         next_tick_ = deadline_point::max();
       sweep();
     },
-    [this](shutdown_atom) {
-      if (!sent_from_this_node(*this))
-        return;
+    [this](shutdown_atom, local_only) {
       draining_ = true;
       drain_listener_ = caf::actor_cast<caf::actor>(current_sender());
       check_drained();
     },
-    [this](stop_atom) {
-      if (sent_from_this_node(*this))
-        stop();
-    },
+    [this](stop_atom, local_only) { stop(); },
     // From the worker supervisor of this node only.
-    [this](add_instance_atom, std::int32_t worker, caf::actor& gate) {
-      if (!sent_from_this_node(*this) || !settings_.remote)
+    [this](add_instance_atom, std::int32_t worker, caf::actor& gate, local_only) {
+      if (!settings_.remote)
         return;
       add_instance(std::move(gate), worker);
       dispatch_waiting();
     },
-    [this](lost_worker_atom, std::int32_t worker, const std::string& why) {
-      if (!sent_from_this_node(*this))
-        return;
+    [this](lost_worker_atom, std::int32_t worker, const std::string& why, local_only) {
       auto failure = lost_reply(why);
       remove_worker(worker, failure);
       check_drained();
     },
-    [this](retire_worker_atom, std::int32_t worker) {
+    [this](retire_worker_atom, std::int32_t worker, local_only) {
       // No new calls for it; those it has still run, and fail if it dies.
-      if (!sent_from_this_node(*this))
-        return;
       for (auto& inst : instances_)
         if (inst.worker == worker)
           inst.retired = true;
@@ -383,7 +376,7 @@ void route_gate::check_drained() {
   if (draining_ && !drained_sent_ && pending_.empty()) {
     drained_sent_ = true;
     if (drain_listener_)
-      send(drain_listener_, drained_atom::value);
+      send(drain_listener_, drained_atom::value, local_only{});
   }
 }
 

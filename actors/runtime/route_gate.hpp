@@ -55,10 +55,12 @@ struct gate_settings {
 ///   `drained_atom` to the sender once nothing is in flight;
 /// - `stop_atom`: answer what is left with ShuttingDown, stop the instances,
 ///   quit;
-/// Control messages (`shutdown_atom`, `stop_atom` and those below) count
-/// only when sent by an actor of this process (not with anon_send), and
-/// `(call_atom, call)` only from this process or, for a worker's gate, its
-/// supervisor's: a peer that reached the node's port controls nothing.
+/// Control messages (`shutdown_atom`, `stop_atom` and those below) carry
+/// `local_only` (local_only.hpp), which no message from another process can
+/// hold: a peer that reached the node's port controls nothing. `(call_atom,
+/// call)` is taken only from this process or, for a worker's gate, its
+/// supervisor's (by the sender's node, which a peer can forge: calls are
+/// what any client of a gateway may make).
 ///
 /// - remote gates only: `(add_instance_atom, worker, gate)`,
 ///   `(lost_worker_atom, worker, why)` (its calls fail with WorkerLost now)

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/local_only.hpp"
 #include "actors/log.hpp"
 
 namespace actorserve {
@@ -10,6 +11,8 @@ namespace actorserve {
 shutdown_broadcast::shutdown_broadcast(caf::actor_config& cfg,
                        std::chrono::milliseconds drain_timeout)
   : caf::event_based_actor(cfg), drain_timeout_(drain_timeout) {
+  set_default_handler(caf::drop); // what no handler takes: forged or stray
+
   set_down_handler([this](caf::down_msg& msg) {
     participants_.erase(std::remove_if(participants_.begin(), participants_.end(),
                                        [&](const caf::actor& p) {
@@ -23,25 +26,25 @@ shutdown_broadcast::shutdown_broadcast(caf::actor_config& cfg,
 
 caf::behavior shutdown_broadcast::make_behavior() {
   return {
-    [this](join_atom, caf::actor participant) {
+    [this](join_atom, caf::actor participant, local_only) {
       monitor(participant);
       participants_.push_back(participant);
       if (draining_)
-        send(participant, shutdown_atom::value);
+        send(participant, shutdown_atom::value, local_only{});
     },
-    [this](shutdown_atom) { begin_drain(); },
-    [this](drained_atom) {
+    [this](shutdown_atom, local_only) { begin_drain(); },
+    [this](drained_atom, local_only) {
       drained_.insert(current_sender() ? current_sender()->address() : caf::actor_addr{});
       check_drained();
     },
-    [this](deadline_atom) {
+    [this](deadline_atom, local_only) {
       log::warning("drain deadline of " + std::to_string(drain_timeout_.count())
                    + " ms passed with "
                    + std::to_string(participants_.size() - drained_.size())
                    + " participant(s) still busy; stopping them");
       stop_all();
     },
-    [this](stop_atom) { stop_all(); },
+    [this](stop_atom, local_only) { stop_all(); },
   };
 }
 
@@ -51,8 +54,8 @@ void shutdown_broadcast::begin_drain() {
   draining_ = true;
   log::info("shutting down: draining calls in flight");
   for (auto& p : participants_)
-    send(p, shutdown_atom::value);
-  delayed_send(this, drain_timeout_, deadline_atom::value);
+    send(p, shutdown_atom::value, local_only{});
+  delayed_send(this, drain_timeout_, deadline_atom::value, local_only{});
   check_drained();
 }
 
@@ -68,7 +71,7 @@ void shutdown_broadcast::check_drained() {
 void shutdown_broadcast::stop_all() {
   for (auto& p : participants_) {
     demonitor(p);
-    send(p, stop_atom::value);
+    send(p, stop_atom::value, local_only{});
   }
   participants_.clear();
   quit();

@@ -11,7 +11,7 @@
 #include "actors/json_wire.hpp"
 #include "actors/log.hpp"
 #include "actors/runtime/atoms.hpp"
-#include "actors/runtime/sender_trust.hpp"
+#include "actors/runtime/local_only.hpp"
 
 namespace actorserve {
 
@@ -59,6 +59,7 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
     s.restarts = restart_schedule{opts.restarts};
     slots_.emplace(s.index, std::move(s));
   }
+  set_default_handler(caf::drop); // what no handler takes: forged or stray
   set_down_handler([this](caf::down_msg& msg) {
     auto s = find_agent(msg.source);
     if (s == nullptr)
@@ -74,11 +75,9 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
 }
 
 caf::behavior supervisor::make_behavior() {
-  send(this, reap_atom::value);
+  send(this, reap_atom::value, local_only{});
   return {
-    [this](start_atom, std::string& invite_address) -> caf::result<std::string> {
-      if (!sent_from_this_node(*this))
-        return std::string{"refused"};
+    [this](start_atom, std::string& invite_address, local_only) -> caf::result<std::string> {
       if (stopping_)
         return std::string{"the service stopped before every worker was ready"};
       settings_.invite_address = std::move(invite_address);
@@ -108,10 +107,7 @@ caf::behavior supervisor::make_behavior() {
       return true; // the worker waits for this before it exits
     },
     [this](start_failed_atom, std::int32_t index, const std::string& why,
-           std::uint64_t generation) {
-      if (sent_from_this_node(*this))
-        start_failed(index, why, generation);
-    },
+           std::uint64_t generation, local_only) { start_failed(index, why, generation); },
     [this](pong_atom, std::int32_t index) {
       if (auto s = find(index); s != nullptr && s->agent
                                 && s->agent.address() == sender_address())
@@ -124,33 +120,24 @@ caf::behavior supervisor::make_behavior() {
         log::info(worker_name(index, s->status.pid) + " is leaving");
         publish(*s, worker_state::leaving);
         for (auto& [path, gate] : settings_.gates)
-          send(gate, retire_worker_atom::value, index);
+          send(gate, retire_worker_atom::value, index, local_only{});
       }
     },
-    [this](respawn_atom, std::int32_t index, std::uint64_t generation) {
-      if (!sent_from_this_node(*this))
-        return;
+    [this](respawn_atom, std::int32_t index, std::uint64_t generation, local_only) {
       if (auto s = find(index); s != nullptr && s->generation == generation && !draining_)
         start_process(*s);
     },
-    [this](reap_atom) {
-      if (!sent_from_this_node(*this))
-        return;
+    [this](reap_atom, local_only) {
       tick();
       if (!stopping_ || !slots_.empty() || !dying_.empty())
-        delayed_send(this, tick_interval, reap_atom::value);
+        delayed_send(this, tick_interval, reap_atom::value, local_only{});
     },
-    [this](shutdown_atom) {
-      if (!sent_from_this_node(*this))
-        return;
+    [this](shutdown_atom, local_only) {
       draining_ = true;
       // The main node's gates hold every call; the workers stop after them.
-      send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value);
+      send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value, local_only{});
     },
-    [this](stop_atom) {
-      if (sent_from_this_node(*this))
-        begin_stop();
-    },
+    [this](stop_atom, local_only) { begin_stop(); },
   };
 }
 
@@ -251,7 +238,7 @@ void supervisor::ready(worker_ready& report) {
       continue;
     }
     send(target->second, add_instance_atom::value, static_cast<std::int32_t>(s->index),
-         report.gates[i]);
+         report.gates[i], local_only{});
   }
   publish(*s, worker_state::ready);
   log::info(worker_name(s->index, s->status.pid) + (s->own ? "" : " from " + s->status.host)
@@ -312,7 +299,8 @@ void supervisor::lost(slot& s, const std::string& why) {
   auto was = s.status.state;
   auto name = worker_name(s.index, s.status.pid);
   for (auto& [path, gate] : settings_.gates)
-    send(gate, lost_worker_atom::value, static_cast<std::int32_t>(s.index), name + ": " + why);
+    send(gate, lost_worker_atom::value, static_cast<std::int32_t>(s.index), name + ": " + why,
+         local_only{});
   if (s.agent) {
     // A frozen worker that wakes up must leave, not serve on.
     send(s.agent, evict_atom::value, why);
@@ -357,7 +345,7 @@ void supervisor::schedule_restart(slot& s) {
   log::info("restarting worker " + std::to_string(s.index) + " in "
             + std::to_string(backoff->count()) + " ms");
   delayed_send(this, *backoff, respawn_atom::value, static_cast<std::int32_t>(s.index),
-               ++s.generation);
+               ++s.generation, local_only{});
 }
 
 void supervisor::tick() {
@@ -386,7 +374,7 @@ void supervisor::tick() {
           // Its own account of the failure may still be on its way.
           delayed_send(this, failure_grace, start_failed_atom::value,
                        static_cast<std::int32_t>(index), "the process " + *how,
-                       s->generation);
+                       s->generation, local_only{});
           continue;
         }
         lost(*s, "its process " + *how);
@@ -514,7 +502,7 @@ std::string start_own_workers(caf::actor_system& sys, const caf::actor& supervis
   std::string failure;
   // The supervisor itself names a worker that is late; this is the backstop.
   self->request(supervisor, start_timeout + std::chrono::seconds{5}, start_atom::value,
-                invite_address)
+                invite_address, local_only{})
     .receive([&](std::string& why) { failure = std::move(why); },
              [&](caf::error& err) {
                failure = err == caf::sec::request_timeout

@@ -3,6 +3,7 @@
 #include <caf/actor_cast.hpp>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/local_only.hpp"
 #include "actors/log.hpp"
 #include "actors/workers/join_protocol.hpp"
 
@@ -17,6 +18,7 @@ worker_agent::worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::a
     index_(index),
     heartbeat_interval_(heartbeat_interval),
     heartbeat_timeout_(heartbeat_timeout) {
+  set_default_handler(caf::drop);
   set_down_handler([this](caf::down_msg& msg) {
     if (supervisor_ && msg.source == supervisor_.address())
       stop_worker("the supervisor is gone (" + system().render(msg.reason) + ")");
@@ -39,23 +41,24 @@ caf::behavior worker_agent::make_behavior() {
       delayed_send(this, heartbeat_interval_, tick_atom::value);
     },
     [this](evict_atom, const std::string& why) {
-      stop_worker("the supervisor let this worker go: " + why);
+      if (from_supervisor())
+        stop_worker("the supervisor let this worker go: " + why);
     },
-    [this](shutdown_atom) {
+    [this](shutdown_atom, local_only) {
       // This node's own broadcast: the supervisor must send no new calls.
       if (!leaving_ && supervisor_)
         send(supervisor_, leave_atom::value, static_cast<std::int32_t>(index_));
       leaving_ = true;
-      send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value);
+      send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value, local_only{});
     },
     [this](stop_atom) {
+      // From the supervisor, over the link: this node stops.
       if (from_supervisor()) {
         leaving_ = true;
-        anon_send(local_broadcast_, stop_atom::value);
-        return;
+        anon_send(local_broadcast_, stop_atom::value, local_only{});
       }
-      quit();
     },
+    [this](stop_atom, local_only) { quit(); }, // the end of this node's broadcast
   };
 }
 
@@ -74,7 +77,7 @@ void worker_agent::stop_worker(const std::string& why) {
   leaving_ = true;
   log::warning(why + "; worker " + std::to_string(index_) + " stops");
   // Nobody is left to answer: no drain.
-  anon_send(local_broadcast_, stop_atom::value);
+  anon_send(local_broadcast_, stop_atom::value, local_only{});
 }
 
 } // namespace actorserve

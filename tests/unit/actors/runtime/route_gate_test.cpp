@@ -10,6 +10,7 @@
 #include "actors/call_error.hpp"
 #include "actors/error_type.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/local_only.hpp"
 #include "actors/runtime/start_route.hpp"
 #include "tests/unit/test_routes.hpp"
 
@@ -260,7 +261,7 @@ CAF_TEST(shutdown answers admitted calls and refuses new ones) {
   auto gate = start("/hold");
   send(gate, make_call("/hold", "admitted"));
   sched.run();
-  self->send(gate, shutdown_atom::value);
+  self->send(gate, shutdown_atom::value, local_only{});
   sched.run();
   auto refused = call_once(gate, make_call("/hold", "late"));
   CAF_CHECK_EQUAL(refused.error_type(), error_type::shutting_down);
@@ -270,7 +271,7 @@ CAF_TEST(shutdown answers admitted calls and refuses new ones) {
   release_all();
   CAF_REQUIRE_EQUAL(replies.size(), 1u);
   CAF_CHECK_EQUAL(replies[0].value()["input"], json("admitted"));
-  self->receive([](drained_atom) {},
+  self->receive([](drained_atom, local_only) {},
                 caf::after(0s) >> [] { CAF_FAIL("the gate did not report drained"); });
 }
 
@@ -279,7 +280,7 @@ CAF_TEST(stop answers what is left with ShuttingDown) {
   auto gate = start("/hold");
   send(gate, make_call("/hold", 1));
   sched.run();
-  self->send(gate, stop_atom::value);
+  self->send(gate, stop_atom::value, local_only{});
   sched.run();
   CAF_REQUIRE_EQUAL(replies.size(), 1u);
   CAF_CHECK_EQUAL(replies[0].error_type(), error_type::shutting_down);
@@ -341,7 +342,8 @@ struct remote_fixture : test_coordinator_fixture<> {
 
   void add(const caf::actor& main, int worker, const caf::actor& gate) {
     // As the worker supervisor does: from an actor of this node.
-    self->send(main, add_instance_atom::value, static_cast<std::int32_t>(worker), gate);
+    self->send(main, add_instance_atom::value, static_cast<std::int32_t>(worker), gate,
+               local_only{});
     sched.run();
   }
 
@@ -390,7 +392,7 @@ CAF_TEST(a lost worker fails its calls at once with WorkerLost and the others go
   send(main, "a");
   send(main, "b");
   self->send(main, lost_worker_atom::value, std::int32_t{0},
-             std::string{"worker 0 did not answer heartbeats"});
+             std::string{"worker 0 did not answer heartbeats"}, local_only{});
   sched.run();
   CAF_REQUIRE_EQUAL(replies.size(), 1u);
   CAF_CHECK_EQUAL(replies[0].error_type(), error_type::worker_lost);
@@ -441,7 +443,7 @@ CAF_TEST(a retired worker takes no new calls but answers those it has) {
   add(main, 1, worker_gate(1));
   send(main, "a");
   send(main, "b");
-  self->send(main, retire_worker_atom::value, std::int32_t{0});
+  self->send(main, retire_worker_atom::value, std::int32_t{0}, local_only{});
   sched.run();
   send(main, "c");
   send(main, "d");
@@ -457,7 +459,7 @@ CAF_TEST(stopping the main gate leaves the workers gates running) {
   auto main = main_gate();
   auto worker = worker_gate(0);
   add(main, 0, worker);
-  self->send(main, stop_atom::value);
+  self->send(main, stop_atom::value, local_only{});
   sched.run();
   // The worker's gate still serves (it stops with its worker).
   send(worker, 7);
@@ -473,7 +475,7 @@ CAF_TEST(a retired worker that dies fails its calls at once) {
   add(main, 1, worker_gate(1));
   send(main, "a");
   send(main, "b");
-  self->send(main, retire_worker_atom::value, std::int32_t{0});
+  self->send(main, retire_worker_atom::value, std::int32_t{0}, local_only{});
   sched.run();
   caf::anon_send_exit(worker, caf::exit_reason::kill);
   sched.run();
@@ -489,6 +491,11 @@ CAF_TEST(control messages without a sender of this node are ignored) {
   caf::anon_send(main, stop_atom::value);
   caf::anon_send(main, lost_worker_atom::value, std::int32_t{0}, std::string{"forged"});
   caf::anon_send(main, add_instance_atom::value, std::int32_t{5}, worker_gate(5));
+  // What a message whose source node a peer forged looks like once CAF has
+  // resolved it: sent by an actor of this process, without the mark.
+  self->send(main, stop_atom::value);
+  self->send(main, lost_worker_atom::value, std::int32_t{0}, std::string{"forged"});
+  self->send(main, add_instance_atom::value, std::int32_t{6}, worker_gate(6));
   sched.run();
   send(main, "still served");
   CAF_CHECK_EQUAL(hold_route::held()[0], 1);
