@@ -12,8 +12,10 @@ bash deploy/build.sh
 # frozen (ACTORSERVE_SOAK_SECONDS, 60 by default).
 python3 tests/soak/soak.py build/apps/example/actorserve-example "${ACTORSERVE_SOAK_SECONDS:-60}"
 [ "${ACTORSERVE_SANITIZE:-1}" = 0 ] && exit 0
-cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DACTORSERVE_SANITIZE=ON -DACTORSERVE_FUZZ=ON \
+# -O1 with line tables: a third less to compile than -O2 -g, and reports
+# still name file and line.
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DACTORSERVE_SANITIZE=ON -DACTORSERVE_FUZZ=ON \
   -DACTORSERVE_FUZZ_SECONDS="${ACTORSERVE_FUZZ_SECONDS:-30}"
 cmake --build build-sanitize -j2
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:suppressions=$PWD/tests/sanitizer/asan.supp"

@@ -82,6 +82,34 @@ public:
   std::atomic<bool> stopped_{false};
   std::mutex drained_mutex_;
   std::function<void()> drained_;
+
+  /// Runs `work` on `executor`, or drops it once the I/O threads are done:
+  /// a handler queued on a stopped io_context would never run, and would
+  /// keep alive what it holds (sessions, this impl) for good.
+  template <class Executor, class F>
+  void post(const Executor& executor, F&& work) {
+    std::unique_lock<std::mutex> guard{post_mutex_};
+    if (io_finished_)
+      return; // `work` is destroyed when this returns, outside the lock
+    asio::post(executor, std::forward<F>(work));
+  }
+
+  /// One I/O thread: runs the io_context; the last to finish runs what was
+  /// posted while they finished, then lets nothing more be posted.
+  void run_io() {
+    io_.run();
+    std::unique_lock<std::mutex> guard{post_mutex_};
+    if (--running_threads_ > 0)
+      return;
+    io_finished_ = true;
+    guard.unlock();
+    io_.restart();
+    io_.poll();
+  }
+
+  std::mutex post_mutex_;
+  std::size_t running_threads_ = 0;
+  bool io_finished_ = false;
 };
 
 /// One connection: reads requests (ahead, up to the pipeline limit), hands
@@ -106,7 +134,7 @@ public:
   /// the responses due are written. The server counts the sessions that
   /// have not done so yet: it may not report drained before they have.
   void drain() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    server_->post(socket_.get_executor(), [self = shared_from_this()] {
       self->read_closed_ = true;
       if (self->queue_.empty() && !self->writing_)
         self->close();
@@ -116,7 +144,7 @@ public:
   }
 
   void close_now() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+    server_->post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
   }
 
 private:
@@ -201,7 +229,7 @@ private:
     // The response is made here, on this connection's I/O thread, whichever
     // thread hands it over.
     server_->handler_(std::move(request), [self = shared_from_this(), seq](response_maker make) {
-      asio::post(self->socket_.get_executor(), [self, seq, make = std::move(make)] {
+      self->server_->post(self->socket_.get_executor(), [self, seq, make = std::move(make)] {
         self->on_response(seq, self->run(make));
       });
     });
@@ -460,7 +488,7 @@ void http_listener::impl::begin_drain(std::function<void()> drained) {
   // between can report drained too early.
   sessions_to_drain_ += 1;
   draining_ = true; // from here on, no new session is made
-  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+  post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
   });
@@ -492,7 +520,7 @@ void http_listener::impl::stop() {
     std::lock_guard<std::mutex> guard{drained_mutex_};
     drained_ = nullptr;
   }
-  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+  post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
   });
@@ -517,8 +545,9 @@ http_listener::~http_listener() {
 void http_listener::start() {
   impl_->accept();
   auto n = std::max<std::size_t>(1, impl_->options_.threads);
+  impl_->running_threads_ = n;
   for (std::size_t i = 0; i < n; ++i)
-    impl_->threads_.emplace_back([self = impl_] { self->io_.run(); });
+    impl_->threads_.emplace_back([self = impl_] { self->run_io(); });
 }
 
 std::string http_listener::endpoint() const {

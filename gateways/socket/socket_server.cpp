@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -115,7 +116,22 @@ public:
   bool draining_ = false;
   bool stopped_ = false;
   std::function<void()> drained_;
-  std::atomic<bool> io_done_{false};
+
+  /// Runs `work` on the I/O thread, or drops it once that thread is done:
+  /// a handler queued on a stopped io_context would never run, and would
+  /// keep alive what it holds (this impl among them) for good.
+  template <class F>
+  void post(F&& work) {
+    std::unique_lock<std::mutex> guard{post_mutex_};
+    if (io_finished_) {
+      guard.unlock();
+      return; // `work` is destroyed here, outside the lock
+    }
+    asio::post(io_, std::forward<F>(work));
+  }
+
+  std::mutex post_mutex_;
+  bool io_finished_ = false;
 };
 
 /// One client connection: reads records, makes calls, writes replies in the
@@ -366,8 +382,8 @@ private:
     call c{std::move(path), std::move(request[1]),
            n.deadline_after(server_->options_.call_timeout), 0, nullptr};
     n.call_async(std::move(c), [self = shared_from_this(), id](reply r) mutable {
-      auto& io = self->server_->io_;
-      asio::post(io, [self = std::move(self), id = std::move(id), r = std::move(r)]() mutable {
+      auto server = self->server_;
+      server->post([self = std::move(self), id = std::move(id), r = std::move(r)]() mutable {
         self->complete(id, std::move(r));
       });
     });
@@ -517,7 +533,13 @@ void socket_server::impl::start() {
   accept();
   thread_ = std::thread([self = shared_from_this()] {
     self->io_.run();
-    self->io_done_ = true;
+    {
+      std::lock_guard<std::mutex> guard{self->post_mutex_};
+      self->io_finished_ = true;
+    }
+    // What was posted between run() returning and the flag: run it now.
+    self->io_.restart();
+    self->io_.poll();
   });
 }
 
@@ -564,7 +586,7 @@ void socket_server::impl::refuse(generic::socket sock) {
 }
 
 void socket_server::impl::begin_drain(std::function<void()> drained) {
-  asio::post(io_, [self = shared_from_this(), drained = std::move(drained)]() mutable {
+  post([self = shared_from_this(), drained = std::move(drained)]() mutable {
     self->draining_ = true;
     self->drained_ = std::move(drained);
     boost::system::error_code ignored;
@@ -585,7 +607,7 @@ void socket_server::impl::check_drained() {
 }
 
 void socket_server::impl::stop() {
-  asio::post(io_, [self = shared_from_this()] {
+  post([self = shared_from_this()] {
     if (self->stopped_)
       return;
     self->stopped_ = true;

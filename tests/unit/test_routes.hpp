@@ -79,6 +79,12 @@ protected:
     }};
   }
 
+  // A promise holds its requester: let go of them, or the two keep each
+  // other alive after both stopped.
+  void on_exit() override {
+    waiting_.clear();
+  }
+
 private:
   int number_;
   bool registered_ = false;

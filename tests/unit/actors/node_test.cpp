@@ -58,6 +58,12 @@ protected:
     }};
   }
 
+  // A promise holds its requester: let go of them, or the two keep each
+  // other alive after both stopped.
+  void on_exit() override {
+    waiting_.clear();
+  }
+
 private:
   std::vector<std::pair<caf::response_promise, json>> waiting_;
 };

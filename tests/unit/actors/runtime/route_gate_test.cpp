@@ -223,8 +223,8 @@ CAF_TEST(a timed-out call holds its capacity until the route answers) {
   sched.run();
   sched.trigger_timeout();
   sched.run();
-  CAF_CHECK_EQUAL(call_once(gate, make_call("/hold", 2)).error_type(),
-                  error_type::backlog_full);
+  auto refused = call_once(gate, make_call("/hold", 2)); // kept: the check holds a reference
+  CAF_CHECK_EQUAL(refused.error_type(), error_type::backlog_full);
   release_all();
   send(gate, make_call("/hold", 3));
   sched.run();
