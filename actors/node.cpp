@@ -186,7 +186,7 @@ void node::join_as_worker(const application& app) {
     throw;
   }
   auto agent = system_->spawn<worker_agent>(
-    handshake.supervisor(), broadcast_, index,
+    handshake.supervisor(), broadcast_, index, assignment.link_token,
     std::chrono::milliseconds{assignment.heartbeat_interval_ms},
     std::chrono::milliseconds{assignment.heartbeat_timeout_ms});
   join(agent);

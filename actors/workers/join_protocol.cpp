@@ -140,11 +140,13 @@ worker_handshake::worker_handshake(caf::actor_system& sys, const join_options& i
 }
 
 void worker_handshake::report_start_failure(const std::string& why) {
-  self_->request(supervisor_, step_timeout, start_failed_atom::value, assignment_.index, why)
+  self_->request(supervisor_, step_timeout, start_failed_atom::value, assignment_.index, why,
+                 assignment_.link_token)
     .receive([](bool) {}, [](caf::error&) {});
 }
 
 void worker_handshake::report_ready(worker_ready ready) {
+  ready.link_token = assignment_.link_token;
   self_->send(supervisor_, ready_atom::value, std::move(ready));
 }
 

@@ -5,10 +5,17 @@
 //
 //   worker → supervisor: (hello_atom, worker_greeting)  → supervisor_challenge
 //   worker → supervisor: (prove_atom, worker_proof)      → worker_assignment | error
-//   worker → supervisor: (ready_atom, worker_ready)  or  (start_failed_atom, index, text)
-//   supervisor → agent:  (ping_atom)  agent → supervisor: (pong_atom, index)
-//   supervisor → agent:  stop_atom | (evict_atom, reason)
-//   agent → supervisor:  (leave_atom, index)   (the worker shuts down on its own)
+//   worker → supervisor: (ready_atom, worker_ready)
+//                     or (start_failed_atom, index, text, link_token)
+//   supervisor → agent:  (ping_atom, link_token)
+//   agent → supervisor:  (pong_atom, index, link_token)
+//   supervisor → agent:  (stop_atom, link_token) | (evict_atom, reason, link_token)
+//   agent → supervisor:  (leave_atom, index, link_token)   (it shuts down on its own)
+//
+// The link token is a random value the supervisor gives a worker when it
+// has proved the secret. CAF 0.17 takes a routed message's sender from what
+// the peer wrote, so a sender's address proves nothing: every message after
+// the handshake carries the token instead, which no other peer has seen.
 //
 // Each side proves it knows the shared secret by answering the other's nonce
 // (supervisor_proof, slot_proof); the secret itself never crosses the wire.
@@ -94,11 +101,13 @@ struct worker_assignment {
   std::string context; ///< the worker_context value, in json_wire form
   std::int64_t heartbeat_interval_ms = 1000;
   std::int64_t heartbeat_timeout_ms = 5000;
+  /// What every later message between the two carries (see above).
+  std::string link_token;
 
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, worker_assignment& x) {
     return f(caf::meta::type_name("actorserve::worker_assignment"), x.index, x.context,
-             x.heartbeat_interval_ms, x.heartbeat_timeout_ms);
+             x.heartbeat_interval_ms, x.heartbeat_timeout_ms, x.link_token);
   }
 };
 
@@ -111,11 +120,12 @@ struct worker_ready {
   caf::actor agent;
   std::vector<std::string> paths;
   std::vector<caf::actor> gates;
+  std::string link_token;
 
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, worker_ready& x) {
     return f(caf::meta::type_name("actorserve::worker_ready"), x.index, x.pid, x.host,
-             x.agent, x.paths, x.gates);
+             x.agent, x.paths, x.gates, x.link_token);
   }
 };
 

@@ -11,7 +11,9 @@
 #include "actors/json_wire.hpp"
 #include "actors/log.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/private_file.hpp"
 #include "actors/runtime/local_only.hpp"
+#include "actors/workers/worker_secret.hpp"
 
 namespace actorserve {
 
@@ -98,25 +100,25 @@ caf::behavior supervisor::make_behavior() {
     [this](prove_atom, const worker_proof& proof) { return prove(proof); },
     // Only a worker that proved the secret may report on its own slot.
     [this](ready_atom, worker_ready& report) {
-      if (admitted(report.index) != nullptr)
+      if (proven(report.index, report.link_token) != nullptr)
         ready(report);
     },
-    [this](start_failed_atom, std::int32_t index, const std::string& why) {
-      if (admitted(index) != nullptr)
+    [this](start_failed_atom, std::int32_t index, const std::string& why,
+           const std::string& token) {
+      if (proven(index, token) != nullptr)
         start_failed(index, why, 0);
       return true; // the worker waits for this before it exits
     },
     [this](start_failed_atom, std::int32_t index, const std::string& why,
            std::uint64_t generation, local_only) { start_failed(index, why, generation); },
-    [this](pong_atom, std::int32_t index) {
-      if (auto s = find(index); s != nullptr && s->agent
-                                && s->agent.address() == sender_address())
+    [this](pong_atom, std::int32_t index, const std::string& token) {
+      if (auto s = proven(index, token); s != nullptr && s->agent)
         s->last_pong = clock().now();
     },
-    [this](leave_atom, std::int32_t index) {
+    [this](leave_atom, std::int32_t index, const std::string& token) {
       // The worker shuts down on its own: no new calls; those it has finish.
-      if (auto s = find(index); s != nullptr && s->status.state == worker_state::ready
-                                && s->agent && s->agent.address() == sender_address()) {
+      if (auto s = proven(index, token);
+          s != nullptr && s->status.state == worker_state::ready && s->agent) {
         log::info(worker_name(index, s->status.pid) + " is leaving");
         publish(*s, worker_state::leaving);
         for (auto& [path, gate] : settings_.gates)
@@ -147,12 +149,10 @@ void supervisor::on_exit() {
   settings_.gates.clear();
 }
 
-supervisor::slot* supervisor::admitted(int index) {
-  auto sender = current_sender();
-  if (sender == nullptr)
-    return nullptr;
-  auto it = admitted_.find(sender->address());
-  return it != admitted_.end() && it->second == index ? find(index) : nullptr;
+supervisor::slot* supervisor::proven(int index, const std::string& token) {
+  auto s = find(index);
+  return s != nullptr && !s->link_token.empty() && same_secret(token, s->link_token) ? s
+                                                                                   : nullptr;
 }
 
 supervisor::slot* supervisor::find(int index) {
@@ -207,12 +207,10 @@ caf::result<worker_assignment> supervisor::prove(const worker_proof& proof) {
   }
   s->status.pid = joining.pid;
   s->status.host = joining.host;
-  if (admitted_.size() >= 1024) // stale entries of workers long gone
-    admitted_.erase(admitted_.begin());
-  admitted_[sender_address()] = s->index;
+  s->link_token = worker_secret::make(); // what it sends from now on
   auto& opts = settings_.options;
   return worker_assignment{s->index, json_to_wire(s->context), opts.heartbeat_interval.count(),
-                           opts.heartbeat_timeout.count()};
+                           opts.heartbeat_timeout.count(), s->link_token};
 }
 
 void supervisor::ready(worker_ready& report) {
@@ -220,10 +218,9 @@ void supervisor::ready(worker_ready& report) {
   if (s == nullptr || s->status.state != worker_state::starting || !report.agent)
     return;
   if (stopping_ || draining_) {
-    send(report.agent, stop_atom::value);
+    send(report.agent, stop_atom::value, s->link_token);
     return;
   }
-  admitted_.erase(sender_address()); // its proof has served its purpose
   s->agent = report.agent;
   monitor(s->agent);
   s->last_pong = clock().now();
@@ -291,8 +288,6 @@ void supervisor::start_process(slot& s) {
 
 void supervisor::lost(slot& s, const std::string& why) {
   s.link_lost.reset();
-  for (auto it = admitted_.begin(); it != admitted_.end();)
-    it = it->second == s.index ? admitted_.erase(it) : std::next(it);
   if (s.status.state != worker_state::ready && s.status.state != worker_state::starting
       && s.status.state != worker_state::leaving)
     return;
@@ -303,10 +298,11 @@ void supervisor::lost(slot& s, const std::string& why) {
          local_only{});
   if (s.agent) {
     // A frozen worker that wakes up must leave, not serve on.
-    send(s.agent, evict_atom::value, why);
+    send(s.agent, evict_atom::value, why, s.link_token);
     demonitor(s.agent);
     s.agent = nullptr;
   }
+  s.link_token.clear(); // nothing more from that worker counts
   if (s.process) {
     s.process->signal(SIGKILL);
     dying_.push_back(std::move(s.process));
@@ -401,7 +397,7 @@ void supervisor::tick() {
         continue;
       }
       if (ping)
-        send(s->agent, ping_atom::value);
+        send(s->agent, ping_atom::value, s->link_token);
     }
   }
   if (starting_ && now - start_began_ > opts.start_timeout) {
@@ -465,7 +461,7 @@ void supervisor::begin_stop() {
   // workers have nothing left to finish for anyone, so they stop at once.
   for (auto& [index, s] : slots_) {
     if (s.agent) {
-      send(s.agent, stop_atom::value);
+      send(s.agent, stop_atom::value, s.link_token);
     } else if (s.process) {
       s.process->signal(SIGTERM);
     }

@@ -74,6 +74,9 @@ private:
     /// moment to tell how the process ended (a crash, a kill) before the
     /// loss is reported with the closed link as its reason.
     std::optional<time_point> link_lost;
+    /// Given to its worker once it proved the secret; what every message
+    /// between the two carries (join_protocol.hpp).
+    std::string link_token;
     restart_schedule restarts{restart_policy{}}; // used by own slots only
     worker_status status;
   };
@@ -89,8 +92,9 @@ private:
   void check_started();
   void fail_start(const std::string& why);
   void begin_stop();
-  /// The slot the sender was admitted to (it proved the secret), or nullptr.
-  slot* admitted(int index);
+  /// The slot `index` when `token` is its link token (its worker proved the
+  /// secret and was given it), or nullptr.
+  slot* proven(int index, const std::string& token);
   void check_stopped();
   void publish(slot& s, worker_state state);
   slot* find(int index);
@@ -99,8 +103,6 @@ private:
   supervisor_settings settings_;
   std::map<int, slot> slots_;
   join_gatekeeper gatekeeper_;
-  /// Senders that proved the secret, and the slot each was given.
-  std::map<caf::actor_addr, int> admitted_;
   /// Processes of lost workers, killed and waiting to be reaped.
   std::vector<std::unique_ptr<worker_process>> dying_;
   caf::response_promise start_promise_;

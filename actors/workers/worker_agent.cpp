@@ -5,17 +5,20 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/log.hpp"
+#include "actors/private_file.hpp"
 #include "actors/workers/join_protocol.hpp"
 
 namespace actorserve {
 
-worker_agent::worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::actor local_broadcast,
-                           int index, std::chrono::milliseconds heartbeat_interval,
+worker_agent::worker_agent(caf::actor_config& cfg, caf::actor supervisor,
+                           caf::actor local_broadcast, int index, std::string link_token,
+                           std::chrono::milliseconds heartbeat_interval,
                            std::chrono::milliseconds heartbeat_timeout)
   : caf::event_based_actor(cfg),
     supervisor_(std::move(supervisor)),
     local_broadcast_(std::move(local_broadcast)),
     index_(index),
+    link_token_(std::move(link_token)),
     heartbeat_interval_(heartbeat_interval),
     heartbeat_timeout_(heartbeat_timeout) {
   set_default_handler(caf::drop);
@@ -28,32 +31,34 @@ worker_agent::worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::a
 caf::behavior worker_agent::make_behavior() {
   monitor(supervisor_);
   last_ping_ = clock().now();
-  delayed_send(this, heartbeat_interval_, tick_atom::value);
+  delayed_send(this, heartbeat_interval_, tick_atom::value, local_only{});
   return {
-    [this](ping_atom) {
+    [this](ping_atom, const std::string& token) {
+      if (!from_supervisor(token))
+        return;
       last_ping_ = clock().now();
-      send(supervisor_, pong_atom::value, static_cast<std::int32_t>(index_));
+      send(supervisor_, pong_atom::value, static_cast<std::int32_t>(index_), link_token_);
     },
-    [this](tick_atom) {
+    [this](tick_atom, local_only) {
       if (!leaving_ && clock().now() - last_ping_ > heartbeat_timeout_)
         stop_worker("the supervisor has been silent for longer than "
                     + std::to_string(heartbeat_timeout_.count()) + " ms");
-      delayed_send(this, heartbeat_interval_, tick_atom::value);
+      delayed_send(this, heartbeat_interval_, tick_atom::value, local_only{});
     },
-    [this](evict_atom, const std::string& why) {
-      if (from_supervisor())
+    [this](evict_atom, const std::string& why, const std::string& token) {
+      if (from_supervisor(token))
         stop_worker("the supervisor let this worker go: " + why);
     },
     [this](shutdown_atom, local_only) {
       // This node's own broadcast: the supervisor must send no new calls.
       if (!leaving_ && supervisor_)
-        send(supervisor_, leave_atom::value, static_cast<std::int32_t>(index_));
+        send(supervisor_, leave_atom::value, static_cast<std::int32_t>(index_), link_token_);
       leaving_ = true;
       send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value, local_only{});
     },
-    [this](stop_atom) {
+    [this](stop_atom, const std::string& token) {
       // From the supervisor, over the link: this node stops.
-      if (from_supervisor()) {
+      if (from_supervisor(token)) {
         leaving_ = true;
         anon_send(local_broadcast_, stop_atom::value, local_only{});
       }
@@ -67,8 +72,8 @@ void worker_agent::on_exit() {
   local_broadcast_ = nullptr;
 }
 
-bool worker_agent::from_supervisor() {
-  return supervisor_ && current_sender() != nullptr && current_sender()->address() == supervisor_.address();
+bool worker_agent::from_supervisor(const std::string& token) const {
+  return supervisor_ && same_secret(token, link_token_);
 }
 
 void worker_agent::stop_worker(const std::string& why) {

@@ -16,7 +16,10 @@ namespace actorserve {
 /// no new calls reach it.
 class worker_agent : public caf::event_based_actor {
 public:
-  worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::actor local_broadcast, int index,
+  /// `link_token` is what the supervisor gave this worker when it joined:
+  /// messages over the link count only when they carry it.
+  worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::actor local_broadcast,
+               int index, std::string link_token,
                std::chrono::milliseconds heartbeat_interval,
                std::chrono::milliseconds heartbeat_timeout);
 
@@ -25,12 +28,13 @@ public:
   void on_exit() override;
 
 private:
-  bool from_supervisor();
+  bool from_supervisor(const std::string& token) const;
   void stop_worker(const std::string& why);
 
   caf::actor supervisor_;
   caf::actor local_broadcast_;
   int index_;
+  std::string link_token_;
   std::chrono::milliseconds heartbeat_interval_;
   std::chrono::milliseconds heartbeat_timeout_;
   caf::actor_clock::time_point last_ping_;

@@ -94,6 +94,13 @@ example_options parse_example_options(int argc, char** argv,
             unix_socket.idle_timeout = tcp_socket.idle_timeout
               = parse_millis("socket-idle-timeout", v);
           });
+  cli.add("socket-write-timeout", "SECONDS",
+          "close a socket connection that does not take its replies within this long "
+          "(default 10)",
+          [&](const std::string& v) {
+            unix_socket.write_timeout = tcp_socket.write_timeout
+              = parse_millis("socket-write-timeout", v);
+          });
   cli.add("socket-record-timeout", "SECONDS",
           "a socket record must arrive whole within this long of its first byte (default 30)",
           [&](const std::string& v) {

@@ -186,9 +186,14 @@ private:
     if (req.version() == 11 && beast::iequals(expect, "100-continue") && queue_.empty()
         && !writing_) {
       // Ask for the body only now that the header passed its checks.
+      // Never waiting for it: a client that does not read must not stall the
+      // I/O thread (it then sends its body anyway after a moment, as HTTP
+      // clients do without an answer).
       static const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
       boost::system::error_code ignored;
-      asio::write(socket_, asio::buffer(go_on), ignored);
+      socket_.non_blocking(true, ignored);
+      socket_.write_some(asio::buffer(go_on), ignored);
+      socket_.non_blocking(false, ignored);
     }
     reading_body_ = true;
     set_deadline(steady::now() + limits().body_timeout);
@@ -319,8 +324,9 @@ private:
     writing_ = true;
     // A client that does not read its responses is cut off.
     write_timer_.expires_after(limits().write_timeout);
-    write_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec && self->writing_)
+    write_timer_.async_wait([self = shared_from_this(), generation = ++write_generation_](
+                              boost::system::error_code ec) {
+      if (!ec && self->writing_ && generation == self->write_generation_)
         self->close();
     });
     bhttp::async_write(socket_, *queue_.front().response,
@@ -331,6 +337,7 @@ private:
 
   void on_write(beast::error_code ec, std::size_t bytes) {
     writing_ = false;
+    ++write_generation_;
     write_timer_.cancel();
     if (closed_)
       return; // cut off while writing: close() has counted everything
@@ -408,6 +415,7 @@ private:
   std::deque<slot> queue_;
   std::uint64_t next_seq_ = 1;
   std::size_t queued_bytes_ = 0; // bodies answered, not yet written
+  std::uint64_t write_generation_ = 0; // which write the write timer is for
   unsigned version_ = 11;
   std::string peer_;
   steady::time_point deadline_ = steady::time_point::max();

@@ -111,11 +111,16 @@ http_response http_server::impl::health() const {
   return json_response(body["status"] == "serving" ? 200 : 503, body);
 }
 
-/// Whether `req` carries the stop token (constant time).
+/// Whether `req` carries the stop token (constant time; the scheme's case
+/// is free, as HTTP has it).
 bool has_stop_token(const http_request& req, const std::string& token) {
-  for (auto& [name, value] : req.headers)
-    if (lower(name) == "authorization")
-      return same_secret(value, "Bearer " + token);
+  for (auto& [name, value] : req.headers) {
+    if (lower(name) != "authorization")
+      continue;
+    constexpr std::string_view scheme = "bearer ";
+    return value.size() > scheme.size() && lower(value.substr(0, scheme.size())) == scheme
+           && same_secret(std::string_view(value).substr(scheme.size()), token);
+  }
   return false;
 }
 

@@ -37,6 +37,12 @@ bool listed(const std::vector<std::string>& list, const std::string& value) {
                      [&](const std::string& x) { return lower(x) == value; });
 }
 
+/// Whether `name` is one of `hosts`, each read as a Host header is.
+bool listed_host(const std::vector<std::string>& hosts, const std::string& name) {
+  return std::any_of(hosts.begin(), hosts.end(),
+                     [&](const std::string& x) { return host_name(x) == name; });
+}
+
 } // namespace
 
 std::string host_name(const std::string& host_header) {
@@ -62,10 +68,17 @@ bool is_ip_literal(const std::string& name) {
 std::optional<std::string> refusal(const http_request& request,
                                    const request_guard_options& options,
                                    const std::string& bound_host) {
-  if (auto origin = header(request, "origin")) {
-    if (!listed(options.allowed_origins, lower(*origin)))
-      return "requests from web pages of " + *origin
-             + " are not allowed (allow an origin with --allowed-origin)";
+  auto origin = header(request, "origin");
+  if (origin != nullptr && !listed(options.allowed_origins, lower(*origin)))
+    return "requests from web pages of " + *origin
+           + " are not allowed (allow an origin with --allowed-origin)";
+  // A page of another site may make a browser send a GET with no Origin
+  // (an image, a link); the browser says so in Sec-Fetch-Site.
+  if (auto site = header(request, "sec-fetch-site"); site != nullptr && origin == nullptr) {
+    auto from = lower(*site);
+    if (from == "cross-site" || from == "same-site")
+      return "requests that web pages of other sites make are not allowed (Sec-Fetch-Site: "
+             + *site + ")";
   }
   auto host = header(request, "host");
   if (host == nullptr)
@@ -73,7 +86,7 @@ std::optional<std::string> refusal(const http_request& request,
   auto name = host_name(*host);
   if (name.empty() || is_ip_literal(name) || name == "localhost" || name == lower(bound_host)
       || (!machine_name().empty() && name == machine_name())
-      || listed(options.allowed_hosts, name))
+      || listed_host(options.allowed_hosts, name))
     return std::nullopt;
   return "this service does not answer to the host name '" + name
          + "' (allow a name with --allowed-host)";

@@ -14,8 +14,9 @@ void socket_options::check() const {
     refuse("the listen backlog must be at least 1, not " + std::to_string(listen_backlog));
   if (limits.max_header == 0 || limits.max_frame == 0)
     refuse("the header and frame limits must each be at least 1 byte");
-  if (call_timeout.count() <= 0 || idle_timeout.count() <= 0 || record_timeout.count() <= 0)
-    refuse("the call, idle and record timeouts must each be above 0");
+  if (call_timeout.count() <= 0 || idle_timeout.count() <= 0 || record_timeout.count() <= 0
+      || write_timeout.count() <= 0)
+    refuse("the call, idle, record and write timeouts must each be above 0");
   if (max_connections == 0)
     refuse("the connection limit must be at least 1");
   if (max_incomplete_bytes < limits.max_frame)

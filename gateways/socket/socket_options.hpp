@@ -45,6 +45,9 @@ struct socket_options {
   /// A connection with nothing in flight, nothing to write and no record
   /// under way is closed after this long.
   std::chrono::milliseconds idle_timeout{std::chrono::minutes{5}};
+  /// Replies must be taken within this long once a write to the peer began;
+  /// a peer that does not read them is cut off.
+  std::chrono::milliseconds write_timeout{std::chrono::seconds{10}};
   /// A record must arrive whole within this long of its first byte; one that
   /// stalls is answered Timeout and the connection is closed.
   std::chrono::milliseconds record_timeout{std::chrono::seconds{30}};

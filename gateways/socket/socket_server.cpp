@@ -139,7 +139,10 @@ public:
 class connection : public std::enable_shared_from_this<connection> {
 public:
   connection(std::shared_ptr<socket_server::impl> server, generic::socket sock)
-    : server_(std::move(server)), socket_(std::move(sock)), timer_(socket_.get_executor()) {
+    : server_(std::move(server)),
+      socket_(std::move(sock)),
+      timer_(socket_.get_executor()),
+      write_timer_(socket_.get_executor()) {
   }
 
   void start() {
@@ -152,6 +155,7 @@ public:
       return;
     closed_ = true;
     timer_.cancel();
+    write_timer_.cancel();
     count_incomplete(0);
     boost::system::error_code ignored;
     socket_.shutdown(generic::socket::shutdown_both, ignored);
@@ -240,9 +244,12 @@ private:
       next = watch_state::record;
     else if (in_flight_ == 0 && out_.empty() && !writing_)
       next = watch_state::idle;
-    if (next == watch_state_)
-      return; // a record's clock runs from its first byte, not its last
+    // A record's clock runs from its first byte, not its last: it is armed
+    // again only for the next record.
+    if (next == watch_state_ && (next != watch_state::record || armed_for_ == records_done_))
+      return;
     watch_state_ = next;
+    armed_for_ = records_done_;
     ++watch_generation_;
     if (next == watch_state::none) {
       timer_.cancel();
@@ -318,12 +325,15 @@ private:
       handle(*header_, payload);
       start_ += header_->length;
       header_.reset();
+      ++records_done_; // the next record's clock starts afresh
     }
     // Keep the buffer from growing: drop what was consumed.
     if (start_ > 0 && (start_ == in_.size() || start_ > 64 * 1024)) {
       in_.erase(0, start_);
       start_ = 0;
     }
+    if (!broken_)
+      count_incomplete(in_.size() - start_); // what is left is under way
   }
 
   void handle(const record_header& header, std::string_view payload) {
@@ -417,6 +427,11 @@ private:
   void fail_connection(const std::string& id, const std::string& message) {
     reply_error(id, error_type::bad_request, message);
     broken_ = true;
+    // Nothing after the break is read: its bytes go, and leave the budget.
+    in_.clear();
+    start_ = 0;
+    header_.reset();
+    count_incomplete(0);
   }
 
   void append(std::string_view id, std::string_view encoder, std::string_view payload) {
@@ -437,9 +452,21 @@ private:
     writing_ = true;
     sending_.swap(out_);
     out_.clear();
+    // A peer that does not read its replies is cut off: it would otherwise
+    // hold its connection, and what it was sent, for good.
+    write_timer_.expires_after(server_->options_.write_timeout);
+    write_timer_.async_wait([self = shared_from_this(), generation = ++write_generation_](
+                              boost::system::error_code ec) {
+      if (!ec && self->writing_ && generation == self->write_generation_) {
+        self->close();
+        self->server_->check_drained();
+      }
+    });
     asio::async_write(socket_, asio::buffer(sending_),
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                         self->writing_ = false;
+                        ++self->write_generation_;
+                        self->write_timer_.cancel();
                         self->sending_.clear();
                         if (ec) {
                           self->close();
@@ -467,6 +494,10 @@ private:
   asio::steady_timer timer_;
   watch_state watch_state_ = watch_state::none;
   std::uint64_t watch_generation_ = 0;
+  std::uint64_t records_done_ = 0; // records handled so far
+  std::uint64_t armed_for_ = 0;    // records_done_ when the clock was armed
+  asio::steady_timer write_timer_;
+  std::uint64_t write_generation_ = 0;
   std::size_t counted_ = 0; // bytes of records under way, in the server's total
   bool reading_ = false;
   bool writing_ = false;

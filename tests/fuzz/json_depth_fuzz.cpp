@@ -1,7 +1,8 @@
 // The nesting check that stands before every parse: for JSON text and for
 // MessagePack, whatever the bytes. When the check passes, the value parsed
 // from the same bytes is never deeper than the check said (so nothing after
-// it recurses deeper than the limit), and a value it refuses is refused.
+// it recurses deeper than the limit); and the decoder between nodes decodes
+// nothing the check refuses.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -147,6 +147,11 @@ class StopIsNotForEveryoneTest(unittest.TestCase):
         self.assertEqual(json.loads(raw)["error"]["type"], "Forbidden")
         status, _, _ = c.call("POST", "/double", 21, headers={"Origin": "http://evil.example"})
         self.assertEqual(status, 403)
+        # An image or a link on another site's page: a GET with no Origin.
+        status, _, raw = c.call("GET", "/info", headers={"Sec-Fetch-Site": "cross-site"})
+        self.assertEqual(status, 403)
+        self.assertIn("Sec-Fetch-Site: cross-site", json.loads(raw)["error"]["message"])
+        self.assertEqual(c.call("GET", "/info", headers={"Sec-Fetch-Site": "none"})[0], 200)
         self.assertEqual(c.json("POST", "/double", 21), (200, 42))  # curl-like: no Origin
         self.assertIsNone(svc.proc.poll())
 
@@ -190,9 +195,9 @@ class StopIsNotForEveryoneTest(unittest.TestCase):
         writer.send_bytes(b'["/shutdown", null]')
         self.assertEqual(json.loads(reader.recv_bytes())["error"]["type"], "Forbidden")
         self.assertIsNone(svc.proc.poll())
-        # The token stops it.
+        # The token stops it (the scheme's case is free).
         status, _, _ = c.call("POST", "/stop", headers={
-            "Authorization": "Bearer the-stop-token-of-this-test"})
+            "Authorization": "bearer the-stop-token-of-this-test"})
         self.assertEqual(status, 200)
         self.assertEqual(svc.wait(30), 0)
 
@@ -316,6 +321,41 @@ class BoundedResourcesTest(unittest.TestCase):
         conns[-1].settimeout(10)
         self.assertIn(b"BacklogFull", conns[-1].recv(65536))
         self.assertEqual(c.json("POST", "/double", 21), (200, 42))
+
+    def test_a_socket_peer_that_does_not_read_its_replies_is_cut_off(self):
+        self.socket_service("--socket-max-connections=2", "--socket-write-timeout=0.5")
+        hogs = []
+        for _ in range(2):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            self.addCleanup(s.close)
+            s.connect(self.sock)
+            s.settimeout(2)
+            try:  # replies of 100 KB that it never reads
+                for i in range(200):
+                    s.sendall(record(f"h{i}", json.dumps(["/echo", "e" * 100000])))
+            except (socket.timeout, OSError):
+                pass
+            hogs.append(s)
+        # Both were cut off: the cap has room again.
+        wait_until(lambda: self.try_call(), 10, "a connection accepted once the hogs are gone")
+
+    def test_records_streamed_back_to_back_outlast_the_record_timeout(self):
+        self.socket_service("--socket-record-timeout=1")
+        c = self.connect()
+        body = json.dumps(["/echo", "s" * 20000]).encode()
+        stream = b"".join(f"r{n} {len(body)} json\n".encode() + body for n in range(150))
+
+        def send():  # chunks that end inside records, for about 3 s
+            for i in range(0, len(stream), 30011):
+                c.send(stream[i:i + 30011])
+                time.sleep(0.03)
+
+        t = threading.Thread(target=send, daemon=True)
+        t.start()
+        answered = {c.read_json()[:2] for _ in range(150)}  # in any order
+        self.assertEqual(answered, {(f"r{n}", "json") for n in range(150)})  # none cut off
+        t.join(10)
 
     def test_an_idle_socket_connection_is_closed_but_not_one_with_a_call_in_flight(self):
         self.socket_service("--socket-idle-timeout=0.5")
