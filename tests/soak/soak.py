@@ -23,7 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "system"))
-from service import Service  # noqa: E402
+from service import Service, rss_mib  # noqa: E402
 from wire import RawConnection, python_end, record  # noqa: E402
 
 # What a good call may be answered with while workers come and go.
@@ -45,14 +45,6 @@ class Tally:
             if len(self.problems) < 20:
                 self.problems.append(text)
             self.counts["problems"] += 1
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def fds(pid):

@@ -14,10 +14,20 @@ import threading
 import time
 import unittest
 
-from service import Service, run
+from service import Service, rss_mib, run
 from wire import Http, RawConnection, python_end, record
 
 EXAMPLE = CLIENT = None
+
+
+def http_service(test, *extra):
+    """A service with HTTP on a free port, and a connection to it; both
+    closed when `test` ends."""
+    svc = Service([EXAMPLE, "--http-port=0", *extra])
+    test.addCleanup(svc.kill)
+    c = Http(svc.endpoint("http"))
+    test.addCleanup(c.close)
+    return svc, c
 
 
 def nested(levels, inner="1"):
@@ -39,11 +49,7 @@ class DepthLimitTest(unittest.TestCase):
         self.addCleanup(self.tmp.cleanup)
 
     def start(self, *extra):
-        svc = Service([EXAMPLE, "--http-port=0", *extra])
-        self.addCleanup(svc.kill)
-        c = Http(svc.endpoint("http"))
-        self.addCleanup(c.close)
-        return svc, c
+        return http_service(self, *extra)
 
     def post_raw(self, c, path, body, method="POST"):
         c.conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
@@ -133,11 +139,7 @@ class StopIsNotForEveryoneTest(unittest.TestCase):
             f.write("the-stop-token-of-this-test\n")
 
     def start(self, *extra):
-        svc = Service([EXAMPLE, "--http-port=0", *extra])
-        self.addCleanup(svc.kill)
-        c = Http(svc.endpoint("http"))
-        self.addCleanup(c.close)
-        return svc, c
+        return http_service(self, *extra)
 
     def test_a_web_page_of_another_site_cannot_stop_the_service_or_call_routes(self):
         svc, c = self.start()
@@ -238,14 +240,6 @@ class StopIsNotForEveryoneTest(unittest.TestCase):
         conn.send(record("s", '["/shutdown", null]'))
         self.assertEqual(conn.read_json()[2]["type"], "NotFound")
         self.assertIsNone(svc.proc.poll())
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def wait_until(predicate, timeout, what):
