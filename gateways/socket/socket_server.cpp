@@ -212,8 +212,7 @@ private:
   /// that would pass it is refused.
   void check_budget() {
     if (closed_ || broken_)
-      return;
-    count_incomplete(in_.size() - start_);
+      return; // process() has just counted what is under way
     auto budget = server_->options_.max_incomplete_bytes;
     if (server_->incomplete_bytes_ <= budget)
       return;
