@@ -23,6 +23,7 @@
 #include "actors/runtime/signal_watcher.hpp"
 #include "actors/runtime/start_route.hpp"
 #include "actors/workers/join_protocol.hpp"
+#include "actors/workers/link_listener.hpp"
 #include "actors/workers/node_link.hpp"
 #include "actors/workers/supervisor.hpp"
 #include "actors/workers/worker_agent.hpp"
@@ -138,21 +139,30 @@ void node::start_workers(const application& app) {
   settings.board = board_;
   auto supervisor_actor = system_->spawn<supervisor>(std::move(settings));
   join(supervisor_actor);
-  auto tls = pool.tls.enabled();
-  auto port = publish_on_node_link(*system_, supervisor_actor, pool.node_host,
-                                   pool.node_port.value_or(0), tls);
-  node_endpoint_ = join_address(pool.node_host, port);
-  if (pool.node_port)
+  if (pool.node_port) {
+    auto tls = pool.tls.enabled();
+    std::uint16_t port = 0;
+    if (tls) {
+      port = publish_over_tls(supervisor_actor, pool.node_host, *pool.node_port);
+    } else {
+      auto sys = system_.get();
+      listener_ = std::make_unique<link_listener>(
+        pool.node_host, *pool.node_port, pool.secret,
+        [sys, supervisor_actor](owned_fd link, const std::string&) {
+          adopt_link_as_supervisor(*sys, std::move(link), supervisor_actor);
+        });
+      port = listener_->port();
+    }
+    node_endpoint_ = join_address(pool.node_host, port);
     log::info("workers may join at " + node_endpoint_ + (tls ? " (TLS)" : ""));
+  }
   {
     std::lock_guard<std::mutex> guard{start_mutex_};
     abort_start_on_signal_ = true;
     if (early_signals_ > 0)
       throw std::runtime_error("stopped by a signal before the workers started");
   }
-  auto failure = start_own_workers(*system_, supervisor_actor,
-                                   join_address(invite_host(pool.node_host), port),
-                                   pool.start_timeout);
+  auto failure = start_own_workers(*system_, supervisor_actor, pool.start_timeout);
   {
     // From here a signal waits for the end of the start, then shuts down.
     std::lock_guard<std::mutex> guard{start_mutex_};
@@ -190,13 +200,13 @@ void node::join_as_worker(const application& app) {
     std::chrono::milliseconds{assignment.heartbeat_interval_ms},
     std::chrono::milliseconds{assignment.heartbeat_timeout_ms});
   join(agent);
-  worker_ready ready{index, ::getpid(), this_host(), agent, {}, {}};
+  worker_ready ready{index, ::getpid(), this_host(), agent, {}, {}, {}};
   for (auto& [path, entry] : routes_) {
     ready.paths.push_back(path);
     ready.gates.push_back(entry.gate);
   }
   handshake.report_ready(std::move(ready));
-  log::info("joined the supervisor at " + join_address(invitation.host, invitation.port));
+  log::info("joined " + supervisor_name(invitation));
 }
 
 std::vector<worker_status> node::workers() const {
@@ -206,6 +216,7 @@ std::vector<worker_status> node::workers() const {
 node::~node() {
   shutdown();
   wait();
+  listener_.reset(); // no worker joins a node that has stopped
   signals_.reset(); // no signal may touch the node from here on
   routes_.clear();
   broadcast_ = nullptr;

@@ -23,6 +23,7 @@
 
 namespace actorserve {
 
+class link_listener;
 class signal_watcher;
 class worker_board;
 
@@ -125,7 +126,8 @@ public:
   /// The worker slots this node supervises (empty when routes run here).
   std::vector<worker_status> workers() const;
 
-  /// Where workers join this node ("host:port"), or "" when they cannot.
+  /// Where workers join this node ("host:port"), or "" when only the
+  /// workers it starts itself can (they need no port).
   const std::string& node_endpoint() const noexcept {
     return node_endpoint_;
   }
@@ -149,6 +151,7 @@ private:
   std::unique_ptr<signal_watcher> signals_;
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
+  std::unique_ptr<link_listener> listener_; // the worker port, without TLS
   caf::actor broadcast_; // the shutdown broadcast
   std::unordered_map<std::string, route_entry> routes_;
   std::shared_ptr<worker_board> board_;

@@ -1,5 +1,8 @@
 #include "actors/worker_invitation.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -23,19 +26,26 @@ std::pair<std::string, std::uint16_t> parse_host_port(const std::string& text,
 }
 
 std::optional<join_options> take_worker_invitation() {
-  auto address = std::getenv("ACTORSERVE_JOIN");
+  auto link = std::getenv("ACTORSERVE_LINK_FD");
   auto index = std::getenv("ACTORSERVE_WORKER_INDEX");
-  if (address == nullptr || index == nullptr)
+  if (link == nullptr || index == nullptr)
     return std::nullopt;
   join_options invitation;
-  auto [host, port] = parse_host_port(address, "ACTORSERVE_JOIN");
-  invitation.host = host;
-  invitation.port = port;
+  std::string link_text{link};
+  struct stat st{};
+  if (link_text.empty() || link_text.size() > 6
+      || link_text.find_first_not_of("0123456789") != std::string::npos
+      || ::fstat(std::stoi(link_text), &st) != 0 || !S_ISSOCK(st.st_mode))
+    throw std::invalid_argument("ACTORSERVE_LINK_FD='" + link_text
+                                + "' is not the socket of a worker link");
+  invitation.link_fd = std::stoi(link_text);
+  // Nothing this worker starts may hold its link.
+  ::fcntl(invitation.link_fd, F_SETFD, FD_CLOEXEC);
   invitation.worker_index = std::stoi(index);
   if (auto secret = std::getenv("ACTORSERVE_SECRET"))
     invitation.secret = secret;
   invitation.connect_timeout = std::chrono::seconds{10};
-  ::unsetenv("ACTORSERVE_JOIN");
+  ::unsetenv("ACTORSERVE_LINK_FD");
   ::unsetenv("ACTORSERVE_WORKER_INDEX");
   ::unsetenv("ACTORSERVE_SECRET");
   return invitation;

@@ -10,10 +10,12 @@
 namespace actorserve {
 
 /// The invitation a supervisor gives the worker processes it starts, in
-/// their environment: ACTORSERVE_JOIN (host:port), ACTORSERVE_SECRET and
-/// ACTORSERVE_WORKER_INDEX. Returns it, and removes the three variables
+/// their environment: ACTORSERVE_LINK_FD (the descriptor of the worker's
+/// end of its link, a socket pair the supervisor made), ACTORSERVE_SECRET
+/// and ACTORSERVE_WORKER_INDEX. Returns it, and removes the three variables
 /// from this process's environment (nothing started later sees the secret),
-/// or std::nullopt when this process was not started as a worker.
+/// or std::nullopt when this process was not started as a worker. Throws
+/// std::invalid_argument if ACTORSERVE_LINK_FD names no socket.
 ///
 /// A program that serves with workers calls it first thing in main and,
 /// when it answers, runs as that worker (see docs/workers.md).

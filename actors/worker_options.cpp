@@ -26,12 +26,12 @@ void worker_options::check() const {
   if (tls_partial)
     refuse("TLS needs all three of a certificate, a key and a CA file "
            "(--tls-certificate, --tls-key, --tls-ca)");
-  if (!links_nodes()) {
-    if (tls.enabled())
-      refuse("TLS secures the links between nodes: it takes effect only with workers, a "
-             "node port or a join (--workers, --node-port, --join)");
+  // The supervisor's own workers link over socket pairs, never a network.
+  if (tls.enabled() && !node_port && !join)
+    refuse("TLS secures the worker port and the workers that join it: it takes effect only "
+           "with a node port or a join (--node-port, --join)");
+  if (!links_nodes())
     return;
-  }
   if (heartbeat_interval.count() <= 0 || heartbeat_timeout <= heartbeat_interval)
     refuse("the heartbeat timeout (" + std::to_string(heartbeat_timeout.count())
            + " ms) must be longer than the heartbeat interval ("

@@ -38,6 +38,7 @@ struct restart_policy {
 
 /// What a worker needs to join a supervisor.
 struct join_options {
+  /// The supervisor's worker port.
   std::string host;
   std::uint16_t port = 0;
   /// The service's shared secret (see docs/workers.md).
@@ -50,6 +51,9 @@ struct join_options {
   json context;
   /// How long to keep trying to reach the supervisor.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds{30}};
+  /// A worker the supervisor started: its end of the socket pair the
+  /// supervisor made for it (host and port are then not used); -1 otherwise.
+  int link_fd = -1;
 };
 
 /// The worker side of a node's options (see node_options).

@@ -4,10 +4,11 @@
 
 #include <thread>
 
-
 #include <caf/sec.hpp>
 
 #include "actors/log.hpp"
+#include "actors/workers/link_proof.hpp"
+#include "actors/workers/link_socket.hpp"
 #include "actors/workers/node_link.hpp"
 #include "actors/workers/worker_secret.hpp"
 
@@ -30,18 +31,51 @@ std::string reason_of(caf::actor_system& sys, const caf::error& err) {
   return sys.render(err);
 }
 
+/// The supervisor's worker port, over plain TCP: connect, prove the secret
+/// both ways (link_proof.hpp), then give the connection to CAF.
+caf::expected<caf::actor> link_over_tcp(caf::actor_system& sys, const join_options& invitation,
+                                        bool& final, std::string& why) {
+  auto fd = connect_to_supervisor(invitation.host, invitation.port, step_timeout, why);
+  if (!fd)
+    return caf::make_error(caf::sec::cannot_connect_to_node);
+  auto outcome = prove_link_to_supervisor(fd.get(), invitation.secret,
+                                          std::chrono::steady_clock::now() + step_timeout, why);
+  if (outcome != link_outcome::admitted) {
+    // Another secret stays another secret: trying again would not help.
+    final = outcome == link_outcome::refused || outcome == link_outcome::impostor;
+    return caf::make_error(caf::sec::cannot_connect_to_node);
+  }
+  auto found = adopt_link_as_worker(sys, std::move(fd), step_timeout);
+  if (!found)
+    why = sys.render(found.error());
+  return found;
+}
+
 caf::actor reach_supervisor(caf::actor_system& sys, const join_options& invitation, bool tls,
                             const std::function<bool()>& stopped) {
+  if (invitation.link_fd >= 0) {
+    auto found = adopt_link_as_worker(sys, owned_fd{invitation.link_fd}, step_timeout);
+    if (!found)
+      throw std::runtime_error("cannot link to the supervisor that started this worker: "
+                               + sys.render(found.error()));
+    return std::move(*found);
+  }
   auto where = join_address(invitation.host, invitation.port);
   // The supervisor may still be starting: try until the connect timeout.
   auto give_up = std::chrono::steady_clock::now() + invitation.connect_timeout;
   for (;;) {
-    auto found = reach_on_node_link(sys, invitation.host, invitation.port, tls);
+    bool final = false;
+    std::string why;
+    auto found = tls ? reach_over_tls(sys, invitation.host, invitation.port)
+                     : link_over_tcp(sys, invitation, final, why);
     if (found)
       return std::move(*found);
+    if (why.empty())
+      why = sys.render(found.error());
+    if (final)
+      throw std::runtime_error("joining the supervisor at " + where + " failed: " + why);
     if (std::chrono::steady_clock::now() >= give_up)
-      throw std::runtime_error("cannot reach the supervisor at " + where + ": "
-                               + sys.render(found.error())
+      throw std::runtime_error("cannot reach the supervisor at " + where + ": " + why
                                + (tls ? " (with TLS: do both nodes trust the CA that signed "
                                         "the other's certificate?)"
                                       : ""));
@@ -110,12 +144,12 @@ void add_join_message_types(caf::actor_system_config& cfg) {
 worker_handshake::worker_handshake(caf::actor_system& sys, const join_options& invitation,
                                    bool tls, const std::function<bool()>& stopped)
   : self_(sys) {
-  auto where = join_address(invitation.host, invitation.port);
+  auto who = supervisor_name(invitation);
   supervisor_ = reach_supervisor(sys, invitation, tls, stopped);
   std::string failure;
   auto fail_with = [&](const char* step) {
     return [&, step](caf::error& err) {
-      failure = "joining the supervisor at " + where + " failed (" + step
+      failure = "joining " + who + " failed (" + step
                 + "): " + reason_of(sys, err);
     };
   };
@@ -130,7 +164,7 @@ worker_handshake::worker_handshake(caf::actor_system& sys, const join_options& i
     .receive([&](supervisor_challenge& c) { challenge = std::move(c); }, fail_with("hello"));
   check();
   if (!worker_secret::same(challenge.proof, supervisor_proof(invitation.secret, my_nonce)))
-    throw std::runtime_error("the supervisor at " + where
+    throw std::runtime_error(who
                              + " holds a different shared secret; not joining it");
   worker_proof proof{invitation.worker_index,
                      slot_proof(invitation.secret, challenge.nonce, invitation.worker_index)};
@@ -148,6 +182,12 @@ void worker_handshake::report_start_failure(const std::string& why) {
 void worker_handshake::report_ready(worker_ready ready) {
   ready.link_token = assignment_.link_token;
   self_->send(supervisor_, ready_atom::value, std::move(ready));
+}
+
+std::string supervisor_name(const join_options& invitation) {
+  if (invitation.link_fd >= 0)
+    return "the supervisor that started this worker";
+  return "the supervisor at " + join_address(invitation.host, invitation.port);
 }
 
 std::string join_address(const std::string& host, std::uint16_t port) {

@@ -223,6 +223,10 @@ private:
 /// "host:port", or "[v6]:port".
 std::string join_address(const std::string& host, std::uint16_t port);
 
+/// The supervisor a worker joins, for its messages: "the supervisor at
+/// host:port", or "the supervisor that started this worker".
+std::string supervisor_name(const join_options& invitation);
+
 /// This host's name, as a worker reports it.
 std::string this_host();
 

@@ -2,15 +2,32 @@
 
 #include <stdexcept>
 
+#include <caf/io/basp_broker.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/network/multiplexer.hpp>
+#include <caf/io/scribe.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/openssl/remote_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include "actors/workers/join_protocol.hpp"
 #include "actors/workers/openssl_error_queue.hpp"
 
 namespace actorserve {
+
+namespace {
+
+/// The port number under which CAF files the supervisor for adopted links.
+/// CAF publishes on real ports only, never on 0, so this one is ours alone.
+constexpr std::uint16_t adopted_link_port = 0;
+
+caf::actor basp_broker(caf::actor_system& sys) {
+  return sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
+}
+
+} // namespace
 
 void configure_node_link(caf::actor_system_config& cfg, const tls_options& tls) {
   cfg.load<caf::io::middleman>();
@@ -24,20 +41,46 @@ void configure_node_link(caf::actor_system_config& cfg, const tls_options& tls) 
   cfg.openssl_passphrase = tls.passphrase;
 }
 
-std::uint16_t publish_on_node_link(caf::actor_system& sys, const caf::actor& actor,
-                                   const std::string& host, std::uint16_t port, bool tls) {
-  auto published = tls ? caf::openssl::publish(actor, port, host.c_str(), true)
-                       : sys.middleman().publish(actor, port, host.c_str(), true);
+void adopt_link_as_supervisor(caf::actor_system& sys, owned_fd link,
+                              const caf::actor& supervisor) {
+  // CAF's BASP broker takes a connected scribe as if its doorman had
+  // accepted it: it sends its server handshake naming `supervisor`.
+  auto scribe = sys.middleman().backend().new_scribe(link.release());
+  caf::anon_send(basp_broker(sys), caf::publish_atom::value, std::move(scribe),
+                 adopted_link_port, caf::actor_cast<caf::strong_actor_ptr>(supervisor),
+                 std::set<std::string>{});
+}
+
+caf::expected<caf::actor> adopt_link_as_worker(caf::actor_system& sys, owned_fd link,
+                                               std::chrono::milliseconds timeout) {
+  auto scribe = sys.middleman().backend().new_scribe(link.release());
+  caf::scoped_actor self{sys};
+  caf::expected<caf::actor> result{caf::sec::request_timeout};
+  self->request(basp_broker(sys), timeout, caf::connect_atom::value, std::move(scribe),
+                adopted_link_port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& found, std::set<std::string>&) {
+        if (found)
+          result = caf::actor_cast<caf::actor>(std::move(found));
+        else
+          result = caf::make_error(caf::sec::no_actor_published_at_port);
+      },
+      [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+std::uint16_t publish_over_tls(const caf::actor& actor, const std::string& host,
+                               std::uint16_t port) {
+  auto published = caf::openssl::publish(actor, port, host.c_str(), true);
   if (!published)
     throw std::runtime_error("cannot listen for workers on " + join_address(host, port) + ": "
-                             + sys.render(published.error()));
+                             + actor.home_system().render(published.error()));
   return *published;
 }
 
-caf::expected<caf::actor> reach_on_node_link(caf::actor_system& sys, const std::string& host,
-                                             std::uint16_t port, bool tls) {
-  return tls ? caf::openssl::remote_actor(sys, host, port)
-             : sys.middleman().remote_actor(host, port);
+caf::expected<caf::actor> reach_over_tls(caf::actor_system& sys, const std::string& host,
+                                         std::uint16_t port) {
+  return caf::openssl::remote_actor(sys, host, port);
 }
 
 } // namespace actorserve

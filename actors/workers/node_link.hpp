@@ -1,7 +1,12 @@
 #pragma once
 
-// How the nodes of a service link: CAF's middleman over plain TCP, or over
-// TLS through CAF's OpenSSL module when certificates are given.
+// How the nodes of a service link: CAF's middleman (its BASP protocol) over
+// a connection that only the invited hold. The supervisor's own workers get
+// one end of a socket pair made before they start (no port at all); workers
+// from other hosts connect to the worker port, where both ends prove the
+// shared secret (link_listener.hpp) before CAF reads a byte; or, with TLS,
+// CAF's OpenSSL module admits only peers whose certificate the CA signed.
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -11,6 +16,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/worker_options.hpp"
+#include "actors/workers/link_socket.hpp"
 
 namespace actorserve {
 
@@ -18,13 +24,24 @@ namespace actorserve {
 /// certificates) into a node's configuration.
 void configure_node_link(caf::actor_system_config& cfg, const tls_options& tls);
 
-/// Makes `actor` reachable at host:port (0: a port the system picks);
-/// returns the port. Throws std::runtime_error naming the address.
-std::uint16_t publish_on_node_link(caf::actor_system& sys, const caf::actor& actor,
-                                   const std::string& host, std::uint16_t port, bool tls);
+/// Hands `link`, a connected socket whose peer is one of this supervisor's
+/// workers, to CAF: the peer reaches `supervisor` on it. CAF owns the
+/// descriptor from here (and closes it with the connection).
+void adopt_link_as_supervisor(caf::actor_system& sys, owned_fd link, const caf::actor& supervisor);
 
-/// The actor published at host:port, or why it cannot be reached.
-caf::expected<caf::actor> reach_on_node_link(caf::actor_system& sys, const std::string& host,
-                                             std::uint16_t port, bool tls);
+/// Hands `link`, a connected socket to the supervisor, to CAF and waits (at
+/// most `timeout`) for CAF's handshake: the supervisor, or why not.
+caf::expected<caf::actor> adopt_link_as_worker(caf::actor_system& sys, owned_fd link,
+                                               std::chrono::milliseconds timeout);
+
+/// TLS only: makes `actor` reachable at host:port (0: a port the system
+/// picks) through CAF's OpenSSL module; returns the port. Throws
+/// std::runtime_error naming the address.
+std::uint16_t publish_over_tls(const caf::actor& actor, const std::string& host,
+                               std::uint16_t port);
+
+/// TLS only: the actor published at host:port, or why it cannot be reached.
+caf::expected<caf::actor> reach_over_tls(caf::actor_system& sys, const std::string& host,
+                                         std::uint16_t port);
 
 } // namespace actorserve

@@ -1,8 +1,11 @@
 #include "actors/workers/supervisor.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <caf/actor_cast.hpp>
 #include <caf/scoped_actor.hpp>
@@ -13,6 +16,7 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/private_file.hpp"
 #include "actors/runtime/local_only.hpp"
+#include "actors/workers/node_link.hpp"
 #include "actors/workers/worker_secret.hpp"
 
 namespace actorserve {
@@ -79,10 +83,9 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
 caf::behavior supervisor::make_behavior() {
   send(this, reap_atom::value, local_only{});
   return {
-    [this](start_atom, std::string& invite_address, local_only) -> caf::result<std::string> {
+    [this](start_atom, local_only) -> caf::result<std::string> {
       if (stopping_)
         return std::string{"the service stopped before every worker was ready"};
-      settings_.invite_address = std::move(invite_address);
       start_promise_ = make_response_promise();
       starting_ = true;
       start_began_ = clock().now();
@@ -273,11 +276,22 @@ void supervisor::start_process(slot& s) {
   s.status.pid = 0;
   auto& opts = settings_.options;
   try {
-    s.process = std::make_unique<worker_process>(std::vector<std::pair<std::string, std::string>>{
-      {"ACTORSERVE_JOIN", settings_.invite_address},
-      {"ACTORSERVE_SECRET", opts.secret},
-      {"ACTORSERVE_WORKER_INDEX", std::to_string(s.index)}});
+    // The worker's link: a socket pair only this process and the worker
+    // hold, so the supervisor's own workers need no port at all.
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+      throw std::runtime_error("cannot make a link for a worker: "
+                               + std::string{std::strerror(errno)});
+    owned_fd mine{pair[0]};
+    owned_fd theirs{pair[1]};
+    s.process = std::make_unique<worker_process>(
+      std::vector<std::pair<std::string, std::string>>{
+        {"ACTORSERVE_LINK_FD", std::to_string(worker_process::link_descriptor)},
+        {"ACTORSERVE_SECRET", opts.secret},
+        {"ACTORSERVE_WORKER_INDEX", std::to_string(s.index)}},
+      theirs.get());
     s.status.pid = s.process->pid();
+    adopt_link_as_supervisor(system(), std::move(mine), caf::actor_cast<caf::actor>(this));
   } catch (const std::exception& e) {
     publish(s, worker_state::starting);
     start_failed(s.index, e.what(), s.generation);
@@ -483,22 +497,13 @@ void supervisor::check_stopped() {
   quit();
 }
 
-std::string invite_host(const std::string& host) {
-  if (host.empty() || host == "0.0.0.0")
-    return "127.0.0.1";
-  if (host == "::")
-    return "::1";
-  return host;
-}
-
 std::string start_own_workers(caf::actor_system& sys, const caf::actor& supervisor,
-                              const std::string& invite_address,
                               std::chrono::milliseconds start_timeout) {
   caf::scoped_actor self{sys};
   std::string failure;
   // The supervisor itself names a worker that is late; this is the backstop.
   self->request(supervisor, start_timeout + std::chrono::seconds{5}, start_atom::value,
-                invite_address, local_only{})
+                local_only{})
     .receive([&](std::string& why) { failure = std::move(why); },
              [&](caf::error& err) {
                failure = err == caf::sec::request_timeout

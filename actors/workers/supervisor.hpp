@@ -32,9 +32,6 @@ struct supervisor_settings {
   /// added to them as instances.
   std::vector<std::pair<std::string, caf::actor>> gates;
   std::shared_ptr<worker_board> board;
-  /// Where this node's own workers reach the supervisor ("host:port"); comes
-  /// with `start_atom`, once it listens.
-  std::string invite_address;
 };
 
 /// The supervisor of a node's workers: starts the worker processes, admits
@@ -44,7 +41,7 @@ struct supervisor_settings {
 /// broadcast.
 ///
 /// Speaks the protocol of join_protocol.hpp, plus:
-/// - `(start_atom, invite_address)` → std::string: answered once every worker
+/// - `(start_atom)` → std::string: answered once every worker
 ///   of the node's own is ready (empty) or one failed to start (its index and
 ///   error); see start_own_workers;
 /// - the broadcast's `shutdown_atom` (no more restarts; drained at once: the
@@ -114,15 +111,10 @@ private:
   time_point stop_deadline_;
 };
 
-/// Where this node's own workers connect to a supervisor listening on
-/// `host`: that address, or loopback when it listens on every address.
-std::string invite_host(const std::string& host);
-
-/// Starts the supervisor's own workers, inviting them to `invite_address`,
-/// and waits until every one is ready: returns "" then, or why the start
-/// failed (naming the worker).
+/// Starts the supervisor's own workers, each with a link of its own made
+/// before it starts, and waits until every one is ready: returns "" then,
+/// or why the start failed (naming the worker).
 std::string start_own_workers(caf::actor_system& sys, const caf::actor& supervisor,
-                              const std::string& invite_address,
                               std::chrono::milliseconds start_timeout);
 
 } // namespace actorserve

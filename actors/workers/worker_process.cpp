@@ -48,7 +48,8 @@ std::string describe(int status) {
 
 } // namespace
 
-worker_process::worker_process(const std::vector<std::pair<std::string, std::string>>& env) {
+worker_process::worker_process(const std::vector<std::pair<std::string, std::string>>& env,
+                               int link) {
   auto args = own_arguments();
   std::vector<std::string> env_text;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -86,13 +87,26 @@ worker_process::worker_process(const std::vector<std::pair<std::string, std::str
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
                                     | POSIX_SPAWN_SETPGROUP);
+  // dup2 onto itself would leave close-on-exec set: move the link first.
+  int moved = -1;
+  if (link == link_descriptor) {
+    moved = ::fcntl(link, F_DUPFD_CLOEXEC, link_descriptor + 1);
+    if (moved < 0) {
+      posix_spawnattr_destroy(&attr);
+      throw std::runtime_error("cannot start a worker process: " + std::string(std::strerror(errno)));
+    }
+    link = moved;
+  }
   posix_spawn_file_actions_t files;
   posix_spawn_file_actions_init(&files);
   // Listening sockets and connections of this process must not live on in a
-  // worker: keep only stdin, stdout and stderr.
-  posix_spawn_file_actions_addclosefrom_np(&files, 3);
+  // worker: keep only stdin, stdout, stderr and the worker's link.
+  posix_spawn_file_actions_adddup2(&files, link, link_descriptor);
+  posix_spawn_file_actions_addclosefrom_np(&files, link_descriptor + 1);
   auto rc = ::posix_spawn(&pid_, "/proc/self/exe", &files, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&files);
+  if (moved >= 0)
+    ::close(moved);
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
     throw std::runtime_error("cannot start a worker process: " + std::string(std::strerror(rc)));

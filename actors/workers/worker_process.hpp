@@ -14,11 +14,17 @@ namespace actorserve {
 /// (never its command line, which any user of the host can read), starts in
 /// a process group of its own (a terminal's Ctrl-C reaches the supervisor,
 /// which then stops the workers in order), with default signal handling and
-/// none of this process's open files.
+/// none of this process's open files but one: its end of the link to the
+/// supervisor, as descriptor 3.
 class worker_process {
 public:
-  /// Starts the child; throws std::runtime_error if it cannot be started.
-  explicit worker_process(const std::vector<std::pair<std::string, std::string>>& env);
+  /// The descriptor the child finds its link at.
+  static constexpr int link_descriptor = 3;
+
+  /// Starts the child with `env` added to this process's environment and
+  /// `link` as its descriptor 3 (the parent keeps its own copy open); throws
+  /// std::runtime_error if it cannot be started.
+  worker_process(const std::vector<std::pair<std::string, std::string>>& env, int link);
 
   /// Kills the child (SIGKILL) if it still runs, and reaps it.
   ~worker_process();

@@ -90,8 +90,9 @@ int main(int argc, char** argv) {
     }
     std::string ready = "ready pid=" + std::to_string(::getpid());
     if (service.has_workers())
-      ready += " workers=" + std::to_string(options.node.pool.workers)
-               + " node=" + service.node_endpoint();
+      ready += " workers=" + std::to_string(options.node.pool.workers);
+    if (!service.node_endpoint().empty()) // workers may join: --node-port
+      ready += " node=" + service.node_endpoint();
     gateways running;
     try {
       ready += running.start(service, options);

@@ -8,6 +8,7 @@ import os
 import resource
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -465,6 +466,102 @@ class PrivateFifoTest(unittest.TestCase):
         os.mkfifo(other, 0o600)
         os.symlink(other, self.path + ".2")
         self.assertIn(f"{self.path}.2 is a symbolic link", self.refusal())
+
+
+def listening_ports(pid):
+    """The TCP ports process `pid` listens on (from /proc: its socket
+    descriptors, matched against the kernel's table of listening sockets)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+class NodeLinkTest(unittest.TestCase):
+    """A process that connected to the worker port, knowing no secret, could
+    speak CAF's protocol to the supervisor: 32 bytes (a header declaring a
+    payload of 0xFFFFFFFF bytes) made it allocate 4 GiB, and forged messages
+    reached its actors. Now the supervisor's own workers link over socket
+    pairs, with no port at all, and the worker port reads nothing but the
+    link proof (a few fixed-size bytes) until the peer proved the secret."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.secret = os.path.join(self.tmp.name, "secret")
+        with open(os.open(self.secret, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("the-shared-secret-of-this-test\n")
+
+    def test_the_supervisors_own_workers_need_no_port(self):
+        svc, c = http_service(self, "--workers=2")
+        self.assertNotIn("node=", svc.ready_line)
+        http_port = int(svc.endpoint("http").rsplit(":", 1)[1])
+        self.assertEqual(listening_ports(svc.proc.pid), {http_port})
+        workers = c.json("GET", "/healthz")[1]["workers"]
+        self.assertEqual(len(workers), 2)
+        for w in workers:
+            self.assertEqual(listening_ports(w["pid"]), set(), w)
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))
+
+    def test_the_worker_port_reads_nothing_of_a_peer_without_the_secret(self):
+        svc, c = http_service(self, "--workers=1", "--node-port=0",
+                              f"--secret-file={self.secret}")
+        host, port = svc.endpoint("node").rsplit(":", 1)
+        before = rss_mib(svc.proc.pid)
+        # What a BASP peer sends first: a header declaring 0xFFFFFFFF bytes.
+        header = b"\x00" + b"\xff" * 4 + b"\x00" * 27
+        peers = []
+        for i in range(20):
+            peer = socket.create_connection((host, int(port)), timeout=10)
+            self.addCleanup(peer.close)
+            greeting = peer.recv(64)
+            # The port greets with the link proof, not with CAF's handshake.
+            self.assertEqual(greeting[:8], b"ASLINK1\n")
+            self.assertEqual(len(greeting), 40)
+            # Half of them stall after the header; the others pad it to the
+            # size of an answer, which is then no proof of the secret.
+            peer.sendall(header if i % 2 else header + b"\x00" * 72)
+            peers.append(peer)
+        for i, peer in enumerate(peers):
+            start = time.monotonic()
+            self.assertEqual(peer.recv(64), b"", "the worker port closes the connection")
+            waited = time.monotonic() - start
+            self.assertLess(waited, 8)
+        self.assertLess(rss_mib(svc.proc.pid) - before, 50)
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))
+        health = c.json("GET", "/healthz")[1]
+        self.assertEqual((health["status"], health["workers"][0]["restarts"]), ("serving", 0))
+        log = "".join(svc.stderr_lines)
+        self.assertIn("refused a connection to the worker port from 127.0.0.1:", log)
+        self.assertIn("it does not prove the shared secret", log)
+
+    def test_a_worker_with_the_secret_joins_through_the_port(self):
+        svc, c = http_service(self, "--workers=0", "--node-port=0",
+                              f"--secret-file={self.secret}")
+        worker = subprocess.Popen([EXAMPLE, "--join=" + svc.endpoint("node"),
+                                   f"--secret-file={self.secret}"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(worker.wait, 10)
+        self.addCleanup(worker.kill)
+        self.addCleanup(worker.stderr.close)
+        deadline = time.monotonic() + 15
+        while c.json("GET", "/healthz")[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(c.json("POST", "/double", 21), (200, 42))
+        self.assertEqual(listening_ports(worker.pid), set())
 
 
 class CommandLineRangesTest(unittest.TestCase):

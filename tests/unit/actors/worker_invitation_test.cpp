@@ -3,8 +3,13 @@
 
 #include "actors/worker_invitation.hpp"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "tests/unit/throws.hpp"
 
@@ -22,20 +27,40 @@ CAF_TEST(host and port are split for names and IPv4 and bracketed IPv6) {
 }
 
 CAF_TEST(an invitation is taken from the environment once and leaves no trace) {
-  ::unsetenv("ACTORSERVE_JOIN");
+  ::unsetenv("ACTORSERVE_LINK_FD");
   ::unsetenv("ACTORSERVE_WORKER_INDEX");
   CAF_CHECK(!take_worker_invitation());
-  ::setenv("ACTORSERVE_JOIN", "127.0.0.1:4000", 1);
+  int pair[2];
+  CAF_REQUIRE_EQUAL(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  ::setenv("ACTORSERVE_LINK_FD", std::to_string(pair[1]).c_str(), 1);
   ::setenv("ACTORSERVE_WORKER_INDEX", "3", 1);
   ::setenv("ACTORSERVE_SECRET", "0123456789abcdef0123", 1);
   auto invitation = take_worker_invitation();
   CAF_REQUIRE(invitation);
-  CAF_CHECK_EQUAL(invitation->host, "127.0.0.1");
-  CAF_CHECK_EQUAL(invitation->port, 4000);
+  CAF_CHECK_EQUAL(invitation->link_fd, pair[1]);
   CAF_CHECK_EQUAL(invitation->worker_index, 3);
   CAF_CHECK_EQUAL(invitation->secret, "0123456789abcdef0123");
-  CAF_CHECK(std::getenv("ACTORSERVE_JOIN") == nullptr);
+  // The link does not live on in what the worker starts.
+  CAF_CHECK_EQUAL(::fcntl(pair[1], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  CAF_CHECK(std::getenv("ACTORSERVE_LINK_FD") == nullptr);
   CAF_CHECK(std::getenv("ACTORSERVE_WORKER_INDEX") == nullptr);
   CAF_CHECK(std::getenv("ACTORSERVE_SECRET") == nullptr);
   CAF_CHECK(!take_worker_invitation());
+  ::close(pair[0]);
+  ::close(pair[1]);
+}
+
+CAF_TEST(an invitation whose link is not a socket is refused) {
+  int pipe_fds[2];
+  CAF_REQUIRE_EQUAL(::pipe(pipe_fds), 0);
+  for (std::string bad : {std::string{}, std::string{"x"}, std::string{"9999999"},
+                          std::string{"99999"}, std::to_string(pipe_fds[0])}) {
+    ::setenv("ACTORSERVE_LINK_FD", bad.c_str(), 1);
+    ::setenv("ACTORSERVE_WORKER_INDEX", "0", 1);
+    CAF_CHECK(throws<std::invalid_argument>([] { take_worker_invitation(); }));
+  }
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  ::unsetenv("ACTORSERVE_LINK_FD");
+  ::unsetenv("ACTORSERVE_WORKER_INDEX");
 }

@@ -88,18 +88,24 @@ CAF_TEST(tls needs a certificate a key and a ca file) {
   o.tls.key = "node.key";
   CAF_CHECK(!refusal(o).empty());
   o.tls.ca_file = "ca.pem";
+  o.secret = std::string(16, 'x');
+  o.node_port = 0;
   CAF_CHECK_EQUAL(refusal(o), "");
   worker_options key_alone = with_workers(2);
   key_alone.tls.key = "node.key";
   CAF_CHECK(!refusal(key_alone).empty());
 }
 
-CAF_TEST(tls without a link between nodes is refused) {
+CAF_TEST(tls without a worker port or a join is refused) {
+  const char* why = "TLS secures the worker port and the workers that join it: it takes "
+                    "effect only with a node port or a join (--node-port, --join)";
   worker_options o;
   o.tls = {"node.pem", "node.key", "ca.pem", ""};
-  CAF_CHECK_EQUAL(refusal(o), "TLS secures the links between nodes: it takes effect only "
-                              "with workers, a node port or a join (--workers, --node-port, "
-                              "--join)");
+  CAF_CHECK_EQUAL(refusal(o), why);
+  // The supervisor's own workers link over socket pairs: nothing to secure.
+  auto own = with_workers(2);
+  own.tls = o.tls;
+  CAF_CHECK_EQUAL(refusal(own), why);
 }
 
 CAF_TEST(the heartbeat timeout must be longer than its interval) {
