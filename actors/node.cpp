@@ -137,6 +137,8 @@ void node::start_workers(const application& app) {
   settings.options = pool;
   settings.options.join.reset();
   settings.board = board_;
+  settings.link_broker = link_broker(*system_);
+  auto broker = settings.link_broker;
   auto supervisor_actor = system_->spawn<supervisor>(std::move(settings));
   join(supervisor_actor);
   if (pool.node_port) {
@@ -148,8 +150,8 @@ void node::start_workers(const application& app) {
       auto sys = system_.get();
       listener_ = std::make_unique<link_listener>(
         pool.node_host, *pool.node_port, pool.secret,
-        [sys, supervisor_actor](owned_fd link, const std::string&) {
-          adopt_link_as_supervisor(*sys, std::move(link), supervisor_actor);
+        [sys, broker, supervisor_actor](owned_fd link, const std::string&) {
+          adopt_link_as_supervisor(*sys, broker, std::move(link), supervisor_actor);
         });
       port = listener_->port();
     }
@@ -216,7 +218,7 @@ std::vector<worker_status> node::workers() const {
 node::~node() {
   shutdown();
   wait();
-  listener_.reset(); // no worker joins a node that has stopped
+  listener_.reset(); // before the actor system: it hands links to CAF's middleman
   signals_.reset(); // no signal may touch the node from here on
   routes_.clear();
   broadcast_ = nullptr;

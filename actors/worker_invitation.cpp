@@ -1,6 +1,7 @@
 #include "actors/worker_invitation.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -32,10 +33,21 @@ std::optional<join_options> take_worker_invitation() {
     return std::nullopt;
   join_options invitation;
   std::string link_text{link};
-  struct stat st{};
+  // The supervisor's end of a socket pair: a connected Unix stream socket.
+  auto is_link = [](int fd) {
+    struct stat st{};
+    int domain = 0, type = 0;
+    socklen_t size = sizeof domain;
+    if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)
+        || ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0)
+      return false;
+    size = sizeof type;
+    return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) == 0 && domain == AF_UNIX
+           && type == SOCK_STREAM;
+  };
   if (link_text.empty() || link_text.size() > 6
       || link_text.find_first_not_of("0123456789") != std::string::npos
-      || ::fstat(std::stoi(link_text), &st) != 0 || !S_ISSOCK(st.st_mode))
+      || !is_link(std::stoi(link_text)))
     throw std::invalid_argument("ACTORSERVE_LINK_FD='" + link_text
                                 + "' is not the socket of a worker link");
   invitation.link_fd = std::stoi(link_text);
@@ -44,7 +56,6 @@ std::optional<join_options> take_worker_invitation() {
   invitation.worker_index = std::stoi(index);
   if (auto secret = std::getenv("ACTORSERVE_SECRET"))
     invitation.secret = secret;
-  invitation.connect_timeout = std::chrono::seconds{10};
   ::unsetenv("ACTORSERVE_LINK_FD");
   ::unsetenv("ACTORSERVE_WORKER_INDEX");
   ::unsetenv("ACTORSERVE_SECRET");

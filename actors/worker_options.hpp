@@ -64,8 +64,8 @@ struct worker_options {
   std::size_t workers = 1;
   /// worker_contexts[i] goes to worker i: empty (null for all) or N values.
   std::vector<json> worker_contexts;
-  /// Where the supervisor listens for workers. Loopback and an OS-chosen
-  /// port unless set; set both to let workers join from other hosts.
+  /// The address of the worker port (with `node_port`). The supervisor's
+  /// own workers need neither: they link over socket pairs.
   std::string node_host = "127.0.0.1";
   /// Set: workers may join at this port (0: one the system picks), also
   /// from other hosts, with the shared secret.

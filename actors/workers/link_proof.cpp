@@ -25,15 +25,18 @@ bool has_magic(const std::string& message) {
   return message.compare(0, magic_size, magic) == 0;
 }
 
-/// Exactly `size` bytes from `fd`, or fewer when the peer closed or the
-/// deadline passed (`why` says which).
+enum class read_end { whole, closed, late, failed };
+
+/// Exactly `size` bytes from `fd` (fewer when the peer closed, the deadline
+/// passed or the socket failed: `end` says which).
 std::string read_exactly(int fd, std::size_t size,
-                         std::chrono::steady_clock::time_point deadline, std::string& why) {
+                         std::chrono::steady_clock::time_point deadline, read_end& end) {
   std::string got(size, '\0');
   std::size_t have = 0;
+  end = read_end::whole;
   while (have < size) {
     if (!wait_for(fd, false, deadline)) {
-      why = "no answer in time";
+      end = read_end::late;
       break;
     }
     auto n = ::recv(fd, got.data() + have, size - have, MSG_DONTWAIT);
@@ -43,11 +46,24 @@ std::string read_exactly(int fd, std::size_t size,
     }
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
       continue;
-    why = n == 0 ? "the connection closed" : std::strerror(errno);
+    end = n == 0 ? read_end::closed : read_end::failed;
     break;
   }
   got.resize(have);
   return got;
+}
+
+const char* describe(read_end end) {
+  switch (end) {
+    case read_end::whole:
+      return "complete";
+    case read_end::closed:
+      return "the connection closed";
+    case read_end::late:
+      return "no answer in time";
+    default:
+      return "the connection failed";
+  }
 }
 
 bool write_all(int fd, const std::string& data, std::chrono::steady_clock::time_point deadline,
@@ -70,6 +86,16 @@ bool write_all(int fd, const std::string& data, std::chrono::steady_clock::time_
 }
 
 } // namespace
+
+const std::string& link_refusal() {
+  // Not hex, so that it can be no proof.
+  static const std::string refusal = [] {
+    std::string text = "ASLINK1 refused: prove the shared secret of this service";
+    text.resize(link_proof_size, '.');
+    return text;
+  }();
+  return refusal;
+}
 
 link_challenge::link_challenge(std::string secret)
   : secret_{std::move(secret)}, nonce_{worker_secret::nonce()}, greeting_{magic + nonce_} {
@@ -99,25 +125,27 @@ std::optional<link_answer> answer_link_greeting(const std::string& secret,
 link_outcome prove_link_to_supervisor(int fd, const std::string& secret,
                                       std::chrono::steady_clock::time_point deadline,
                                       std::string& why) {
-  std::string how;
-  auto greeting = read_exactly(fd, link_greeting_size, deadline, how);
+  read_end end;
+  auto greeting = read_exactly(fd, link_greeting_size, deadline, end);
   auto answer = answer_link_greeting(secret, greeting);
   if (!answer) {
-    why = greeting.size() < link_greeting_size
-            ? "no greeting from the worker port (" + how + ")"
+    why = end != read_end::whole
+            ? std::string{"no greeting from the worker port ("} + describe(end) + ")"
             : "the worker port does not speak actorserve's link protocol";
     return link_outcome::not_greeted;
   }
+  std::string how;
   if (!write_all(fd, answer->answer, deadline, how)) {
     why = "cannot answer the supervisor (" + how + ")";
     return link_outcome::not_greeted;
   }
-  auto proof = read_exactly(fd, link_proof_size, deadline, how);
-  if (proof.size() < link_proof_size) {
-    if (how != "the connection closed") {
-      why = "the supervisor did not answer the proof (" + how + ")";
-      return link_outcome::not_greeted;
-    }
+  auto proof = read_exactly(fd, link_proof_size, deadline, end);
+  if (end != read_end::whole) {
+    // A supervisor that is stopping, or busy past the proof timeout.
+    why = std::string{"the supervisor did not answer the proof ("} + describe(end) + ")";
+    return link_outcome::not_greeted;
+  }
+  if (proof == link_refusal()) {
     why = "the supervisor refused this worker: it holds a different shared secret";
     return link_outcome::refused;
   }

@@ -2,19 +2,20 @@
 
 // The proof each end of a worker link gives before CAF reads a byte of it.
 // A connection to the worker port becomes CAF's (its BASP protocol) only
-// once both sides showed that they hold the shared secret; until then the
-// worker port reads three messages of fixed size, so nothing is allocated
+// once both sides showed that they hold the shared secret. Until then the
+// two sides exchange three messages of fixed size, so nothing is allocated
 // on a length a peer declared:
 //
 //   supervisor -> worker      "ASLINK1\n" nonce_s                  40 bytes
 //   worker     -> supervisor  "ASLINK1\n" nonce_w proof_w         104 bytes
-//   supervisor -> worker      proof_s                              64 bytes
+//   supervisor -> worker      proof_s, or the refusal              64 bytes
 //
 //   proof_w = HMAC-SHA256(secret, "actorserve-link-worker:" nonce_s ":" nonce_w)
 //   proof_s = HMAC-SHA256(secret, "actorserve-link-supervisor:" nonce_s ":" nonce_w)
 //
 // Nonces are 16 random bytes as 32 hex digits, proofs 64 hex digits. A
-// supervisor that gets a wrong proof closes the connection without its own.
+// supervisor that gets a wrong proof sends the refusal (link_refusal, not
+// hex) instead of its own proof, and closes the connection.
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -25,6 +26,10 @@ namespace actorserve {
 inline constexpr std::size_t link_greeting_size = 40;
 inline constexpr std::size_t link_answer_size = 104;
 inline constexpr std::size_t link_proof_size = 64;
+
+/// What the supervisor sends instead of its proof to a worker whose answer
+/// does not prove the secret (link_proof_size bytes).
+const std::string& link_refusal();
 
 /// The supervisor's side of one connection to the worker port.
 class link_challenge {
@@ -62,8 +67,9 @@ std::optional<link_answer> answer_link_greeting(const std::string& secret,
 /// How the worker's side of the proof ended.
 enum class link_outcome {
   admitted,    ///< both proved the secret: the link is CAF's from here
-  not_greeted, ///< no greeting came (the port is busy or not ours): try again
-  refused,     ///< the supervisor took the answer and closed: another secret
+  not_greeted, ///< no greeting or no answer came (the port is busy, closing or
+               ///< not ours): try again
+  refused,     ///< the supervisor refused the answer: it holds another secret
   impostor,    ///< the supervisor's proof is wrong: it does not hold the secret
 };
 

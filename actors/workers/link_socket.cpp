@@ -36,7 +36,9 @@ addrinfo* resolve(const std::string& host, std::uint16_t port, bool passive, std
   hints.ai_flags = passive ? AI_PASSIVE : 0;
   addrinfo* found = nullptr;
   auto port_text = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), port_text.c_str(), &hints, &found); rc != 0) {
+  // No host: every address (listening), or this host (connecting).
+  auto name = host.empty() ? nullptr : host.c_str();
+  if (int rc = ::getaddrinfo(name, port_text.c_str(), &hints, &found); rc != 0) {
     why = ::gai_strerror(rc);
     return nullptr;
   }

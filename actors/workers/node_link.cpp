@@ -23,11 +23,20 @@ namespace {
 /// CAF publishes on real ports only, never on 0, so this one is ours alone.
 constexpr std::uint16_t adopted_link_port = 0;
 
-caf::actor basp_broker(caf::actor_system& sys) {
+} // namespace
+
+// Adopting a connected socket uses two handlers of CAF 0.17's BASP broker
+// (libcaf_io/src/basp_broker.cpp), checked against 0.17.6:
+// - (publish_atom, scribe_ptr, port, actor, signatures): the broker adds the
+//   scribe, files `actor` under `port` and sends its server handshake, as
+//   for a connection its doorman accepted (CAF's own tests link two nodes
+//   this way);
+// - (connect_atom, scribe_ptr, port): the broker adds the scribe, awaits the
+//   server handshake and answers (node, actor, signatures), as for
+//   remote_actor.
+caf::actor link_broker(caf::actor_system& sys) {
   return sys.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
 }
-
-} // namespace
 
 void configure_node_link(caf::actor_system_config& cfg, const tls_options& tls) {
   cfg.load<caf::io::middleman>();
@@ -41,12 +50,12 @@ void configure_node_link(caf::actor_system_config& cfg, const tls_options& tls) 
   cfg.openssl_passphrase = tls.passphrase;
 }
 
-void adopt_link_as_supervisor(caf::actor_system& sys, owned_fd link,
+void adopt_link_as_supervisor(caf::actor_system& sys, const caf::actor& broker, owned_fd link,
                               const caf::actor& supervisor) {
-  // CAF's BASP broker takes a connected scribe as if its doorman had
-  // accepted it: it sends its server handshake naming `supervisor`.
+  // A scribe only wraps the descriptor; the broker registers it with the
+  // multiplexer on its own thread.
   auto scribe = sys.middleman().backend().new_scribe(link.release());
-  caf::anon_send(basp_broker(sys), caf::publish_atom::value, std::move(scribe),
+  caf::anon_send(broker, caf::publish_atom::value, std::move(scribe),
                  adopted_link_port, caf::actor_cast<caf::strong_actor_ptr>(supervisor),
                  std::set<std::string>{});
 }
@@ -56,7 +65,7 @@ caf::expected<caf::actor> adopt_link_as_worker(caf::actor_system& sys, owned_fd 
   auto scribe = sys.middleman().backend().new_scribe(link.release());
   caf::scoped_actor self{sys};
   caf::expected<caf::actor> result{caf::sec::request_timeout};
-  self->request(basp_broker(sys), timeout, caf::connect_atom::value, std::move(scribe),
+  self->request(link_broker(sys), timeout, caf::connect_atom::value, std::move(scribe),
                 adopted_link_port)
     .receive(
       [&](const caf::node_id&, caf::strong_actor_ptr& found, std::set<std::string>&) {

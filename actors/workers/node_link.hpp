@@ -24,10 +24,16 @@ namespace actorserve {
 /// certificates) into a node's configuration.
 void configure_node_link(caf::actor_system_config& cfg, const tls_options& tls);
 
+/// CAF's BASP broker, which runs every link of this node. Look it up once,
+/// while the node starts: CAF's table of brokers is not for other threads.
+caf::actor link_broker(caf::actor_system& sys);
+
 /// Hands `link`, a connected socket whose peer is one of this supervisor's
-/// workers, to CAF: the peer reaches `supervisor` on it. CAF owns the
-/// descriptor from here (and closes it with the connection).
-void adopt_link_as_supervisor(caf::actor_system& sys, owned_fd link, const caf::actor& supervisor);
+/// workers, to `broker` (link_broker): the peer reaches `supervisor` on it.
+/// CAF owns the descriptor from here (and closes it with the connection).
+/// Safe from any thread while the actor system runs.
+void adopt_link_as_supervisor(caf::actor_system& sys, const caf::actor& broker, owned_fd link,
+                              const caf::actor& supervisor);
 
 /// Hands `link`, a connected socket to the supervisor, to CAF and waits (at
 /// most `timeout`) for CAF's handshake: the supervisor, or why not.

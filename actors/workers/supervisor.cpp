@@ -291,7 +291,8 @@ void supervisor::start_process(slot& s) {
         {"ACTORSERVE_WORKER_INDEX", std::to_string(s.index)}},
       theirs.get());
     s.status.pid = s.process->pid();
-    adopt_link_as_supervisor(system(), std::move(mine), caf::actor_cast<caf::actor>(this));
+    adopt_link_as_supervisor(system(), settings_.link_broker, std::move(mine),
+                             caf::actor_cast<caf::actor>(this));
   } catch (const std::exception& e) {
     publish(s, worker_state::starting);
     start_failed(s.index, e.what(), s.generation);

@@ -32,6 +32,9 @@ struct supervisor_settings {
   /// added to them as instances.
   std::vector<std::pair<std::string, caf::actor>> gates;
   std::shared_ptr<worker_board> board;
+  /// CAF's broker for the node's links (link_broker), which adopts each
+  /// worker's end of its socket pair.
+  caf::actor link_broker;
 };
 
 /// The supervisor of a node's workers: starts the worker processes, admits

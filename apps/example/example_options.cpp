@@ -207,11 +207,12 @@ example_options parse_example_options(int argc, char** argv,
   cli.add("worker-contexts", "FILE", "a JSON array with one worker_context per worker",
           [&](const std::string& v) { contexts_file = v; });
   cli.add("node-host", "HOST",
-          "the address workers join at (default 127.0.0.1; only this host's workers)",
+          "the address of the worker port, with --node-port (default 127.0.0.1)",
           [&](const std::string& v) { pool.node_host = v; });
   cli.add("node-port", "N",
-          "the port workers join at; lets workers of other hosts join with --join (needs "
-          "--secret-file or ACTORSERVE_SECRET)",
+          "the worker port: lets workers of other hosts join with --join (needs "
+          "--secret-file or ACTORSERVE_SECRET; default: none, the supervisor's own workers "
+          "link over socket pairs)",
           [&](const std::string& v) { pool.node_port = parse_port("node-port", v); });
   cli.add("join", "HOST:PORT",
           "run as a worker of the supervisor at HOST:PORT (its --node-host and --node-port), "
@@ -224,7 +225,7 @@ example_options parse_example_options(int argc, char** argv,
           "the shared secret of the service's nodes (default: ACTORSERVE_SECRET; otherwise "
           "a new random one per run)",
           [&](const std::string& v) { secret_file = v; });
-  cli.add("tls-certificate", "FILE", "encrypt node links: this node's PEM certificate",
+  cli.add("tls-certificate", "FILE", "TLS on the worker port and --join: this node's PEM certificate",
           [&](const std::string& v) { pool.tls.certificate = v; });
   cli.add("tls-key", "FILE", "this node's PEM private key",
           [&](const std::string& v) { pool.tls.key = v; });

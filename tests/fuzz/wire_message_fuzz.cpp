@@ -3,6 +3,8 @@
 // decoded from bytes a peer sent, as CAF's deserializer does. A damaged call
 // must come out marked damaged, a damaged reply as an error: never a crash,
 // an exception out of the decoder, or an allocation on a declared length.
+// Before all of them, the link proof of the worker port: no bytes a peer
+// makes up pass for a proof of the secret.
 #include <cstddef>
 #include <cstdint>
 
@@ -17,10 +19,13 @@
 #include "actors/json_wire.hpp"
 #include "actors/reply.hpp"
 #include "actors/workers/join_protocol.hpp"
+#include "actors/workers/link_proof.hpp"
 
 using namespace actorserve;
 
 namespace {
+
+const std::string link_secret = "the-secret-of-the-fuzzed-service";
 
 template <class T>
 void decode(const std::uint8_t* data, std::size_t size) {
@@ -56,8 +61,13 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     write_seed(dir, "failure", 1, reply::failure("Timeout", "too late"));
     write_seed(dir, "greeting", 2, worker_greeting{1, 4242, "hosta", "0123456789abcdef"});
     write_seed(dir, "proof", 3, worker_proof{1, std::string(64, 'a')});
-    write_seed(dir, "assignment", 4, worker_assignment{1, json_to_wire(json{{"gpu", 0}}), 1000, 5000});
+    write_seed(dir, "assignment", 4, worker_assignment{1, json_to_wire(json{{"gpu", 0}}), 1000, 5000, "token"});
     write_seed(dir, "challenge", 5, supervisor_challenge{std::string(64, 'b'), "nonce"});
+    // A worker's answer and a supervisor's greeting, as the worker port sees them.
+    link_challenge challenge{link_secret};
+    auto answer = answer_link_greeting(link_secret, challenge.greeting());
+    std::ofstream{dir + "/link_answer", std::ios::binary} << '\x06' << answer->answer;
+    std::ofstream{dir + "/link_greeting", std::ios::binary} << '\x07' << challenge.greeting();
     break;
   }
   return 0;
@@ -67,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0)
     return 0;
   // The first byte picks the type, as the message's type name would.
-  auto kind = data[0] % 6;
+  auto kind = data[0] % 8;
   ++data;
   --size;
   switch (kind) {
@@ -94,9 +104,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 4:
       decode<worker_assignment>(data, size);
       break;
-    default:
+    case 5:
       decode<supervisor_challenge>(data, size);
       break;
+    case 6: {
+      // Made-up bytes never prove the secret to a fresh challenge.
+      link_challenge challenge{link_secret};
+      if (challenge.check(std::string(reinterpret_cast<const char*>(data), size)))
+        __builtin_trap();
+      break;
+    }
+    default: {
+      auto answer = answer_link_greeting(
+        link_secret, std::string(reinterpret_cast<const char*>(data), size));
+      if (answer && (answer->answer.size() != link_answer_size
+                     || answer->expected_proof.size() != link_proof_size))
+        __builtin_trap();
+      break;
+    }
   }
   return 0;
 }

@@ -537,9 +537,13 @@ class NodeLinkTest(unittest.TestCase):
             peers.append(peer)
         for i, peer in enumerate(peers):
             start = time.monotonic()
-            self.assertEqual(peer.recv(64), b"", "the worker port closes the connection")
-            waited = time.monotonic() - start
-            self.assertLess(waited, 8)
+            got = b""
+            while chunk := peer.recv(64):
+                got += chunk
+            self.assertLess(time.monotonic() - start, 8, "the worker port closes the connection")
+            # A wrong answer is told so (the worker gives up); silence is not.
+            self.assertEqual(got, b"" if i % 2 else
+                             b"ASLINK1 refused: prove the shared secret of this service" + b"." * 8)
         self.assertLess(rss_mib(svc.proc.pid) - before, 50)
         self.assertEqual(c.json("POST", "/double", 21), (200, 42))
         health = c.json("GET", "/healthz")[1]
@@ -562,6 +566,22 @@ class NodeLinkTest(unittest.TestCase):
             time.sleep(0.1)
         self.assertEqual(c.json("POST", "/double", 21), (200, 42))
         self.assertEqual(listening_ports(worker.pid), set())
+
+    def test_a_worker_with_another_secret_is_refused_at_once(self):
+        svc, c = http_service(self, "--workers=1", "--node-port=0",
+                              f"--secret-file={self.secret}")
+        other = os.path.join(self.tmp.name, "other")
+        with open(os.open(other, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("not-the-secret-of-this-service\n")
+        start = time.monotonic()
+        code, out, err = run([EXAMPLE, "--join=" + svc.endpoint("node"),
+                              f"--secret-file={other}"], timeout=20)
+        self.assertEqual(code, 1, err)
+        self.assertIn("the supervisor refused this worker: it holds a different shared secret",
+                      err)
+        self.assertLess(time.monotonic() - start, 10, "refused at once, not after retries")
+        health = c.json("GET", "/healthz")[1]
+        self.assertEqual((health["status"], len(health["workers"])), ("serving", 1), health)
 
 
 class CommandLineRangesTest(unittest.TestCase):

@@ -110,12 +110,13 @@ CAF_TEST(the worker reads not one byte past the supervisor proof) {
   CAF_CHECK_EQUAL(receive_text(link.worker.get(), 17), "CAF's first bytes");
 }
 
-CAF_TEST(a supervisor that closes after the answer refused another secret) {
+CAF_TEST(a supervisor that refuses the answer holds another secret) {
   socket_pair link;
   std::thread supervisor{[&] {
     link_challenge challenge{"the-supervisors-own-secret"};
     send_text(link.supervisor.get(), challenge.greeting());
     CAF_CHECK(!challenge.check(receive_text(link.supervisor.get(), link_answer_size)));
+    send_text(link.supervisor.get(), link_refusal());
     link.supervisor = owned_fd{};
   }};
   std::string why;
@@ -123,6 +124,22 @@ CAF_TEST(a supervisor that closes after the answer refused another secret) {
   supervisor.join();
   CAF_CHECK(outcome == link_outcome::refused);
   CAF_CHECK_EQUAL(why, "the supervisor refused this worker: it holds a different shared secret");
+  CAF_CHECK_EQUAL(link_refusal().size(), link_proof_size);
+}
+
+CAF_TEST(a supervisor that closes during the proof may be tried again) {
+  socket_pair link;
+  std::thread supervisor{[&] {
+    link_challenge challenge{secret};
+    send_text(link.supervisor.get(), challenge.greeting());
+    receive_text(link.supervisor.get(), link_answer_size);
+    link.supervisor = owned_fd{}; // stopping, or past its proof timeout
+  }};
+  std::string why;
+  auto outcome = prove_link_to_supervisor(link.worker.get(), secret, soon(), why);
+  supervisor.join();
+  CAF_CHECK(outcome == link_outcome::not_greeted);
+  CAF_CHECK_EQUAL(why, "the supervisor did not answer the proof (the connection closed)");
 }
 
 CAF_TEST(a supervisor without the secret gets nothing from the worker) {
