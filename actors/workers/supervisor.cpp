@@ -150,6 +150,9 @@ void supervisor::on_exit() {
   slots_.clear(); // kills and reaps any process left
   dying_.clear();
   settings_.gates.clear();
+  // CAF's broker files this actor for the adopted links; a handle back
+  // would keep both alive for good.
+  settings_.link_broker = nullptr;
 }
 
 supervisor::slot* supervisor::proven(int index, const std::string& token) {
