@@ -401,7 +401,12 @@ private:
     for (auto& s : queue_)
       if (s.response)
         --server_->in_flight_; // answered but never written
-    queue_.clear();
+    // A write under way still reads the front response until its handler
+    // runs (aborted): that one lives on with the session.
+    if (writing_ && !queue_.empty())
+      queue_.erase(std::next(queue_.begin()), queue_.end());
+    else
+      queue_.clear();
     server_->forget(this);
     server_->check_drained();
   }
