@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "actors/runtime/composition_route.hpp"
 #include "actors/runtime/function_route.hpp"
 
 namespace actorserve {
@@ -47,7 +48,32 @@ void application::add_route(std::string path, route_factory factory,
     throw std::invalid_argument("route " + path + " is already registered");
   if (!factory)
     throw std::invalid_argument("route " + path + ": the factory is empty");
-  routes_.push_back(route_spec{std::move(path), options, std::move(factory), {}});
+  routes_.push_back(route_spec{std::move(path), options, std::move(factory), {}, nullptr});
+}
+
+void application::add_route(std::string path, composition tree, route_options options) {
+  if (options.blocking)
+    throw std::invalid_argument("route " + path
+                                + ": a composition never blocks; make its members blocking instead");
+  auto shared = std::make_shared<const composition>(std::move(tree));
+  add_route(path,
+            route_factory{[path, shared](caf::actor_system& sys, const worker_context&,
+                                         const route_options&) {
+              return sys.spawn<composition_route>(path, shared);
+            }},
+            options);
+  routes_.back().composite = std::move(shared);
+}
+
+void application::check_members() const {
+  for (auto& r : routes_) {
+    if (!r.composite)
+      continue;
+    for (auto& member : r.composite->paths())
+      if (find(member) == nullptr)
+        throw std::invalid_argument("route " + r.path + ": member " + member
+                                    + " is not a route of this application");
+  }
 }
 
 const route_spec* application::find(const std::string& path) const {

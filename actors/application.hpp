@@ -11,6 +11,8 @@
 #include <caf/spawn_options.hpp>
 
 #include "actors/call.hpp"
+#include "actors/composition.hpp"
+#include "actors/deferred_reply.hpp"
 #include "actors/route_function.hpp"
 #include "actors/reply.hpp"
 #include "actors/route_options.hpp"
@@ -31,6 +33,9 @@ struct route_spec {
   /// For a plain function route, the function itself: a gate may run a
   /// non-blocking one in place, without an instance actor.
   route_function function;
+  /// For a composition, its tree: it runs in every process that has the
+  /// route table (never dispatched to workers); its members may be.
+  std::shared_ptr<const composition> composite;
 };
 
 /// The route table: what a service serves, independent of where (which
@@ -38,8 +43,9 @@ struct route_spec {
 class application {
 public:
   /// A plain function: `json(const json&)`, `json()` or
-  /// `reply(const call&)` (return json or reply alike). Throwing answers the
-  /// call with an error named after the exception.
+  /// `reply(const call&)` (return json, reply or deferred_reply alike: the
+  /// last when it calls routes, route_call.hpp). Throwing answers the call
+  /// with an error named after the exception.
   template <class F, class = std::enable_if_t<std::is_invocable_v<F&, const call&>
                                               || std::is_invocable_v<F&, const json&>
                                               || std::is_invocable_v<F&>>>
@@ -65,6 +71,16 @@ public:
   void add_route(std::string path, route_factory factory,
                  route_options options = {});
 
+  /// A route made of routes: sequential, ensemble or switch_route
+  /// (composition.hpp). Its members must be routes of this application by
+  /// the time a node starts it. It never blocks (`options.blocking` is
+  /// refused); `capacity` bounds its calls in flight.
+  void add_route(std::string path, composition tree, route_options options = {});
+
+  /// Throws std::invalid_argument naming the first composition member that
+  /// is not a route of this application. A node checks this when it starts.
+  void check_members() const;
+
   const std::vector<route_spec>& routes() const noexcept {
     return routes_;
   }
@@ -76,7 +92,8 @@ private:
   // A route may return a reply, a json, or anything a json is made from.
   template <class R>
   static reply to_reply(R&& result) {
-    if constexpr (std::is_same_v<std::decay_t<R>, reply>)
+    if constexpr (std::is_same_v<std::decay_t<R>, reply>
+                  || std::is_same_v<std::decay_t<R>, deferred_reply>)
       return std::forward<R>(result);
     else
       return reply{json(std::forward<R>(result))};

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include <caf/actor_clock.hpp>
 #include <caf/atom.hpp>
@@ -18,6 +20,8 @@
 
 namespace actorserve {
 
+class route_directory;
+
 /// When a caller stops waiting, on CAF's actor clock (steady time; the
 /// deterministic test clock in unit tests).
 using deadline_point = caf::actor_clock::time_point;
@@ -28,6 +32,14 @@ using call_atom = caf::atom_constant<caf::atom("call")>;
 /// One call of a route. Gateways make them from wire input; routes receive
 /// them as `(call_atom, call)` and answer with a `reply`.
 struct call {
+  call() = default;
+
+  call(std::string path, json input, deadline_point deadline, std::uint64_t id = 0,
+       json meta = nullptr)
+    : path(std::move(path)), input(std::move(input)), deadline(deadline), id(id),
+      meta(std::move(meta)) {
+  }
+
   /// The route's path, e.g. "/double".
   std::string path;
   /// The route's input; null when the caller passed none.
@@ -40,6 +52,17 @@ struct call {
   /// What the gateway knows of the request that a route may ask for
   /// (HTTP method, query, headers); null when there is nothing.
   json meta;
+  /// The id of the call that made this one (a route calling a route); 0
+  /// for a call from a gateway or from code that is not a route.
+  std::uint64_t parent = 0;
+  /// How many route calls lie above this one: 0 from a gateway, the
+  /// parent's depth + 1 for a route's call. Past node_options::
+  /// max_call_depth a gate refuses the call (CallDepthExceeded).
+  std::uint32_t depth = 0;
+  /// The routes of the process the call runs in, which the route may call
+  /// (route_call.hpp); set by the gate that admits the call. Never leaves
+  /// the process.
+  std::shared_ptr<const route_directory> routes;
 
   /// It came from another process and could not be decoded.
   bool damaged() const noexcept {
@@ -77,8 +100,8 @@ struct call {
                    + std::chrono::nanoseconds{std::clamp(remaining_ns, -year_ns, year_ns)};
       return caf::none;
     };
-    return f(caf::meta::type_name("actorserve::call"), x.path, x.id,
-             remaining_ns, input, meta, caf::meta::load_callback(decode));
+    return f(caf::meta::type_name("actorserve::call"), x.path, x.id, x.parent,
+             x.depth, remaining_ns, input, meta, caf::meta::load_callback(decode));
   }
 };
 

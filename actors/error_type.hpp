@@ -22,6 +22,13 @@ inline constexpr const char* shutting_down = "ShuttingDown";
 inline constexpr const char* worker_lost = "WorkerLost";
 /// A client lost its connection to the service before the reply came.
 inline constexpr const char* connection_lost = "ConnectionLost";
+/// A route called a route (which called a route...) deeper than
+/// node_options::max_call_depth allows.
+inline constexpr const char* call_depth_exceeded = "CallDepthExceeded";
+/// An ensemble member failed (fail_fast), or every member did.
+inline constexpr const char* ensemble_error = "EnsembleError";
+/// A switch_route's selector picked no member it has.
+inline constexpr const char* switch_error = "SwitchError";
 /// A route actor that died without answering (and was not a route_actor
 /// whose handler threw a named exception).
 inline constexpr const char* route_failed = "RouteFailed";

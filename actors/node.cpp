@@ -17,7 +17,9 @@
 #include "actors/runtime/descriptor_limit.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/runtime/message_types.hpp"
+#include "actors/runtime/child_call.hpp"
 #include "actors/runtime/reply_callback.hpp"
+#include "actors/runtime/route_directory.hpp"
 #include "actors/runtime/route_gate.hpp"
 #include "actors/runtime/shutdown_broadcast.hpp"
 #include "actors/runtime/signal_watcher.hpp"
@@ -61,11 +63,13 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
 node::node(const application& app, node_options options)
   : options_(std::move(options)) {
   options_.pool.check();
+  app.check_members();
   set_wire_max_depth(options_.max_depth);
   raise_descriptor_limit(); // gateways hold a descriptor per connection
   if (options_.handle_signals)
     signals_ = std::make_unique<signal_watcher>([this](int n) { on_signal(n); });
   system_ = std::make_unique<caf::actor_system>(configure(config_, options_));
+  directory_ = std::make_shared<route_directory>(options_.max_call_depth, &system_->clock());
   broadcast_ = system_->spawn<shutdown_broadcast>(options_.drain_timeout);
   try {
     auto& pool = options_.pool;
@@ -100,9 +104,10 @@ node::node(const application& app, node_options options)
     on_signal(early);
 }
 
-void node::add_route(const std::string& path, caf::actor gate, const route_options& options) {
+void node::add_route(const route_spec& spec, caf::actor gate) {
   join(gate);
-  routes_.emplace(path, route_entry{std::move(gate), options});
+  directory_->add(spec.path, gate);
+  routes_.emplace(spec.path, route_entry{std::move(gate), spec.options, spec.composite != nullptr});
 }
 
 bool node::stopped_by_signal() {
@@ -112,8 +117,7 @@ bool node::stopped_by_signal() {
 
 void node::start_routes(const application& app, const caf::node_id& supervisor) {
   for (auto& spec : app.routes())
-    add_route(spec.path, start_route(*system_, spec, options_.context, supervisor),
-              spec.options);
+    add_route(spec, start_route(*system_, spec, options_.context, supervisor, directory_));
 }
 
 void node::start_workers(const application& app) {
@@ -124,13 +128,19 @@ void node::start_workers(const application& app) {
   // workers' gates, each of which applies the route's own limits.
   supervisor_settings settings;
   for (auto& spec : app.routes()) {
+    if (spec.composite) {
+      // A composition runs here; its members' calls go to the workers.
+      add_route(spec, start_route(*system_, spec, options_.context, {}, directory_));
+      continue;
+    }
     gate_settings gs;
     gs.path = spec.path;
     gs.options = spec.options;
     gs.remote = true;
     gs.options.blocking = false; // each worker's gate queues its blocking calls
+    gs.directory = directory_;
     auto gate = system_->spawn<route_gate>(std::move(gs));
-    add_route(spec.path, gate, spec.options);
+    add_route(spec, gate);
     settings.gates.emplace_back(spec.path, gate);
   }
   board_ = std::make_shared<worker_board>();
@@ -204,6 +214,8 @@ void node::join_as_worker(const application& app) {
   join(agent);
   worker_ready ready{index, ::getpid(), this_host(), agent, {}, {}, {}};
   for (auto& [path, entry] : routes_) {
+    if (entry.composite)
+      continue; // its supervisor runs its own
     ready.paths.push_back(path);
     ready.gates.push_back(entry.gate);
   }
@@ -221,6 +233,7 @@ node::~node() {
   listener_.reset(); // before the actor system: it hands links to CAF's middleman
   signals_.reset(); // no signal may touch the node from here on
   routes_.clear();
+  directory_.reset(); // calls and gates that still hold it let go as they quit
   broadcast_ = nullptr;
   system_.reset(); // waits for every actor to quit
 }
@@ -252,7 +265,7 @@ std::future<json> node::call_async(const std::string& path, json input,
   auto promise = std::make_shared<std::promise<json>>();
   auto result = promise->get_future();
   actorserve::call request{path, std::move(input), deadline_after(timeout),
-               next_call_id_++, nullptr};
+               new_call_id(), nullptr};
   call_async(std::move(request), [promise](reply r) {
     if (r.ok())
       promise->set_value(std::move(r.value()));
@@ -271,7 +284,7 @@ void node::call_async(actorserve::call request, std::function<void(reply)> on_re
     return;
   }
   if (request.id == 0)
-    request.id = next_call_id_++;
+    request.id = new_call_id();
   caf::anon_send(gate, call_atom::value, std::move(request),
                  reply_callback{std::move(on_reply)});
 }

@@ -24,6 +24,7 @@
 namespace actorserve {
 
 class link_listener;
+class route_directory;
 class signal_watcher;
 class worker_board;
 
@@ -41,6 +42,10 @@ struct node_options {
   /// may have (it is refused as damaged past it). Process-wide: the last
   /// node built sets it. Keep it at least the gateways' own limits.
   std::size_t max_depth = default_max_depth;
+  /// How deep routes may call routes (a route's call is one level below the
+  /// call it answers): past it a call is refused with CallDepthExceeded, so
+  /// that a route calling itself cannot loop forever.
+  std::uint32_t max_call_depth = 32;
   /// Worker processes, joining, TLS (docs/workers.md). The default runs
   /// every route in this process.
   worker_options pool;
@@ -138,10 +143,11 @@ private:
   struct route_entry {
     caf::actor gate;
     route_options options;
+    bool composite = false; // runs in every process, never in a worker only
   };
 
   void on_signal(int count);
-  void add_route(const std::string& path, caf::actor gate, const route_options& options);
+  void add_route(const route_spec& spec, caf::actor gate);
   void start_routes(const application& app, const caf::node_id& supervisor = {});
   void start_workers(const application& app);
   void join_as_worker(const application& app);
@@ -154,13 +160,14 @@ private:
   std::unique_ptr<link_listener> listener_; // the worker port, without TLS
   caf::actor broadcast_; // the shutdown broadcast
   std::unordered_map<std::string, route_entry> routes_;
+  std::shared_ptr<route_directory> directory_; // what routes call
+
   std::shared_ptr<worker_board> board_;
   std::string node_endpoint_;
   std::mutex start_mutex_; // a signal during the start waits for its end
   bool started_ = false;
   bool abort_start_on_signal_ = false; // a start waiting for workers
   int early_signals_ = 0;
-  std::atomic<std::uint64_t> next_call_id_{1};
   std::once_flag waited_;
 };
 

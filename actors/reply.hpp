@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +16,12 @@
 #include "actors/json_wire.hpp"
 
 namespace actorserve {
+
+class deferred_reply;
+
+namespace detail {
+struct deferred_state;
+} // namespace detail
 
 /// What a route answers a call with: a value, or an error with a type a
 /// program can branch on and a message a person can act on.
@@ -101,11 +108,16 @@ public:
   }
 
 private:
+  friend class deferred_reply;
+
   json value_;
   json meta_;
   bool failed_ = false;
   std::string error_type_;
   std::string error_message_;
+  // A reply still to come (deferred_reply.hpp): only a route's own runtime
+  // sees one, and waits for it; it never leaves the process.
+  std::shared_ptr<detail::deferred_state> deferred_;
 };
 
 } // namespace actorserve

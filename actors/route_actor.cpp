@@ -1,8 +1,29 @@
 #include "actors/route_actor.hpp"
 
+#include "actors/error_type.hpp"
+#include "actors/runtime/child_call.hpp"
 #include "actors/runtime/exception_name.hpp"
+#include "actors/runtime/route_directory.hpp"
 
 namespace actorserve {
+
+reply route_response::gone(const caf::error& err) {
+  return reply::failure(error_type::route_failed,
+                        "the route called did not answer: " + caf::to_string(err));
+}
+
+route_response route_actor::call_route(const call& parent, std::string path, json input,
+                                       std::optional<std::chrono::nanoseconds> timeout) {
+  // An invalid receiver makes CAF answer the request with an error at once
+  // (asynchronously, like any reply): the refusal then stands for it.
+  if (auto refusal = route_missing(parent, path))
+    return route_response{request(caf::actor{}, caf::infinite, call_atom::value, parent),
+                          std::move(refusal)};
+  auto gate = parent.routes->find(path);
+  auto child = child_call(parent, std::move(path), std::move(input), timeout, clock().now());
+  return route_response{request(gate, caf::infinite, call_atom::value, std::move(child)),
+                        std::nullopt};
+}
 
 route_actor::route_actor(caf::actor_config& cfg, worker_context context)
   : caf::event_based_actor(cfg), context_(std::move(context)) {

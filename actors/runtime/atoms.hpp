@@ -17,6 +17,8 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 /// A gate's deadline sweep.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// A reply a route deferred (deferred_reply.hpp) has come.
+using deferred_atom = caf::atom_constant<caf::atom("deferred")>;
 /// The broadcast's drain deadline.
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 

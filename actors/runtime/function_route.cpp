@@ -1,6 +1,12 @@
 #include "actors/runtime/function_route.hpp"
 
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include "actors/deferred_reply.hpp"
+#include "actors/runtime/atoms.hpp"
 #include "actors/runtime/exception_name.hpp"
+#include "actors/runtime/local_only.hpp"
 
 namespace actorserve {
 
@@ -20,8 +26,27 @@ reply run_route_function(const route_function& fn, const call& request) {
 
 caf::behavior function_route::make_behavior() {
   return {
-    [this](call_atom, const call& request) -> reply {
-      return run_route_function(fn_, request);
+    [this](call_atom, const call& request) -> caf::result<reply> {
+      auto r = run_route_function(fn_, request);
+      auto later = deferred_reply::of(r);
+      if (!later.valid())
+        return r;
+      // It completes on another actor's thread: the promise is delivered
+      // here, in this actor, when the message comes.
+      auto key = next_deferred_++;
+      auto promise = make_response_promise();
+      deferred_.emplace(key, promise);
+      later.on_complete([self = caf::actor_cast<caf::actor>(this), key](reply done) {
+        caf::anon_send(self, deferred_atom::value, key, std::move(done), local_only{});
+      });
+      return promise;
+    },
+    [this](deferred_atom, std::uint64_t key, reply& r, local_only) {
+      auto it = deferred_.find(key);
+      if (it == deferred_.end())
+        return;
+      it->second.deliver(std::move(r));
+      deferred_.erase(it);
     },
   };
 }

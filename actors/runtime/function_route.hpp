@@ -1,6 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <unordered_map>
+
+#include <caf/response_promise.hpp>
 
 #include <caf/event_based_actor.hpp>
 
@@ -24,6 +28,9 @@ public:
 
 private:
   route_function fn_;
+  // Calls whose function returned a deferred_reply, until it completes.
+  std::unordered_map<std::uint64_t, caf::response_promise> deferred_;
+  std::uint64_t next_deferred_ = 1;
 };
 
 } // namespace actorserve

@@ -5,6 +5,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/sec.hpp>
 
+#include "actors/deferred_reply.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/error_type.hpp"
@@ -46,6 +47,10 @@ caf::behavior route_gate::make_behavior() {
     [this](call_atom, call& request, reply_callback& cb) {
       admit(std::move(request), caf::response_promise{}, std::move(cb));
     },
+    // A function run in place answered later (it called routes).
+    [this](deferred_atom, std::uint64_t call_id, reply& r, local_only) {
+      finish(call_id, 0, std::move(r));
+    },
     [this](tick_atom, deadline_point when) {
       if (when == next_tick_)
         next_tick_ = deadline_point::max();
@@ -79,6 +84,7 @@ caf::behavior route_gate::make_behavior() {
 }
 
 void route_gate::on_exit() {
+  settings_.directory = nullptr; // it holds this gate
   instances_.clear();
   pending_.clear();
   drain_listener_ = nullptr;
@@ -167,8 +173,20 @@ void route_gate::admit(call&& request, caf::response_promise promise,
                                + " arrived after its deadline"));
     return;
   }
+  auto max_depth = settings_.directory ? settings_.directory->max_call_depth()
+                                       : default_max_call_depth;
+  if (p.request.depth > max_depth) {
+    answer(p, reply::failure(error_type::call_depth_exceeded,
+                             "the call to " + path + " is " + std::to_string(p.request.depth)
+                               + " route calls deep, past the limit of "
+                               + std::to_string(max_depth)
+                               + " (node_options::max_call_depth): does a route call itself?"));
+    return;
+  }
+  // The route may call this process's routes (route_call.hpp).
+  p.request.routes = settings_.directory;
   if (settings_.in_place) {
-    answer(p, run_route_function(settings_.in_place, p.request));
+    run_in_place(std::move(p));
     return;
   }
   auto id = next_call_id_++;
@@ -181,6 +199,29 @@ void route_gate::admit(call&& request, caf::response_promise promise,
     dispatch(id, it->second, *target);
   else
     waiting_.push_back(id);
+}
+
+void route_gate::run_in_place(pending_call&& p) {
+  auto r = run_route_function(settings_.in_place, p.request);
+  auto later = deferred_reply::of(r);
+  if (!later.valid()) {
+    answer(p, std::move(r));
+    return;
+  }
+  // It answers when the routes it called have: until then it is in flight
+  // (capacity, deadline) like a call an instance runs.
+  auto id = next_call_id_++;
+  auto deadline = p.request.deadline;
+  p.dispatched = true;
+  p.request.input = nullptr;
+  p.request.meta = nullptr;
+  auto [it, added] = pending_.emplace(id, std::move(p));
+  it->second.deadline_entry = deadlines_.emplace(deadline, id);
+  if (deadline < next_tick_)
+    schedule_tick(deadline);
+  later.on_complete([gate = caf::actor_cast<caf::actor>(this), id](reply done) {
+    caf::anon_send(gate, deferred_atom::value, id, std::move(done), local_only{});
+  });
 }
 
 void route_gate::answer(pending_call& p, reply r) {

@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "actors/reply.hpp"
 #include "actors/runtime/reply_callback.hpp"
 #include "actors/route_options.hpp"
+#include "actors/runtime/route_directory.hpp"
 
 namespace actorserve {
 
@@ -43,6 +45,9 @@ struct gate_settings {
   /// that to its supervisor's gate, and answers only when the route has:
   /// until then the call counts as outstanding on both sides.
   bool answer_at_deadline = true;
+  /// The routes of this process, which the calls it admits may call; also
+  /// sets how deep a chain of calls may go (CallDepthExceeded past it).
+  std::shared_ptr<const route_directory> directory;
 };
 
 /// The one door to a route: admission (capacity, shutdown), deadlines, and
@@ -99,6 +104,7 @@ private:
   };
 
   void admit(call&& request, caf::response_promise promise, reply_callback callback);
+  void run_in_place(pending_call&& p);
   void answer(pending_call& p, reply r);
   instance* free_instance();
   void dispatch(std::uint64_t call_id, pending_call& p, instance& target);

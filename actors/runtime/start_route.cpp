@@ -8,7 +8,8 @@
 namespace actorserve {
 
 caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
-                       const worker_context& context, const caf::node_id& supervisor) {
+                       const worker_context& context, const caf::node_id& supervisor,
+                       std::shared_ptr<const route_directory> directory) {
   auto make_instance = [&sys, spec, context] {
     return spec.factory(sys, context, spec.options);
   };
@@ -18,6 +19,7 @@ caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
   settings.respawn = make_instance;
   settings.caller_node = supervisor;
   settings.answer_at_deadline = !supervisor;
+  settings.directory = std::move(directory);
   if (spec.function && !spec.options.blocking) {
     settings.in_place = spec.function;
     return sys.spawn<route_gate>(std::move(settings));

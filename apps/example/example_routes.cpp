@@ -11,6 +11,7 @@
 #include <caf/response_promise.hpp>
 
 #include "actors/call_error.hpp"
+#include "actors/composition.hpp"
 #include "actors/route_actor.hpp"
 
 namespace actorserve::example {
@@ -132,6 +133,102 @@ json spin(const json& x) {
   return json{{"pid", ::getpid()}};
 }
 
+// The members of /hello (the Python original's documentation example).
+
+json head(const json& x) {
+  if (x.is_string() && !x.get_ref<const std::string&>().empty())
+    return x.get_ref<const std::string&>().substr(0, 1);
+  if (x.is_array() && !x.empty())
+    return x.front();
+  throw call_error("TypeError", "/head takes a non-empty list or string; got " + describe(x));
+}
+
+json tail(const json& x) {
+  if (x.is_string() && !x.get_ref<const std::string&>().empty())
+    return x.get_ref<const std::string&>().substr(x.get_ref<const std::string&>().size() - 1);
+  if (x.is_array() && !x.empty())
+    return x.back();
+  throw call_error("TypeError", "/tail takes a non-empty list or string; got " + describe(x));
+}
+
+json length(const json& x) {
+  if (x.is_string())
+    return x.get_ref<const std::string&>().size();
+  if (x.is_array() || x.is_object())
+    return x.size();
+  throw call_error("TypeError", "/len takes a list, a string or an object; got " + describe(x));
+}
+
+/// [h, t, n] → (h + t) * n: numbers add and multiply, strings concatenate
+/// and repeat (n times, to at most 1 MiB).
+json combine(const json& x) {
+  if (!x.is_array() || x.size() != 3)
+    throw call_error("TypeError", "/combine takes [h, t, n]; got " + describe(x));
+  auto& h = x[0];
+  auto& t = x[1];
+  auto& n = x[2];
+  if (h.is_number() && t.is_number() && n.is_number()) {
+    if (h.is_number_integer() && t.is_number_integer() && n.is_number_integer()) {
+      std::int64_t sum = 0;
+      std::int64_t product = 0;
+      if (!__builtin_add_overflow(h.get<std::int64_t>(), t.get<std::int64_t>(), &sum)
+          && !__builtin_mul_overflow(sum, n.get<std::int64_t>(), &product))
+        return product;
+    }
+    return (h.get<double>() + t.get<double>()) * n.get<double>();
+  }
+  if (h.is_string() && t.is_string() && n.is_number_integer()) {
+    auto unit = h.get<std::string>() + t.get<std::string>();
+    auto times = n.get<std::int64_t>();
+    constexpr std::int64_t max_bytes = 1 << 20;
+    if (times < 0 || (!unit.empty() && times > max_bytes / static_cast<std::int64_t>(unit.size())))
+      throw call_error("ValueError", "/combine repeats a string 0 to " + std::to_string(max_bytes)
+                                       + " bytes long; asked for " + std::to_string(times)
+                                       + " times " + std::to_string(unit.size()) + " bytes");
+    std::string out;
+    out.reserve(unit.size() * static_cast<std::size_t>(times));
+    for (std::int64_t i = 0; i < times; ++i)
+      out += unit;
+    return out;
+  }
+  throw call_error("TypeError",
+                   "/combine takes three numbers, or two strings and a whole number; got "
+                     + describe(x));
+}
+
+json greet(const json& x) {
+  return "Hello, " + (x.is_string() ? x.get<std::string>() : json_text(x)) + "!";
+}
+
+/// Calls /double on its input, then /double on that, and answers the second.
+class twice_route : public route_actor {
+public:
+  using route_actor::route_actor;
+
+protected:
+  caf::result<reply> handle(const call& request) override {
+    auto promise = make_response_promise<reply>();
+    call_route(request, "/double", request.input).then([this, promise, request](reply once) mutable {
+      if (!once.ok()) {
+        promise.deliver(std::move(once));
+        return;
+      }
+      call_route(request, "/double", std::move(once).value()).then([promise](reply again) mutable {
+        promise.deliver(std::move(again));
+      });
+    });
+    return promise;
+  }
+};
+
+json pick_by_type(const json& x) {
+  if (x.is_number())
+    return "/double";
+  if (x.is_string())
+    return "/echo";
+  throw call_error("TypeError", "/by_type takes a number or a string; got " + describe(x));
+}
+
 } // namespace
 
 application make_example_application() {
@@ -154,6 +251,17 @@ application make_example_application() {
     return reply::failure("ExampleError",
                           x.is_string() ? x.get<std::string>() : x.dump());
   }, cheap);
+  app.add_route("/head", head, cheap);
+  app.add_route("/tail", tail, cheap);
+  app.add_route("/len", length, cheap);
+  app.add_route("/combine", combine, cheap);
+  app.add_route("/greet", greet, cheap);
+  app.add_route("/hello", sequential({ensemble({"/head", "/tail", "/len"}), "/combine", "/greet"}),
+                cheap);
+  app.add_route("/strict", ensemble({"/double", "/fail"}, true), cheap);
+  app.add_route("/lenient", ensemble({"/double", "/fail"}, false), cheap);
+  app.add_route("/by_type", switch_route(pick_by_type, {"/double", "/echo"}), cheap);
+  app.add_route<twice_route>("/twice", cheap);
   return app;
 }
 

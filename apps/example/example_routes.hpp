@@ -13,6 +13,13 @@ namespace actorserve::example {
 ///   one instance per core; answers {"pid"}.
 /// - /info: {"pid", "worker_index", "worker_context"}.
 /// - /fail: an ExampleError whose message is its input.
+/// - /head, /tail: the first (last) element of a list, character of a string;
+///   /len: its length; /combine: [h, t, n] → (h + t) * n; /greet: "Hello, x!".
+/// - /hello = sequential(ensemble(/head, /tail, /len), /combine, /greet):
+///   "world" → "Hello, wdwdwdwdwd!", [1, 2, 3, 4] → "Hello, 20!".
+/// - /strict, /lenient: ensemble(/double, /fail), fail_fast and not.
+/// - /by_type: a switch_route, a number to /double, a string to /echo.
+/// - /twice: a stateful route that calls /double twice.
 /// Every route but /spin takes 16384 calls at once; /spin takes 256.
 application make_example_application();
 

@@ -23,7 +23,9 @@ namespace {
 
 const char* usage = "Usage: actorserve-example [OPTIONS]\n\n"
                     "Serves the example routes /double, /echo, /sleep, /spin, "
-                    "/info and /fail over HTTP\n"
+                    "/info and /fail, and routes made of routes\n"
+                    "(/hello, /strict, /lenient, /by_type, /twice; docs/composition.md) "
+                    "over HTTP\n"
                     "(POST /<name>, GET /info, GET /healthz, POST /stop), the socket "
                     "gateway and the FIFO gateway.\n"
                     "With no gateway option it serves HTTP on 127.0.0.1:8000.\n"

@@ -18,6 +18,8 @@ unsigned error_status(const std::string& type) {
     return 413;
   if (type == worker_lost)
     return 502;
+  if (type == call_depth_exceeded)
+    return 508; // Loop Detected
   if (type == backlog_full || type == shutting_down)
     return 503;
   if (type == timeout)

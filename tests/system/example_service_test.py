@@ -16,7 +16,8 @@ class ExampleServiceTest(unittest.TestCase):
             self.assertRegex(s.ready_line, r"^ready pid=\d+ ")
             self.assertEqual(int(s.endpoint("pid")), s.proc.pid)
             self.assertEqual(s.endpoint("routes"),
-                             "/double,/echo,/sleep,/spin,/info,/fail")
+                             "/double,/echo,/sleep,/spin,/info,/fail,/head,/tail,/len,"
+                             "/combine,/greet,/hello,/strict,/lenient,/by_type,/twice")
             s.signal(signal.SIGTERM)
             self.assertEqual(s.wait(10), 0)
 

@@ -70,3 +70,27 @@ CAF_TEST(bad routes are refused with a reason) {
   CAF_CHECK_EQUAL(refusal([&] { app.add_route("/y", [] { return json(2); }, none); }),
                   "route /y: concurrency must be at least 1");
 }
+
+CAF_TEST(compositions are checked when declared and when started) {
+  application app;
+  app.add_route("/a", [] { return json(1); });
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/s", sequential({})); }),
+                  "a sequential needs at least one member");
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/e", ensemble({"a"})); }),
+                  "an ensemble member 'a' is not a route path (they start with '/')");
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/w", switch_route(nullptr, {"/a"})); }),
+                  "a switch_route needs a selector");
+  route_options blocking;
+  blocking.blocking = true;
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/b", sequential({"/a"}), blocking); }),
+                  "route /b: a composition never blocks; make its members blocking instead");
+  // A member may be added after the composition; the node checks them all.
+  app.add_route("/later", sequential({"/a", ensemble({"/a", "/b"})}));
+  CAF_CHECK_EQUAL(refusal([&] { app.check_members(); }),
+                  "route /later: member /b is not a route of this application");
+  app.add_route("/b", [] { return json(2); });
+  CAF_CHECK_EQUAL(refusal([&] { app.check_members(); }), "accepted");
+  auto later = app.find("/later");
+  CAF_REQUIRE(later != nullptr && later->composite != nullptr);
+  CAF_CHECK_EQUAL(later->composite->paths(), (std::vector<std::string>{"/a", "/a", "/b"}));
+}
