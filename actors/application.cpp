@@ -26,6 +26,12 @@ void check_options(const std::string& path, const route_options& options) {
     throw std::invalid_argument("route " + path + ": concurrency must be at least 1");
   if (options.capacity == 0)
     throw std::invalid_argument("route " + path + ": capacity must be at least 1");
+  if (options.batch_size > options.capacity)
+    throw std::invalid_argument("route " + path + ": batch_size "
+                                + std::to_string(options.batch_size) + " is above its capacity "
+                                + std::to_string(options.capacity) + ", so a batch could never fill");
+  if (options.batch_wait_time.count() < 0)
+    throw std::invalid_argument("route " + path + ": batch_wait_time must not be negative");
   if (options.methods.empty())
     throw std::invalid_argument("route " + path + ": give at least one method");
   for (auto& m : options.methods) {
@@ -55,6 +61,9 @@ void application::add_route(std::string path, composition tree, route_options op
   if (options.blocking)
     throw std::invalid_argument("route " + path
                                 + ": a composition never blocks; make its members blocking instead");
+  if (options.batch_size > 0)
+    throw std::invalid_argument("route " + path
+                                + ": a composition does not batch; make its members batch instead");
   auto shared = std::make_shared<const composition>(std::move(tree));
   add_route(path,
             route_factory{[path, shared](caf::actor_system& sys, const worker_context&,

@@ -138,6 +138,7 @@ void node::start_workers(const application& app) {
     gs.options = spec.options;
     gs.remote = true;
     gs.options.blocking = false; // each worker's gate queues its blocking calls
+    gs.options.batch_size = 0; // and gathers its batches
     gs.directory = directory_;
     auto gate = system_->spawn<route_gate>(std::move(gs));
     add_route(spec, gate);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -25,6 +26,14 @@ struct route_options {
   /// (HTTP: method, target, path, query, headers, peer). Off by default:
   /// it costs time on every call.
   bool request_details = false;
+  /// Dynamic batching (docs/batching.md); 0 is off. Above 0 the route takes
+  /// a list of inputs and returns a list of as many results, in order: its
+  /// gate gathers calls from every gateway and connection into batches of at
+  /// most this many. At most `capacity`.
+  std::size_t batch_size = 0;
+  /// How long a batch waits for more calls after its first one arrived
+  /// before it runs unfilled (when `batch_size` > 1). 0 runs what is there.
+  std::chrono::milliseconds batch_wait_time{10};
 };
 
 } // namespace actorserve

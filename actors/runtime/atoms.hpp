@@ -19,6 +19,11 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 /// A reply a route deferred (deferred_reply.hpp) has come.
 using deferred_atom = caf::atom_constant<caf::atom("deferred")>;
+/// A batching gate's timer: the oldest waiting call has waited its
+/// batch_wait_time.
+using batch_atom = caf::atom_constant<caf::atom("batch")>;
+/// A batch run in place answered later (its function called routes).
+using batch_done_atom = caf::atom_constant<caf::atom("batch_done")>;
 /// The broadcast's drain deadline.
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 

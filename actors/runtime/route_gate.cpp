@@ -7,6 +7,7 @@
 
 #include "actors/deferred_reply.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/child_call.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/error_type.hpp"
 #include "actors/log.hpp"
@@ -50,6 +51,14 @@ caf::behavior route_gate::make_behavior() {
     // A function run in place answered later (it called routes).
     [this](deferred_atom, std::uint64_t call_id, reply& r, local_only) {
       finish(call_id, 0, std::move(r));
+    },
+    [this](batch_done_atom, std::uint64_t batch_id, reply& r, local_only) {
+      finish_batch(batch_id, 0, std::move(r));
+    },
+    [this](batch_atom, deadline_point due) {
+      if (due == batch_due_)
+        batch_due_ = deadline_point::max();
+      run_batches();
     },
     [this](tick_atom, deadline_point when) {
       if (when == next_tick_)
@@ -185,7 +194,7 @@ void route_gate::admit(call&& request, caf::response_promise promise,
   }
   // The route may call this process's routes (route_call.hpp).
   p.request.routes = settings_.directory;
-  if (settings_.in_place) {
+  if (settings_.in_place && !batching()) {
     run_in_place(std::move(p));
     return;
   }
@@ -193,8 +202,14 @@ void route_gate::admit(call&& request, caf::response_promise promise,
   auto deadline = p.request.deadline;
   auto [it, added] = pending_.emplace(id, std::move(p));
   it->second.deadline_entry = deadlines_.emplace(deadline, id);
+  ++waiting_count_;
   if (deadline < next_tick_)
     schedule_tick(deadline);
+  if (batching()) {
+    waiting_.push_back(id);
+    run_batches();
+    return;
+  }
   if (auto target = free_instance(); target != nullptr && waiting_.empty())
     dispatch(id, it->second, *target);
   else
@@ -267,6 +282,7 @@ route_gate::instance* route_gate::free_instance() {
 void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
                           instance& target) {
   p.dispatched = true;
+  --waiting_count_;
   ++target.outstanding;
   auto instance_id = target.id;
   p.instance_id = instance_id;
@@ -279,27 +295,145 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
         finish(call_id, instance_id, std::move(r));
       },
       [this, call_id, instance_id](caf::error& err) {
-        if (settings_.remote) {
-          finish(call_id, instance_id,
-                 lost_reply(err == caf::sec::request_receiver_down
-                              ? "its connection closed"
-                              : system().render(err)));
-          return;
-        }
-        std::string why = err == caf::sec::request_receiver_down
-                            ? "stopped before answering"
-                            : "failed: " + system().render(err);
-        finish(call_id, instance_id,
-               reply::failure(error_type::route_failed,
-                              "an instance of route " + settings_.path + " "
-                                + why));
+        finish(call_id, instance_id, failed_dispatch(err));
       });
   // The call's input is no longer needed here; the instance has its copy.
   p.request.input = nullptr;
   p.request.meta = nullptr;
 }
 
+reply route_gate::failed_dispatch(const caf::error& err) const {
+  if (settings_.remote)
+    return lost_reply(err == caf::sec::request_receiver_down ? "its connection closed"
+                                                             : system().render(err));
+  std::string why = err == caf::sec::request_receiver_down
+                      ? "stopped before answering"
+                      : "failed: " + system().render(err);
+  return reply::failure(error_type::route_failed,
+                        "an instance of route " + settings_.path + " " + why);
+}
+
+void route_gate::run_batches() {
+  auto size = settings_.options.batch_size;
+  while (waiting_count_ > 0 && !waiting_.empty()) {
+    while (!waiting_.empty() && pending_.count(waiting_.front()) == 0)
+      waiting_.pop_front(); // timed out while waiting
+    if (waiting_.empty())
+      return;
+    auto now = clock().now();
+    auto& oldest = pending_.at(waiting_.front());
+    auto due = oldest.admitted + settings_.options.batch_wait_time;
+    if (waiting_count_ < size && now < due) {
+      schedule_batch_timer(due);
+      return;
+    }
+    instance* target = nullptr;
+    if (!settings_.in_place) {
+      target = free_instance();
+      if (target == nullptr)
+        return; // the next instance to finish runs it
+    }
+    dispatch_batch(target, now);
+  }
+}
+
+void route_gate::dispatch_batch(instance* target, deadline_point now) {
+  auto batch_id = next_batch_id_++;
+  std::vector<std::uint64_t> members;
+  auto inputs = json::array();
+  auto latest = deadline_point::min();
+  auto instance_id = target != nullptr ? target->id : 0;
+  while (!waiting_.empty() && members.size() < settings_.options.batch_size) {
+    auto id = waiting_.front();
+    waiting_.pop_front();
+    auto it = pending_.find(id);
+    if (it == pending_.end())
+      continue;
+    auto& p = it->second;
+    if (p.request.deadline <= now) { // its caller has given up: not run
+      answer(p, reply::failure(error_type::timeout,
+                               "route " + settings_.path + " had no batch run within "
+                                 + std::to_string(millis(p.request.deadline - p.admitted))
+                                 + " ms"));
+      forget(it);
+      continue;
+    }
+    p.dispatched = true;
+    --waiting_count_;
+    p.instance_id = instance_id;
+    inputs.push_back(std::move(p.request.input));
+    p.request.input = nullptr;
+    p.request.meta = nullptr;
+    latest = std::max(latest, p.request.deadline);
+    members.push_back(id);
+  }
+  if (members.empty())
+    return;
+  call batch{settings_.path, std::move(inputs), latest, new_call_id()};
+  batch.routes = settings_.directory;
+  batches_.emplace(batch_id, std::move(members));
+  if (target == nullptr) {
+    auto r = run_route_function(settings_.in_place, batch);
+    auto later = deferred_reply::of(r);
+    if (!later.valid()) {
+      finish_batch(batch_id, 0, std::move(r));
+      return;
+    }
+    later.on_complete([gate = caf::actor_cast<caf::actor>(this), batch_id](reply done) {
+      caf::anon_send(gate, batch_done_atom::value, batch_id, std::move(done), local_only{});
+    });
+    return;
+  }
+  ++target->outstanding;
+  request(target->handle, caf::infinite, call_atom::value, std::move(batch))
+    .then([this, batch_id, instance_id](reply& r) { finish_batch(batch_id, instance_id, std::move(r)); },
+          [this, batch_id, instance_id](caf::error& err) {
+            finish_batch(batch_id, instance_id, failed_dispatch(err));
+          });
+}
+
+void route_gate::finish_batch(std::uint64_t batch_id, std::uint64_t instance_id, reply r) {
+  for (auto& inst : instances_)
+    if (inst.id == instance_id && inst.outstanding > 0)
+      --inst.outstanding;
+  auto bit = batches_.find(batch_id);
+  if (bit != batches_.end()) {
+    auto members = std::move(bit->second);
+    batches_.erase(bit);
+    auto& results = r.value();
+    bool fits = r.ok() && results.is_array() && results.size() == members.size();
+    if (r.ok() && !fits)
+      r = reply::failure(error_type::route_failed,
+                         "route " + settings_.path + " returned "
+                           + (results.is_array() ? std::to_string(results.size()) + " results"
+                                                 : std::string{"a "} + results.type_name())
+                           + " for a batch of " + std::to_string(members.size())
+                           + (members.size() == 1 ? " call" : " calls") + "; a batch route returns a list of one result per input, in order");
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      auto pit = pending_.find(members[i]);
+      if (pit == pending_.end())
+        continue;
+      answer(pit->second, fits ? reply{std::move(results[i])} : r);
+      forget(pit);
+    }
+  }
+  run_batches();
+  check_drained();
+}
+
+void route_gate::schedule_batch_timer(deadline_point when) {
+  if (when >= batch_due_)
+    return;
+  batch_due_ = when;
+  auto delay = std::max(when - clock().now(), caf::timespan::zero());
+  delayed_send(this, delay, batch_atom::value, when);
+}
+
 void route_gate::dispatch_waiting() {
+  if (batching()) {
+    run_batches();
+    return;
+  }
   while (!waiting_.empty()) {
     auto it = pending_.find(waiting_.front());
     if (it == pending_.end()) {
@@ -327,7 +461,9 @@ void route_gate::finish(std::uint64_t call_id, std::uint64_t instance_id,
   check_drained();
 }
 
-void route_gate::forget(std::unordered_map<std::uint64_t, pending_call>::iterator it) {
+void route_gate::forget(pending_iterator it) {
+  if (!it->second.dispatched)
+    --waiting_count_;
   if (it->second.deadline_entry != deadlines_.end())
     deadlines_.erase(it->second.deadline_entry);
   pending_.erase(it);
@@ -351,7 +487,8 @@ void route_gate::sweep() {
     } else {
       answer(p, reply::failure(error_type::timeout,
                                "route " + settings_.path
-                                 + " had no free instance within "
+                                 + (batching() ? " had no batch run within "
+                                               : " had no free instance within ")
                                  + std::to_string(budget) + " ms"));
       forget(it);
     }

@@ -73,8 +73,13 @@ struct gate_settings {
 ///
 /// A call still running at its deadline is answered Timeout then, and keeps
 /// its place in the capacity until the route answers: capacity counts work
-/// the route is really doing. A call still waiting for an instance at its
-/// deadline is dropped without running.
+/// the route is really doing. A call still waiting for an instance (or a
+/// batch) at its deadline is dropped without running, and frees its place.
+///
+/// A batching route (route_options::batch_size) gets its waiting calls as
+/// one call whose input is the list of theirs, when `batch_size` wait or
+/// `batch_wait_time` after the oldest arrived, and answers each with its
+/// place in the list it returns.
 class route_gate : public caf::event_based_actor {
 public:
   route_gate(caf::actor_config& cfg, gate_settings settings);
@@ -103,6 +108,8 @@ private:
     std::uint64_t instance_id = 0;
   };
 
+  using pending_iterator = std::unordered_map<std::uint64_t, pending_call>::iterator;
+
   void admit(call&& request, caf::response_promise promise, reply_callback callback);
   void run_in_place(pending_call&& p);
   void answer(pending_call& p, reply r);
@@ -110,7 +117,15 @@ private:
   void dispatch(std::uint64_t call_id, pending_call& p, instance& target);
   void dispatch_waiting();
   void finish(std::uint64_t call_id, std::uint64_t instance_id, reply r);
-  void forget(std::unordered_map<std::uint64_t, pending_call>::iterator it);
+  void forget(pending_iterator it);
+  reply failed_dispatch(const caf::error& err) const;
+  bool batching() const noexcept {
+    return settings_.options.batch_size > 0;
+  }
+  void run_batches();
+  void dispatch_batch(instance* target, deadline_point now);
+  void finish_batch(std::uint64_t batch_id, std::uint64_t instance_id, reply r);
+  void schedule_batch_timer(deadline_point when);
   void sweep();
   void schedule_tick(deadline_point when);
   void instance_down(const caf::down_msg& msg);
@@ -129,7 +144,12 @@ private:
   std::size_t next_pick_ = 0; // spreads calls among equally loaded instances
   std::unordered_map<std::uint64_t, pending_call> pending_;
   std::uint64_t next_call_id_ = 1;
-  std::deque<std::uint64_t> waiting_;
+  std::deque<std::uint64_t> waiting_; // may hold calls already forgotten
+  std::size_t waiting_count_ = 0; // admitted calls not yet dispatched
+  // Batches in flight: their calls, in the order of their inputs.
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> batches_;
+  std::uint64_t next_batch_id_ = 1;
+  deadline_point batch_due_ = deadline_point::max();
   std::multimap<deadline_point, std::uint64_t> deadlines_;
   deadline_point next_tick_ = deadline_point::max();
   caf::actor drain_listener_;

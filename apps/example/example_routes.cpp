@@ -229,6 +229,15 @@ json pick_by_type(const json& x) {
   throw call_error("TypeError", "/by_type takes a number or a string; got " + describe(x));
 }
 
+/// A batch route: takes the list of its batch's inputs, and answers each
+/// with the size of the batch it ran in.
+json batched(const json& inputs) {
+  auto out = json::array();
+  for (auto& x : inputs)
+    out.push_back(json{{"input", x}, {"batch", inputs.size()}});
+  return out;
+}
+
 } // namespace
 
 application make_example_application() {
@@ -262,6 +271,10 @@ application make_example_application() {
   app.add_route("/lenient", ensemble({"/double", "/fail"}, false), cheap);
   app.add_route("/by_type", switch_route(pick_by_type, {"/double", "/echo"}), cheap);
   app.add_route<twice_route>("/twice", cheap);
+  route_options batches = cheap;
+  batches.batch_size = 16;
+  batches.batch_wait_time = std::chrono::milliseconds{20};
+  app.add_route("/batched", batched, batches);
   return app;
 }
 

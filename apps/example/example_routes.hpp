@@ -20,6 +20,8 @@ namespace actorserve::example {
 /// - /strict, /lenient: ensemble(/double, /fail), fail_fast and not.
 /// - /by_type: a switch_route, a number to /double, a string to /echo.
 /// - /twice: a stateful route that calls /double twice.
+/// - /batched: batches of up to 16 calls, gathered for 20 ms; answers
+///   {"input": x, "batch": n}, n the size of the batch the call ran in.
 /// Every route but /spin takes 16384 calls at once; /spin takes 256.
 application make_example_application();
 

@@ -6,11 +6,10 @@ import json
 import os
 import re
 import sys
-import tempfile
 import unittest
 from multiprocessing.connection import Connection
 
-from service import Service
+from service import every_gateway
 from wire import Http, RawConnection, call_record
 
 EXAMPLE = None
@@ -47,16 +46,7 @@ class CompositionTest(unittest.TestCase):
     workers = None
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-        self.sock = os.path.join(self.tmp.name, "s.sock")
-        self.fifo = os.path.join(self.tmp.name, "pipe")
-        argv = [EXAMPLE, "--http-port=0", f"--socket-path={self.sock}",
-                f"--fifo-path={self.fifo}"]
-        if self.workers:
-            argv.append(f"--workers={self.workers}")
-        self.svc = Service(argv)
-        self.addCleanup(self.svc.kill)
+        self.svc, self.sock, self.fifo = every_gateway(self, EXAMPLE, self.workers)
 
     def check(self, gateway, route, data, expected, got_kind, got):
         kind, want = expected

@@ -17,7 +17,7 @@ class ExampleServiceTest(unittest.TestCase):
             self.assertEqual(int(s.endpoint("pid")), s.proc.pid)
             self.assertEqual(s.endpoint("routes"),
                              "/double,/echo,/sleep,/spin,/info,/fail,/head,/tail,/len,"
-                             "/combine,/greet,/hello,/strict,/lenient,/by_type,/twice")
+                             "/combine,/greet,/hello,/strict,/lenient,/by_type,/twice,/batched")
             s.signal(signal.SIGTERM)
             self.assertEqual(s.wait(10), 0)
 

@@ -100,3 +100,21 @@ def rss_mib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def every_gateway(test, binary, workers=None):
+    """Starts `binary` serving HTTP on a free port, the socket gateway and the
+    FIFO gateway under a temporary directory, with `workers` workers when
+    given; the test stops it and removes the directory. Returns
+    (service, socket path, FIFO path)."""
+    import tempfile
+    tmp = tempfile.TemporaryDirectory()
+    test.addCleanup(tmp.cleanup)
+    sock = os.path.join(tmp.name, "s.sock")
+    fifo = os.path.join(tmp.name, "pipe")
+    argv = [binary, "--http-port=0", f"--socket-path={sock}", f"--fifo-path={fifo}"]
+    if workers:
+        argv.append(f"--workers={workers}")
+    svc = Service(argv)
+    test.addCleanup(svc.kill)
+    return svc, sock, fifo

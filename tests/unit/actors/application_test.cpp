@@ -69,6 +69,18 @@ CAF_TEST(bad routes are refused with a reason) {
   none.concurrency = 0;
   CAF_CHECK_EQUAL(refusal([&] { app.add_route("/y", [] { return json(2); }, none); }),
                   "route /y: concurrency must be at least 1");
+  route_options batches;
+  batches.capacity = 3;
+  batches.batch_size = 4;
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/b", [] { return json(2); }, batches); }),
+                  "route /b: batch_size 4 is above its capacity 3, so a batch could never fill");
+  batches.batch_size = 3;
+  batches.batch_wait_time = std::chrono::milliseconds{-1};
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/b", [] { return json(2); }, batches); }),
+                  "route /b: batch_wait_time must not be negative");
+  batches.batch_wait_time = std::chrono::milliseconds{0};
+  CAF_CHECK_EQUAL(refusal([&] { app.add_route("/s", sequential({"/x"}), batches); }),
+                  "route /s: a composition does not batch; make its members batch instead");
 }
 
 CAF_TEST(compositions are checked when declared and when started) {

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "actors/call_error.hpp"
@@ -179,3 +180,38 @@ CAF_TEST(a route constructor that throws fails the start with its path) {
 
 // SIGINT and SIGTERM are tested on the real binary (tests/system): here the
 // test engine's watchdog thread would take a process-directed signal.
+
+CAF_TEST(a blocking batch route runs concurrency batches at once on threads of its own) {
+  application app;
+  route_options o;
+  o.blocking = true;
+  o.concurrency = 2;
+  o.batch_size = 4;
+  o.batch_wait_time = 5ms;
+  std::atomic<int> running{0};
+  std::atomic<int> most{0};
+  app.add_route("/b", [&](const json& xs) {
+    auto now = ++running;
+    for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(50ms); // holds its thread, as a model would
+    --running;
+    auto out = json::array();
+    for (auto& x : xs)
+      out.push_back(json{{"x", x}, {"batch", xs.size()}});
+    return out;
+  }, o);
+  node n(app, quiet_options());
+  std::vector<std::future<json>> calls;
+  for (int i = 0; i < 16; ++i)
+    calls.push_back(n.call_async("/b", i));
+  std::size_t batched = 0;
+  for (int i = 0; i < 16; ++i) {
+    auto r = calls[static_cast<std::size_t>(i)].get();
+    CAF_CHECK_EQUAL(r["x"], json(i));
+    CAF_CHECK_LESS_OR_EQUAL(r["batch"].get<std::size_t>(), 4u);
+    batched += r["batch"].get<std::size_t>() > 1 ? 1 : 0;
+  }
+  CAF_CHECK_EQUAL(most.load(), 2); // two batches at once, never more
+  CAF_CHECK_GREATER(batched, 8u); // most calls shared a batch
+}

@@ -514,3 +514,148 @@ CAF_TEST(a call damaged on its way is refused with BadRequest) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+// Dynamic batching: a batch route takes the list of its waiting calls'
+// inputs and answers each with its place in the list it returns.
+
+CAF_TEST_FIXTURE_SCOPE(batching_tests, fixture)
+
+struct batch_log {
+  std::vector<std::size_t> sizes; // of every batch that ran, in order
+};
+
+route_options batching(std::size_t size, caf::timespan wait, std::size_t capacity = 256) {
+  route_options o;
+  o.batch_size = size;
+  o.batch_wait_time = std::chrono::duration_cast<std::chrono::milliseconds>(wait);
+  o.capacity = capacity;
+  return o;
+}
+
+CAF_TEST(a full batch runs at once and each call gets its own result) {
+  auto log = std::make_shared<batch_log>();
+  app.add_route("/b", [log](const json& xs) {
+    log->sizes.push_back(xs.size());
+    auto out = json::array();
+    for (auto& x : xs)
+      out.push_back(x.get<int>() * 10);
+    return out;
+  }, batching(4, 10ms));
+  auto gate = start("/b");
+  for (int i = 0; i < 8; ++i)
+    send(gate, make_call("/b", i));
+  sched.run();
+  CAF_CHECK_EQUAL(log->sizes, (std::vector<std::size_t>{4, 4}));
+  CAF_REQUIRE_EQUAL(replies.size(), 8u);
+  for (int i = 0; i < 8; ++i)
+    CAF_CHECK_EQUAL(replies[static_cast<std::size_t>(i)].value(), json(i * 10));
+}
+
+CAF_TEST(a batch that does not fill runs its wait time after its first call) {
+  auto log = std::make_shared<batch_log>();
+  app.add_route("/b", [log](const json& xs) {
+    log->sizes.push_back(xs.size());
+    return xs;
+  }, batching(4, 10ms));
+  auto gate = start("/b");
+  send(gate, make_call("/b", 1));
+  sched.run();
+  advance_time(4ms);
+  send(gate, make_call("/b", 2));
+  send(gate, make_call("/b", 3));
+  sched.run();
+  CAF_CHECK(log->sizes.empty());
+  CAF_CHECK_EQUAL(replies.size(), 0u);
+  advance_time(5ms); // 9 ms after the first call: still waiting
+  sched.run();
+  CAF_CHECK(log->sizes.empty());
+  advance_time(1ms);
+  sched.run();
+  CAF_CHECK_EQUAL(log->sizes, (std::vector<std::size_t>{3}));
+  CAF_CHECK_EQUAL(replies.size(), 3u);
+}
+
+CAF_TEST(a batch result of the wrong length fails every call of the batch) {
+  app.add_route("/short", [](const json& xs) {
+    auto out = xs;
+    out.erase(out.size() - 1);
+    return out;
+  }, batching(3, 10ms));
+  auto gate = start("/short");
+  for (int i = 0; i < 3; ++i)
+    send(gate, make_call("/short", i));
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 3u);
+  for (auto& r : replies) {
+    CAF_CHECK_EQUAL(r.error_type(), error_type::route_failed);
+    CAF_CHECK_EQUAL(r.error_message(),
+                    "route /short returned 2 results for a batch of 3 calls; a batch route "
+                    "returns a list of one result per input, in order");
+  }
+}
+
+CAF_TEST(an exception fails the whole batch with its type) {
+  app.add_route("/throws", [](const json&) -> json {
+    throw call_error("ValueError", "item 2 is poison");
+  }, batching(2, 10ms));
+  auto gate = start("/throws");
+  send(gate, make_call("/throws", 1));
+  send(gate, make_call("/throws", 2));
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 2u);
+  for (auto& r : replies) {
+    CAF_CHECK_EQUAL(r.error_type(), "ValueError");
+    CAF_CHECK_EQUAL(r.error_message(), "item 2 is poison");
+  }
+}
+
+CAF_TEST(calls whose deadline passed are left out of the batch and free their place) {
+  auto log = std::make_shared<batch_log>();
+  app.add_route("/b", [log](const json& xs) {
+    log->sizes.push_back(xs.size());
+    return xs;
+  }, batching(3, 10ms, 3));
+  auto gate = start("/b");
+  send(gate, make_call("/b", "early", 5ms));
+  send(gate, make_call("/b", "patient", 10s));
+  sched.run();
+  advance_time(5ms); // the short call times out while it waits
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), error_type::timeout);
+  CAF_CHECK_EQUAL(replies[0].error_message(), "route /b had no batch run within 5 ms");
+  // Its place is free at once: with capacity 3, two more calls are
+  // admitted, and fill the batch.
+  send(gate, make_call("/b", "late", 10s));
+  send(gate, make_call("/b", "late", 10s));
+  sched.run();
+  CAF_CHECK_EQUAL(log->sizes, (std::vector<std::size_t>{3}));
+  CAF_REQUIRE_EQUAL(replies.size(), 4u);
+  CAF_CHECK_EQUAL(replies[1].value(), json("patient"));
+  CAF_CHECK_EQUAL(replies[3].value(), json("late"));
+}
+
+CAF_TEST(a batch of a stateful route waits for a free instance and gathers meanwhile) {
+  // hold_route answers a batch (one call) with one object: the wrong shape,
+  // so every call of it fails; what matters here is how batches form.
+  route_options o = batching(2, 10ms);
+  o.blocking = false;
+  app.add_route<hold_route>("/hold", o);
+  auto gate = start("/hold");
+  for (int i = 0; i < 3; ++i)
+    send(gate, make_call("/hold", i));
+  sched.run();
+  CAF_CHECK_EQUAL(hold_route::held()[0], 1); // one batch of 2 dispatched; 1 call waits
+  release_all();
+  CAF_REQUIRE_EQUAL(replies.size(), 2u);
+  CAF_CHECK(replies[0].error_message().find("returned a object for a batch of 2 calls")
+            != std::string::npos);
+  // The call left over forms a batch of one once it has waited 10 ms.
+  advance_time(10ms);
+  sched.run();
+  CAF_CHECK_EQUAL(hold_route::held()[0], 1);
+  release_all();
+  CAF_CHECK_EQUAL(replies.size(), 3u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
