@@ -20,6 +20,7 @@
 
 namespace actorserve {
 
+class cancel_token;
 class route_directory;
 
 /// When a caller stops waiting, on CAF's actor clock (steady time; the
@@ -63,6 +64,10 @@ struct call {
   /// (route_call.hpp); set by the gate that admits the call. Never leaves
   /// the process.
   std::shared_ptr<const route_directory> routes;
+  /// Cancelled when the caller gives up (cancel_token.hpp): a gate then
+  /// drops the call if it has not started to run. Set by a gateway, or by
+  /// the gate that admits the call; never leaves the process.
+  std::shared_ptr<cancel_token> cancel;
 
   /// It came from another process and could not be decoded.
   bool damaged() const noexcept {

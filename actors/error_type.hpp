@@ -29,6 +29,9 @@ inline constexpr const char* call_depth_exceeded = "CallDepthExceeded";
 inline constexpr const char* ensemble_error = "EnsembleError";
 /// A switch_route's selector picked no member it has.
 inline constexpr const char* switch_error = "SwitchError";
+/// The call's caller gave up (its client left, or its parent call timed
+/// out) before it ran; nobody reads this answer but a log.
+inline constexpr const char* cancelled = "Cancelled";
 /// A route actor that died without answering (and was not a route_actor
 /// whose handler threw a named exception).
 inline constexpr const char* route_failed = "RouteFailed";

@@ -303,6 +303,21 @@ caf::actor node::route(const std::string& path) const {
   return it == routes_.end() ? caf::actor{} : it->second.gate;
 }
 
+std::optional<route_counts> node::counts(const std::string& path) {
+  auto gate = route(path);
+  if (!gate)
+    return std::nullopt;
+  std::optional<route_counts> result;
+  caf::scoped_actor self{*system_};
+  self->request(gate, std::chrono::seconds{5}, counts_atom::value, local_only{})
+    .receive(
+      [&](std::uint64_t admitted, std::uint64_t timed_out, std::uint64_t gone) {
+        result = route_counts{admitted, timed_out, gone};
+      },
+      [](caf::error&) {});
+  return result;
+}
+
 const route_options* node::route_settings(const std::string& path) const {
   auto it = routes_.find(path);
   return it == routes_.end() ? nullptr : &it->second.options;

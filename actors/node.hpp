@@ -6,6 +6,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -59,6 +60,19 @@ struct node_options {
 /// that this node starts and supervises; its route gates dispatch to them.
 /// With `options.pool.join` set this node is such a worker: it joins the
 /// supervisor, serves its routes there, and has no gateways of its own.
+/// What a route's gate in this process has counted since it started.
+struct route_counts {
+  /// Calls it took on (past the capacity, deadline, depth and shutdown
+  /// checks).
+  std::uint64_t admitted = 0;
+  /// Calls whose deadline passed while they waited for an instance or a
+  /// batch: answered Timeout, never run.
+  std::uint64_t timed_out_waiting = 0;
+  /// Calls dropped before they ran because their caller gave up (the
+  /// client left, or the parent call timed out or was dropped).
+  std::uint64_t dropped_caller_gone = 0;
+};
+
 class node {
 public:
   /// Starts every route (or every worker, or joins the supervisor). Throws
@@ -93,6 +107,11 @@ public:
   /// The gate of the route at `path` (for actors of this process: request it
   /// with `(call_atom, call)`), or an invalid handle.
   caf::actor route(const std::string& path) const;
+
+  /// What the gate of the route at `path` has counted, or nothing for a
+  /// path this node does not serve. With workers, the main process's gate:
+  /// calls that wait in a worker are counted there.
+  std::optional<route_counts> counts(const std::string& path);
 
   /// The options the route at `path` was added with, or nullptr.
   const route_options* route_settings(const std::string& path) const;

@@ -24,6 +24,13 @@ using deferred_atom = caf::atom_constant<caf::atom("deferred")>;
 using batch_atom = caf::atom_constant<caf::atom("batch")>;
 /// A batch run in place answered later (its function called routes).
 using batch_done_atom = caf::atom_constant<caf::atom("batch_done")>;
+/// A call's caller gave up: `(cancel_atom, gate call id, local_only)` from
+/// its cancel_token; `(cancel_atom, call id)` from a supervisor's gate to a
+/// worker's.
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+/// A gate's counts: `(counts_atom, local_only)` → (admitted, timed out
+/// before running, dropped because the caller gave up).
+using counts_atom = caf::atom_constant<caf::atom("counts")>;
 /// The broadcast's drain deadline.
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "actors/cancel_token.hpp"
 #include "actors/error_type.hpp"
 #include "actors/runtime/route_directory.hpp"
 
@@ -25,6 +26,10 @@ call child_call(const call& parent, std::string path, json input,
   // Saturates: a depth past any limit stays past it.
   child.depth = parent.depth == UINT32_MAX ? parent.depth : parent.depth + 1;
   child.routes = parent.routes;
+  // Given up with its parent: a parent that timed out or was dropped
+  // starts no further children, and those waiting are dropped.
+  if (parent.cancel)
+    child.cancel = parent.cancel->child();
   return child;
 }
 

@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "actors/cancel_token.hpp"
 #include "actors/error_type.hpp"
 #include "actors/runtime/child_call.hpp"
 #include "actors/runtime/exception_name.hpp"
@@ -80,6 +81,11 @@ void composition_route::call_member(const std::string& path,
                                     const std::shared_ptr<const call>& parent, json input,
                                     done_fn done) {
   // A call whose caller has stopped waiting starts no further members.
+  if (parent->cancel && parent->cancel->cancelled()) {
+    done(reply::failure(error_type::cancelled, "the caller of route " + path_
+                                                 + " gave up before " + path + " was called"));
+    return;
+  }
   if (clock().now() >= parent->deadline) {
     done(reply::failure(error_type::timeout, "route " + path_ + " ran out of time before "
                                                + path + " could be called"));

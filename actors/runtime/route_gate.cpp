@@ -5,6 +5,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/sec.hpp>
 
+#include "actors/cancel_token.hpp"
 #include "actors/deferred_reply.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/child_call.hpp"
@@ -51,6 +52,20 @@ caf::behavior route_gate::make_behavior() {
     // A function run in place answered later (it called routes).
     [this](deferred_atom, std::uint64_t call_id, reply& r, local_only) {
       finish(call_id, 0, std::move(r));
+    },
+    [this](cancel_atom, std::uint64_t call_id, local_only) { on_cancel(call_id); },
+    // From the supervisor's gate: the call it sent here was given up.
+    [this](cancel_atom, std::uint64_t caller_id) {
+      if (sent_from_this_node(*this) || !may_call())
+        return;
+      auto it = by_caller_id_.find(caller_id);
+      if (it == by_caller_id_.end())
+        return;
+      if (auto pit = pending_.find(it->second); pit != pending_.end())
+        pit->second.request.cancel->cancel();
+    },
+    [this](counts_atom, local_only) {
+      return caf::make_message(admitted_, timed_out_waiting_, dropped_gone_);
     },
     [this](batch_done_atom, std::uint64_t batch_id, reply& r, local_only) {
       finish_batch(batch_id, 0, std::move(r));
@@ -192,6 +207,16 @@ void route_gate::admit(call&& request, caf::response_promise promise,
                                + " (node_options::max_call_depth): does a route call itself?"));
     return;
   }
+  if (!p.request.cancel) {
+    p.request.cancel = std::make_shared<cancel_token>(); // for its own calls to routes
+  } else if (p.request.cancel->cancelled()) {
+    ++dropped_gone_;
+    answer(p, reply::failure(error_type::cancelled,
+                             "the caller of route " + path + " gave up before it ran"));
+    return;
+  }
+  ++admitted_;
+  p.from_caller_node = settings_.caller_node && !sent_from_this_node(*this);
   // The route may call this process's routes (route_call.hpp).
   p.request.routes = settings_.directory;
   if (settings_.in_place && !batching()) {
@@ -203,6 +228,9 @@ void route_gate::admit(call&& request, caf::response_promise promise,
   auto [it, added] = pending_.emplace(id, std::move(p));
   it->second.deadline_entry = deadlines_.emplace(deadline, id);
   ++waiting_count_;
+  if (it->second.from_caller_node)
+    by_caller_id_[it->second.request.id] = id;
+  watch_cancel(id, it->second);
   if (deadline < next_tick_)
     schedule_tick(deadline);
   if (batching()) {
@@ -214,6 +242,36 @@ void route_gate::admit(call&& request, caf::response_promise promise,
     dispatch(id, it->second, *target);
   else
     waiting_.push_back(id);
+}
+
+void route_gate::watch_cancel(std::uint64_t call_id, pending_call& p) {
+  // Weakly: a token outliving the gate must not keep it.
+  p.request.cancel->on_cancel([gate = caf::actor_cast<caf::weak_actor_ptr>(ctrl()), call_id] {
+    if (auto strong = gate.lock())
+      caf::anon_send(caf::actor_cast<caf::actor>(strong), cancel_atom::value, call_id,
+                     local_only{});
+  });
+}
+
+void route_gate::on_cancel(std::uint64_t call_id) {
+  auto it = pending_.find(call_id);
+  if (it == pending_.end())
+    return;
+  auto& p = it->second;
+  if (!p.dispatched) {
+    ++dropped_gone_;
+    answer(p, reply::failure(error_type::cancelled,
+                             "the caller of route " + settings_.path + " gave up before it ran"));
+    forget(it);
+    dispatch_waiting();
+    check_drained();
+    return;
+  }
+  // Running in a worker: its gate drops it there if it still waits.
+  if (settings_.remote)
+    for (auto& inst : instances_)
+      if (inst.id == p.instance_id)
+        send(inst.handle, cancel_atom::value, p.request.id);
 }
 
 void route_gate::run_in_place(pending_call&& p) {
@@ -351,6 +409,7 @@ void route_gate::dispatch_batch(instance* target, deadline_point now) {
       continue;
     auto& p = it->second;
     if (p.request.deadline <= now) { // its caller has given up: not run
+      ++timed_out_waiting_;
       answer(p, reply::failure(error_type::timeout,
                                "route " + settings_.path + " had no batch run within "
                                  + std::to_string(millis(p.request.deadline - p.admitted))
@@ -462,6 +521,8 @@ void route_gate::finish(std::uint64_t call_id, std::uint64_t instance_id,
 }
 
 void route_gate::forget(pending_iterator it) {
+  if (it->second.from_caller_node)
+    by_caller_id_.erase(it->second.request.id);
   if (!it->second.dispatched)
     --waiting_count_;
   if (it->second.deadline_entry != deadlines_.end())
@@ -477,6 +538,9 @@ void route_gate::sweep() {
     auto& p = it->second;
     auto budget = millis(p.request.deadline - p.admitted);
     if (p.dispatched) {
+      // Its caller has stopped waiting: its own calls to routes end too.
+      if (p.request.cancel)
+        p.request.cancel->cancel();
       if (settings_.answer_at_deadline)
         answer(p, reply::failure(error_type::timeout,
                                "route " + settings_.path + " did not answer within "
@@ -485,6 +549,7 @@ void route_gate::sweep() {
       deadlines_.erase(deadlines_.begin());
       p.deadline_entry = deadlines_.end();
     } else {
+      ++timed_out_waiting_;
       answer(p, reply::failure(error_type::timeout,
                                "route " + settings_.path
                                  + (batching() ? " had no batch run within "

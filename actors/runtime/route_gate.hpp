@@ -67,6 +67,10 @@ struct gate_settings {
 /// supervisor's (by the sender's node, which a peer can forge: calls are
 /// what any client of a gateway may make).
 ///
+/// - `(counts_atom, local_only)` → (admitted, timed out before running,
+///   dropped because their caller gave up);
+/// - `(cancel_atom, call id)`: the supervisor's gate cancels a call it sent
+///   to this worker's gate (taken from the supervisor only);
 /// - remote gates only: `(add_instance_atom, worker, gate)`,
 ///   `(lost_worker_atom, worker, why)` (its calls fail with WorkerLost now)
 ///   and `(retire_worker_atom, worker)` (no new calls; those it has finish).
@@ -75,6 +79,11 @@ struct gate_settings {
 /// its place in the capacity until the route answers: capacity counts work
 /// the route is really doing. A call still waiting for an instance (or a
 /// batch) at its deadline is dropped without running, and frees its place.
+///
+/// A call whose cancel_token is cancelled (its client left, its parent gave
+/// up) before it runs is dropped, answered Cancelled, and frees its place;
+/// one already running runs on, and its own calls to routes are dropped. At
+/// a running call's deadline its token is cancelled, for the same reason.
 ///
 /// A batching route (route_options::batch_size) gets its waiting calls as
 /// one call whose input is the list of theirs, when `batch_size` wait or
@@ -105,12 +114,15 @@ private:
     std::multimap<deadline_point, std::uint64_t>::iterator deadline_entry;
     bool dispatched = false;
     bool answered = false;
+    bool from_caller_node = false; // a worker's gate: from its supervisor
     std::uint64_t instance_id = 0;
   };
 
   using pending_iterator = std::unordered_map<std::uint64_t, pending_call>::iterator;
 
   void admit(call&& request, caf::response_promise promise, reply_callback callback);
+  void watch_cancel(std::uint64_t call_id, pending_call& p);
+  void on_cancel(std::uint64_t call_id);
   void run_in_place(pending_call&& p);
   void answer(pending_call& p, reply r);
   instance* free_instance();
@@ -150,6 +162,12 @@ private:
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> batches_;
   std::uint64_t next_batch_id_ = 1;
   deadline_point batch_due_ = deadline_point::max();
+  // A worker's gate: its supervisor's call ids, for their cancels.
+  std::unordered_map<std::uint64_t, std::uint64_t> by_caller_id_;
+  // What the gate counts (counts_atom).
+  std::uint64_t admitted_ = 0;
+  std::uint64_t timed_out_waiting_ = 0;
+  std::uint64_t dropped_gone_ = 0;
   std::multimap<deadline_point, std::uint64_t> deadlines_;
   deadline_point next_tick_ = deadline_point::max();
   caf::actor drain_listener_;

@@ -9,11 +9,13 @@
 #include <thread>
 #include <vector>
 
+#include "actors/cancel_token.hpp"
 #include "actors/error_type.hpp"
 #include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "actors/private_file.hpp"
+#include "gateways/client_timeout.hpp"
 #include "gateways/fifo/pipe_connection.hpp"
 
 namespace actorserve::fifo {
@@ -71,6 +73,7 @@ public:
     std::uint64_t session; // the peer it came from
     std::size_t bytes;     // the message's size, for the in-flight budget
     std::optional<reply> answer;
+    std::shared_ptr<cancel_token> cancel; // of its call, while unanswered
   };
   std::map<std::uint64_t, slot> slots_; // by sequence number
   std::size_t in_flight_bytes_ = 0;
@@ -87,7 +90,7 @@ public:
 std::uint64_t fifo_server::impl::reserve(std::size_t bytes) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto seq = next_seq_++;
-  slots_.emplace(seq, slot{session_, bytes, std::nullopt});
+  slots_.emplace(seq, slot{session_, bytes, std::nullopt, nullptr});
   in_flight_bytes_ += bytes;
   return seq;
 }
@@ -115,8 +118,10 @@ void fifo_server::impl::fill(std::uint64_t seq, reply r) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     auto it = slots_.find(seq);
-    if (it != slots_.end())
+    if (it != slots_.end()) {
       it->second.answer = std::move(r);
+      it->second.cancel = nullptr;
+    }
   }
   changed_.notify_all();
 }
@@ -128,9 +133,16 @@ void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
   auto request = json::parse(message, nullptr, false);
   if (request.is_discarded())
     return fill(seq, reply::failure(error_type::bad_request, "the message is not valid JSON"));
-  if (!request.is_array() || request.size() != 2 || !request[0].is_string())
+  if (!request.is_array() || request.size() < 2 || request.size() > 3 || !request[0].is_string()
+      || (request.size() == 3 && !request[2].is_object()))
     return fill(seq, reply::failure(error_type::bad_request,
-                                    "a message is the JSON array [path, data]"));
+                                    "a message is the JSON array [path, data] or "
+                                    "[path, data, options]"));
+  client_timeout asked;
+  if (request.size() == 3 && request[2].contains("timeout"))
+    asked = client_timeout_of(request[2]["timeout"]);
+  if (!asked.error.empty())
+    return fill(seq, reply::failure(error_type::bad_request, asked.error));
   auto path = request[0].get<std::string>();
   if (!options_.shutdown_path.empty() && path == options_.shutdown_path) {
     if (!options_.stop_token.empty()
@@ -151,8 +163,16 @@ void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
   if (draining)
     return fill(seq, reply::failure(error_type::shutting_down,
                                     "the service is shutting down and takes no new calls"));
-  call c{std::move(path), std::move(request[1]), node_.deadline_after(options_.call_timeout), 0,
-         nullptr};
+  call c{std::move(path), std::move(request[1]),
+         node_.deadline_after(call_time(options_.call_timeout, asked)), 0, nullptr};
+  {
+    // Cancelled if the peer leaves before the reply is written.
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto it = slots_.find(seq);
+    if (it == slots_.end() || it->second.session != session_)
+      return; // the peer is gone already
+    c.cancel = it->second.cancel = std::make_shared<cancel_token>();
+  }
   // The reply may come after the gateway is gone: hold it weakly.
   std::weak_ptr<impl> weak = shared_from_this();
   node_.call_async(std::move(c), [weak, seq](reply r) {
@@ -202,6 +222,10 @@ void fifo_server::impl::peer_left() {
   {
     std::unique_lock<std::mutex> guard{mutex_};
     ++session_; // replies still due to the old peer are dropped
+    // ...and its calls that still wait are dropped too.
+    for (auto& [seq, sl] : slots_)
+      if (!sl.answer && sl.cancel)
+        sl.cancel->cancel();
     changed_.notify_all();
     // Let a write under way finish before dropping what is unread, so no
     // part of a message is left for the next peer. Nobody reads the pipe

@@ -156,6 +156,7 @@ private:
     std::string method;
     std::string target;
     steady::time_point received;
+    std::shared_ptr<cancel_token> cancel; // while the response is not made
   };
 
   void read() {
@@ -227,8 +228,9 @@ private:
     if (!keep_alive || server_->draining_)
       read_closed_ = true;
     auto seq = next_seq_++;
+    request.cancel = std::make_shared<cancel_token>();
     queue_.push_back(slot{seq, std::nullopt, keep_alive, method == bhttp::verb::head,
-                          request.method, request.target, steady::now()});
+                          request.method, request.target, steady::now(), request.cancel});
     version_ = version;
     ++server_->in_flight_;
     // The response is made here, on this connection's I/O thread, whichever
@@ -256,9 +258,20 @@ private:
     } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()
                && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       respond_now(error_response(400, "BadRequest", "malformed request: " + ec.message()));
-    } else if (queue_.empty() && !writing_) {
-      close(); // the client left, or the connection timed out
+    } else {
+      // The client left (or the connection timed out): its calls that
+      // still wait are dropped. What is answered is still written, if the
+      // connection takes it.
+      cancel_unanswered();
+      if (queue_.empty() && !writing_)
+        close();
     }
+  }
+
+  void cancel_unanswered() {
+    for (auto& s : queue_)
+      if (!s.response && s.cancel)
+        s.cancel->cancel();
   }
 
   /// The response `make` makes; a 500 if it throws, so that the I/O thread
@@ -277,7 +290,7 @@ private:
   /// A response the listener makes itself, in order after those due.
   void respond_now(const http_response& r) {
     auto seq = next_seq_++;
-    queue_.push_back(slot{seq, std::nullopt, false, false, "-", "-", steady::now()});
+    queue_.push_back(slot{seq, std::nullopt, false, false, "-", "-", steady::now(), nullptr});
     ++server_->in_flight_;
     on_response(seq, http_response(r));
   }
@@ -306,6 +319,7 @@ private:
       }
       queued_bytes_ += res.body().size();
       s.response = std::move(res);
+      s.cancel = nullptr;
       break;
     }
     write();
@@ -398,6 +412,7 @@ private:
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+    cancel_unanswered();
     for (auto& s : queue_)
       if (s.response)
         --server_->in_flight_; // answered but never written

@@ -3,9 +3,12 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "actors/cancel_token.hpp"
 
 namespace actorserve::http {
 
@@ -20,6 +23,9 @@ struct http_request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string peer; ///< "address:port" of the client
+  /// Cancelled when the client leaves (closes its connection) before the
+  /// response is written: its call, if still waiting, is then dropped.
+  std::shared_ptr<cancel_token> cancel;
 };
 
 /// A response to write back.

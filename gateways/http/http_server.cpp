@@ -14,6 +14,7 @@
 #include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "actors/private_file.hpp"
+#include "gateways/client_timeout.hpp"
 #include "gateways/http/error_status.hpp"
 #include "gateways/http/http_listener.hpp"
 
@@ -171,6 +172,13 @@ void http_server::impl::handle(http_request&& req, responder respond) {
     r.headers.emplace_back("Allow", allow);
     return respond(made(std::move(r)));
   }
+  client_timeout asked;
+  for (auto& [name, value] : req.headers)
+    if (lower(name) == "x-request-timeout")
+      asked = parse_client_timeout(value);
+  if (!asked.error.empty())
+    return respond(made(error_response(error_type::bad_request,
+                                       "X-Request-Timeout: " + asked.error)));
   json input = nullptr;
   if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
     if (json_text_depth(req.body, options_.max_depth) > options_.max_depth)
@@ -189,7 +197,9 @@ void http_server::impl::handle(http_request&& req, responder respond) {
     meta = json{{"method", req.method}, {"target", req.target}, {"path", req.path},
                 {"query", req.query}, {"headers", std::move(headers)}, {"peer", req.peer}};
   }
-  call c{path, std::move(input), node_.deadline_after(options_.call_timeout), 0, std::move(meta)};
+  call c{path, std::move(input), node_.deadline_after(call_time(options_.call_timeout, asked)), 0,
+         std::move(meta)};
+  c.cancel = std::move(req.cancel);
   node_.call_async(std::move(c), [respond = std::move(respond)](reply r) {
     // Only handed over here: the I/O thread turns it into a response.
     respond([r = std::move(r)]() mutable { return to_http(std::move(r)); });

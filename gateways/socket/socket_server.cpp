@@ -18,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <boost/asio/basic_socket_acceptor.hpp>
@@ -30,11 +31,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "actors/cancel_token.hpp"
 #include "actors/error_type.hpp"
 #include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "actors/private_file.hpp"
+#include "gateways/client_timeout.hpp"
 #include "gateways/socket/codec.hpp"
 #include "gateways/tcp_listen.hpp"
 
@@ -157,6 +160,9 @@ public:
     timer_.cancel();
     write_timer_.cancel();
     count_incomplete(0);
+    // The client is gone: its calls that still wait are dropped.
+    for (auto& [id, cancel] : ids_in_flight_)
+      cancel->cancel();
     boost::system::error_code ignored;
     socket_.shutdown(generic::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -360,9 +366,17 @@ private:
       reply_error(id, error_type::bad_request, "the payload is not valid JSON");
       return;
     }
-    if (!request.is_array() || request.size() != 2 || !request[0].is_string()) {
+    if (!request.is_array() || request.size() < 2 || request.size() > 3
+        || !request[0].is_string() || (request.size() == 3 && !request[2].is_object())) {
       reply_error(id, error_type::bad_request,
-                  "a request payload is the JSON array [path, data]");
+                  "a request payload is the JSON array [path, data] or [path, data, options]");
+      return;
+    }
+    client_timeout asked;
+    if (request.size() == 3 && request[2].contains("timeout"))
+      asked = client_timeout_of(request[2]["timeout"]);
+    if (!asked.error.empty()) {
+      reply_error(id, error_type::bad_request, asked.error);
       return;
     }
     auto path = request[0].get<std::string>();
@@ -386,10 +400,12 @@ private:
     }
     ++in_flight_;
     ++server_->in_flight_;
-    ids_in_flight_.insert(id);
+    auto cancel = std::make_shared<cancel_token>();
+    ids_in_flight_.emplace(id, cancel);
     auto& n = server_->node_;
     call c{std::move(path), std::move(request[1]),
-           n.deadline_after(server_->options_.call_timeout), 0, nullptr};
+           n.deadline_after(call_time(server_->options_.call_timeout, asked)), 0, nullptr};
+    c.cancel = std::move(cancel);
     n.call_async(std::move(c), [self = shared_from_this(), id](reply r) mutable {
       auto server = self->server_;
       server->post([self = std::move(self), id = std::move(id), r = std::move(r)]() mutable {
@@ -488,7 +504,8 @@ private:
   std::string out_;
   std::string sending_;
   std::size_t in_flight_ = 0;
-  std::unordered_set<std::string> ids_in_flight_;
+  // Calls in flight by request id; cancelled when the connection closes.
+  std::unordered_map<std::string, std::shared_ptr<cancel_token>> ids_in_flight_;
   enum class watch_state { none, idle, record };
   asio::steady_timer timer_;
   watch_state watch_state_ = watch_state::none;

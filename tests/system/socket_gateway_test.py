@@ -140,7 +140,7 @@ class SocketGatewayTest(unittest.TestCase):
             rid, encoder, payload = conn.read_json()
             answers[rid] = (encoder, payload)
         self.assertEqual(answers["a"][1]["message"], "the payload is not valid JSON")
-        self.assertEqual(answers["b"][1]["message"], "a request payload is the JSON array [path, data]")
+        self.assertEqual(answers["b"][1]["message"], "a request payload is the JSON array [path, data] or [path, data, options]")
         self.assertEqual(answers["c"][1], {"type": "NotFound", "message": "no route /nowhere"})
         self.assertEqual(answers["d"][1]["type"], "BadRequest")
         self.assertEqual(answers["e"], ("json", 8))

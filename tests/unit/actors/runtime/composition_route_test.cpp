@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "actors/application.hpp"
+#include "actors/cancel_token.hpp"
 #include "actors/call_error.hpp"
 #include "actors/error_type.hpp"
 #include "actors/route_call.hpp"
@@ -46,6 +47,45 @@ protected:
 
 private:
   int total_ = 0;
+};
+
+using go_atom = caf::atom_constant<caf::atom("go")>;
+
+/// Holds its call until told `go`, then calls /inc for it: a route whose
+/// child call comes after its own caller may have given up.
+class late_caller : public route_actor {
+public:
+  using route_actor::route_actor;
+
+  /// The instance started last (the deterministic tests are one thread).
+  static caf::actor& last() {
+    static caf::actor instance;
+    return instance;
+  }
+
+protected:
+  caf::result<reply> handle(const call& request) override {
+    held_.emplace_back(request, make_response_promise<reply>());
+    return held_.back().second;
+  }
+
+  caf::message_handler extra_handlers() override {
+    last() = caf::actor_cast<caf::actor>(this);
+    return {[this](go_atom) {
+      for (auto& [request, promise] : held_)
+        call_route(request, "/inc", 1).then([promise = promise](reply r) mutable {
+          promise.deliver(std::move(r));
+        });
+      held_.clear();
+    }};
+  }
+
+  void on_exit() override {
+    held_.clear();
+  }
+
+private:
+  std::vector<std::pair<call, caf::response_promise>> held_;
 };
 
 struct fixture : test_coordinator_fixture<> {
@@ -103,6 +143,17 @@ struct fixture : test_coordinator_fixture<> {
 
   call make_call(const std::string& path, json input, caf::timespan timeout = 10s) {
     return call{path, std::move(input), sched.clock().now() + timeout, 77};
+  }
+
+  /// What the gate of `path` has counted: admitted, timed out waiting,
+  /// dropped because the caller gave up.
+  std::vector<std::uint64_t> counts(const std::string& path) {
+    std::vector<std::uint64_t> out;
+    self->send(directory->find(path), counts_atom::value, local_only{});
+    sched.run();
+    self->receive([&](std::uint64_t a, std::uint64_t t, std::uint64_t g) { out = {a, t, g}; },
+                  caf::after(0s) >> [] { CAF_FAIL("no counts"); });
+    return out;
   }
 
   reply call_once(const std::string& path, json input, caf::timespan timeout = 10s) {
@@ -315,6 +366,62 @@ CAF_TEST(a sequential chain past its deadline starts no further member) {
   hold_route::release_all();
   sched.run();
   CAF_CHECK_EQUAL(calls["/inc"], 0);
+}
+
+CAF_TEST(a member waiting to run is dropped when the caller gives up) {
+  route_options batches;
+  batches.batch_size = 4;
+  batches.batch_wait_time = 1000ms; // the member waits for its batch
+  app.add_route("/gather", [](const json& xs) { return xs; }, batches);
+  app.add_route("/via", sequential({"/gather"}));
+  start_all();
+  auto token = std::make_shared<cancel_token>();
+  auto c = make_call("/via", 1);
+  c.cancel = token;
+  replies.clear();
+  send_collecting(directory->find("/via"), std::move(c), replies);
+  sched.run();
+  CAF_CHECK_EQUAL(replies.size(), 0u);
+  token->cancel(); // the client left
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), "Cancelled");
+  // Dropped at once, not at its batch time: its place is free.
+  CAF_CHECK_EQUAL(counts("/gather"), (std::vector<std::uint64_t>{1, 0, 1}));
+}
+
+CAF_TEST(a call whose caller gave up before it arrived never runs) {
+  start_all();
+  auto token = std::make_shared<cancel_token>();
+  token->cancel();
+  auto c = make_call("/inc", 1);
+  c.cancel = token;
+  replies.clear();
+  send_collecting(directory->find("/inc"), std::move(c), replies);
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), "Cancelled");
+  CAF_CHECK_EQUAL(calls["/inc"], 0);
+  CAF_CHECK_EQUAL(counts("/inc"), (std::vector<std::uint64_t>{0, 0, 1}));
+}
+
+CAF_TEST(a parent that timed out starts no further children) {
+  app.add_route<late_caller>("/late");
+  start_all();
+  replies.clear();
+  send_collecting(directory->find("/late"), make_call("/late", nullptr, 1s), replies);
+  sched.run();
+  sched.trigger_timeouts(); // its deadline passes while it holds the call
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].error_type(), "Timeout");
+  // Only now does it call /inc: that call is refused before it runs.
+  caf::anon_send(late_caller::last(), go_atom::value);
+  sched.run();
+  late_caller::last() = nullptr;
+  CAF_CHECK_EQUAL(calls["/inc"], 0);
+  auto inc = counts("/inc");
+  CAF_CHECK_EQUAL(inc.at(0), 0u); // never admitted
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
