@@ -17,10 +17,12 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/node.hpp"
+#include "apps/bench/ready_process.hpp"
 #include "apps/example/example_routes.hpp"
 
 using namespace actorserve;
 using steady = std::chrono::steady_clock;
+using actorserve::bench::median;
 
 namespace {
 
@@ -133,11 +135,6 @@ figures actor_requests(node& n, int in_flight, std::chrono::duration<double> len
   });
   auto [lat, secs] = future.get();
   return summarize(lat, secs);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 } // namespace
