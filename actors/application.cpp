@@ -30,8 +30,9 @@ void check_options(const std::string& path, const route_options& options) {
     throw std::invalid_argument("route " + path + ": batch_size "
                                 + std::to_string(options.batch_size) + " is above its capacity "
                                 + std::to_string(options.capacity) + ", so a batch could never fill");
-  if (options.batch_wait_time.count() < 0)
-    throw std::invalid_argument("route " + path + ": batch_wait_time must not be negative");
+  if (options.batch_wait_time.count() < 0 || options.batch_wait_time > std::chrono::hours{1})
+    throw std::invalid_argument("route " + path
+                                + ": batch_wait_time must be from 0 to 1 hour");
   if (options.methods.empty())
     throw std::invalid_argument("route " + path + ": give at least one method");
   for (auto& m : options.methods) {

@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "actors/runtime/exception_name.hpp"
 
@@ -11,9 +12,8 @@ namespace detail {
 
 struct deferred_state {
   std::mutex mutex;
-  std::optional<reply> value;
-  std::function<void(reply)> on_reply;
-  bool done = false; // the reply was handed to on_reply
+  std::optional<reply> value; // once complete
+  std::vector<std::function<void(reply)>> waiting; // until then
 };
 
 } // namespace detail
@@ -34,34 +34,28 @@ void deferred_reply::complete(reply r) const {
     inner.on_complete([self](reply x) { self.complete(std::move(x)); });
     return;
   }
-  std::function<void(reply)> run;
+  std::vector<std::function<void(reply)>> run;
   {
     std::lock_guard<std::mutex> guard{state_->mutex};
-    if (state_->done || state_->value)
-      return;
-    if (!state_->on_reply) {
-      state_->value = std::move(r);
-      return;
-    }
-    state_->done = true;
-    run = std::move(state_->on_reply);
+    if (state_->value)
+      return; // completed before
+    state_->value = r;
+    run.swap(state_->waiting);
   }
-  run(std::move(r)); // outside the lock: it may complete others
+  // Outside the lock: they may complete others.
+  for (auto& f : run)
+    f(r);
 }
 
 void deferred_reply::on_complete(std::function<void(reply)> on_reply) const {
   reply ready_value;
   {
     std::lock_guard<std::mutex> guard{state_->mutex};
-    if (state_->done)
-      return;
     if (!state_->value) {
-      state_->on_reply = std::move(on_reply);
+      state_->waiting.push_back(std::move(on_reply));
       return;
     }
-    state_->done = true;
-    ready_value = std::move(*state_->value);
-    state_->value.reset();
+    ready_value = *state_->value;
   }
   on_reply(std::move(ready_value));
 }

@@ -28,7 +28,11 @@ struct deferred_state;
 /// turn). `f` takes a `reply` (and sees errors too) or a `const json&` (and
 /// is skipped for an error, which passes on unchanged). An exception `f`
 /// throws becomes an error named after it. `f` runs on the thread that
-/// completes the reply (a route gate's): keep it short, never block.
+/// completes the reply (a route gate's): keep it short, never block. `then`
+/// may be called more than once on the same reply (a fan-out).
+///
+/// Capture the call by value (`[c]`), never by reference: the call a route
+/// function received is gone once the function has returned.
 class deferred_reply {
 public:
   /// Not complete yet.
@@ -40,8 +44,8 @@ public:
   /// Hands over the reply; later calls do nothing.
   void complete(reply r) const;
 
-  /// Runs `on_reply` with the reply, now if it is there, else when it comes
-  /// (once; a later call replaces an earlier one that has not run).
+  /// Runs `on_reply` with the reply, now if it is there, else when it comes.
+  /// Each function given runs once; several may wait for the same reply.
   void on_complete(std::function<void(reply)> on_reply) const;
 
   template <class F>

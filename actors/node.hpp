@@ -52,14 +52,6 @@ struct node_options {
   worker_options pool;
 };
 
-/// One process's share of a service: it owns the actor system, starts the
-/// application's routes, runs the shutdown broadcast, and lets code that is
-/// not an actor call routes.
-///
-/// With `options.pool.workers` N != 1 the routes run in worker processes
-/// that this node starts and supervises; its route gates dispatch to them.
-/// With `options.pool.join` set this node is such a worker: it joins the
-/// supervisor, serves its routes there, and has no gateways of its own.
 /// What a route's gate in this process has counted since it started.
 struct route_counts {
   /// Calls it took on (past the capacity, deadline, depth and shutdown
@@ -73,6 +65,14 @@ struct route_counts {
   std::uint64_t dropped_caller_gone = 0;
 };
 
+/// One process's share of a service: it owns the actor system, starts the
+/// application's routes, runs the shutdown broadcast, and lets code that is
+/// not an actor call routes.
+///
+/// With `options.pool.workers` N != 1 the routes run in worker processes
+/// that this node starts and supervises; its route gates dispatch to them.
+/// With `options.pool.join` set this node is such a worker: it joins the
+/// supervisor, serves its routes there, and has no gateways of its own.
 class node {
 public:
   /// Starts every route (or every worker, or joins the supervisor). Throws
@@ -110,7 +110,8 @@ public:
 
   /// What the gate of the route at `path` has counted, or nothing for a
   /// path this node does not serve. With workers, the main process's gate:
-  /// calls that wait in a worker are counted there.
+  /// calls that wait in a worker are counted there. It asks the gate and
+  /// waits (up to 5 s) for the answer: never call it from an actor.
   std::optional<route_counts> counts(const std::string& path);
 
   /// The options the route at `path` was added with, or nullptr.

@@ -32,7 +32,8 @@ struct route_options {
   /// most this many. At most `capacity`.
   std::size_t batch_size = 0;
   /// How long a batch waits for more calls after its first one arrived
-  /// before it runs unfilled (when `batch_size` > 1). 0 runs what is there.
+  /// before it runs unfilled (when `batch_size` > 1). 0 runs what is there;
+  /// at most 1 hour.
   std::chrono::milliseconds batch_wait_time{10};
 };
 

@@ -28,6 +28,9 @@ struct ensemble_state {
   std::size_t errors = 0;
   std::optional<reply> first_error; // the first to arrive
   bool answered = false;
+  // fail_fast: each member's own token, so that the first error cancels the
+  // members still waiting to run.
+  std::vector<std::shared_ptr<cancel_token>> member_tokens;
 };
 
 } // namespace
@@ -130,7 +133,14 @@ void composition_route::run_ensemble(const composition& c,
   state->results.resize(n);
   auto fail_fast = c.fail_fast();
   for (std::size_t i = 0; i < n; ++i) {
-    run_member(c.members()[i], parent, i + 1 < n ? input : std::move(input),
+    auto member_parent = parent;
+    if (fail_fast) {
+      auto own = std::make_shared<call>(*parent);
+      own->cancel = parent->cancel ? parent->cancel->child() : std::make_shared<cancel_token>();
+      state->member_tokens.push_back(own->cancel);
+      member_parent = std::move(own);
+    }
+    run_member(c.members()[i], member_parent, i + 1 < n ? input : std::move(input),
                [state, i, n, fail_fast, done](reply r) {
                  ++state->finished;
                  if (!r.ok()) {
@@ -143,6 +153,8 @@ void composition_route::run_ensemble(const composition& c,
                    return; // fail_fast answered already: the rest is ignored
                  if (fail_fast && state->errors > 0) {
                    state->answered = true;
+                   for (auto& token : state->member_tokens)
+                     token->cancel(); // the others' results would be ignored
                    done(reply::failure(error_type::ensemble_error,
                                        ensemble_message(state->finished, n, state->errors,
                                                         *state->first_error)));

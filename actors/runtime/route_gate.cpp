@@ -42,12 +42,14 @@ caf::behavior route_gate::make_behavior() {
         return caf::make_error(caf::sec::runtime_error,
                                "route " + settings_.path
                                  + " takes calls only from its own process and its supervisor");
+      // Asked before the promise takes the sender out of the message.
+      bool from_caller_node = !sent_from_this_node(*this); // may_call() held
       auto promise = make_response_promise();
-      admit(std::move(request), promise, reply_callback{});
+      admit(std::move(request), promise, reply_callback{}, from_caller_node);
       return promise;
     },
     [this](call_atom, call& request, reply_callback& cb) {
-      admit(std::move(request), caf::response_promise{}, std::move(cb));
+      admit(std::move(request), caf::response_promise{}, std::move(cb), false);
     },
     // A function run in place answered later (it called routes).
     [this](deferred_atom, std::uint64_t call_id, reply& r, local_only) {
@@ -167,11 +169,13 @@ void route_gate::fail_calls_of(std::uint64_t instance_id, const reply& failure) 
 }
 
 void route_gate::admit(call&& request, caf::response_promise promise,
-                       reply_callback callback) {
+                       reply_callback callback, bool from_caller_node) {
   pending_call p{std::move(request), std::move(promise), std::move(callback),
                  clock().now(), {}, false, false};
   auto& path = settings_.path;
-  if (draining_) {
+  // While draining, the calls that admitted calls make (a composition's
+  // members, a route's calls) are still taken: the drain finishes them.
+  if (draining_ && p.request.depth == 0) {
     answer(p, reply::failure(error_type::shutting_down,
                              "the service is shutting down; route " + path
                                + " takes no new calls"));
@@ -216,7 +220,7 @@ void route_gate::admit(call&& request, caf::response_promise promise,
     return;
   }
   ++admitted_;
-  p.from_caller_node = settings_.caller_node && !sent_from_this_node(*this);
+  p.from_caller_node = from_caller_node;
   // The route may call this process's routes (route_call.hpp).
   p.request.routes = settings_.directory;
   if (settings_.in_place && !batching()) {
@@ -267,6 +271,7 @@ void route_gate::on_cancel(std::uint64_t call_id) {
     check_drained();
     return;
   }
+  unwant(p); // a batch nobody waits for any more makes no more calls
   // Running in a worker: its gate drops it there if it still waits.
   if (settings_.remote)
     for (auto& inst : instances_)
@@ -290,6 +295,8 @@ void route_gate::run_in_place(pending_call&& p) {
   p.request.meta = nullptr;
   auto [it, added] = pending_.emplace(id, std::move(p));
   it->second.deadline_entry = deadlines_.emplace(deadline, id);
+  if (it->second.from_caller_node) // a cancel from the supervisor reaches its calls
+    by_caller_id_[it->second.request.id] = id;
   if (deadline < next_tick_)
     schedule_tick(deadline);
   later.on_complete([gate = caf::actor_cast<caf::actor>(this), id](reply done) {
@@ -400,6 +407,7 @@ void route_gate::dispatch_batch(instance* target, deadline_point now) {
   std::vector<std::uint64_t> members;
   auto inputs = json::array();
   auto latest = deadline_point::min();
+  std::uint32_t depth = 0;
   auto instance_id = target != nullptr ? target->id : 0;
   while (!waiting_.empty() && members.size() < settings_.options.batch_size) {
     auto id = waiting_.front();
@@ -420,6 +428,8 @@ void route_gate::dispatch_batch(instance* target, deadline_point now) {
     p.dispatched = true;
     --waiting_count_;
     p.instance_id = instance_id;
+    p.batch = batch_id;
+    depth = std::max(depth, p.request.depth);
     inputs.push_back(std::move(p.request.input));
     p.request.input = nullptr;
     p.request.meta = nullptr;
@@ -428,9 +438,14 @@ void route_gate::dispatch_batch(instance* target, deadline_point now) {
   }
   if (members.empty())
     return;
+  // The batch's own calls to routes count as deep as its deepest call's,
+  // and end once none of its calls is still wanted.
   call batch{settings_.path, std::move(inputs), latest, new_call_id()};
   batch.routes = settings_.directory;
-  batches_.emplace(batch_id, std::move(members));
+  batch.depth = depth;
+  batch.cancel = std::make_shared<cancel_token>();
+  auto wanted = members.size();
+  batches_.emplace(batch_id, batch_run{std::move(members), batch.cancel, wanted});
   if (target == nullptr) {
     auto r = run_route_function(settings_.in_place, batch);
     auto later = deferred_reply::of(r);
@@ -457,7 +472,7 @@ void route_gate::finish_batch(std::uint64_t batch_id, std::uint64_t instance_id,
       --inst.outstanding;
   auto bit = batches_.find(batch_id);
   if (bit != batches_.end()) {
-    auto members = std::move(bit->second);
+    auto members = std::move(bit->second.members);
     batches_.erase(bit);
     auto& results = r.value();
     bool fits = r.ok() && results.is_array() && results.size() == members.size();
@@ -478,6 +493,15 @@ void route_gate::finish_batch(std::uint64_t batch_id, std::uint64_t instance_id,
   }
   run_batches();
   check_drained();
+}
+
+void route_gate::unwant(pending_call& p) {
+  if (p.batch == 0 || p.unwanted)
+    return;
+  p.unwanted = true;
+  auto it = batches_.find(p.batch);
+  if (it != batches_.end() && --it->second.wanted == 0)
+    it->second.cancel->cancel();
 }
 
 void route_gate::schedule_batch_timer(deadline_point when) {
@@ -541,6 +565,7 @@ void route_gate::sweep() {
       // Its caller has stopped waiting: its own calls to routes end too.
       if (p.request.cancel)
         p.request.cancel->cancel();
+      unwant(p);
       if (settings_.answer_at_deadline)
         answer(p, reply::failure(error_type::timeout,
                                "route " + settings_.path + " did not answer within "

@@ -14,6 +14,7 @@
 #include <caf/response_promise.hpp>
 
 #include "actors/call.hpp"
+#include "actors/cancel_token.hpp"
 #include "actors/runtime/function_route.hpp"
 #include "actors/reply.hpp"
 #include "actors/runtime/reply_callback.hpp"
@@ -115,12 +116,25 @@ private:
     bool dispatched = false;
     bool answered = false;
     bool from_caller_node = false; // a worker's gate: from its supervisor
+    bool unwanted = false; // in a batch, but answered (timed out, cancelled)
     std::uint64_t instance_id = 0;
+    std::uint64_t batch = 0; // the batch it runs in, if any
+  };
+
+  /// A batch in flight: its calls in the order of their inputs, and the
+  /// token its own calls to routes carry, cancelled once none of its calls
+  /// is still wanted.
+  struct batch_run {
+    std::vector<std::uint64_t> members;
+    std::shared_ptr<cancel_token> cancel;
+    std::size_t wanted = 0;
   };
 
   using pending_iterator = std::unordered_map<std::uint64_t, pending_call>::iterator;
 
-  void admit(call&& request, caf::response_promise promise, reply_callback callback);
+  /// `from_caller_node`: a worker's gate, a call from its supervisor.
+  void admit(call&& request, caf::response_promise promise, reply_callback callback,
+             bool from_caller_node);
   void watch_cancel(std::uint64_t call_id, pending_call& p);
   void on_cancel(std::uint64_t call_id);
   void run_in_place(pending_call&& p);
@@ -138,6 +152,7 @@ private:
   void dispatch_batch(instance* target, deadline_point now);
   void finish_batch(std::uint64_t batch_id, std::uint64_t instance_id, reply r);
   void schedule_batch_timer(deadline_point when);
+  void unwant(pending_call& p);
   void sweep();
   void schedule_tick(deadline_point when);
   void instance_down(const caf::down_msg& msg);
@@ -158,8 +173,7 @@ private:
   std::uint64_t next_call_id_ = 1;
   std::deque<std::uint64_t> waiting_; // may hold calls already forgotten
   std::size_t waiting_count_ = 0; // admitted calls not yet dispatched
-  // Batches in flight: their calls, in the order of their inputs.
-  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> batches_;
+  std::unordered_map<std::uint64_t, batch_run> batches_;
   std::uint64_t next_batch_id_ = 1;
   deadline_point batch_due_ = deadline_point::max();
   // A worker's gate: its supervisor's call ids, for their cancels.

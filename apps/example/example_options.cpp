@@ -200,6 +200,13 @@ example_options parse_example_options(int argc, char** argv,
             options.max_depth = http_options.max_depth = o.fifo.max_depth = depth;
             unix_socket.limits.max_depth = tcp_socket.limits.max_depth = depth;
           });
+  cli.add("max-call-depth", "N",
+          "how deep routes may call routes before a call is refused with CallDepthExceeded "
+          "(default 32; 0: routes call no routes)",
+          [&](const std::string& v) {
+            options.max_call_depth
+              = static_cast<std::uint32_t>(parse_count("max-call-depth", v, 0, 1024));
+          });
   cli.add("workers", "N",
           "serve the routes in N worker processes (default 1: in this process; 0: only in "
           "workers that join with --join)",

@@ -168,7 +168,14 @@ json combine(const json& x) {
   auto& t = x[1];
   auto& n = x[2];
   if (h.is_number() && t.is_number() && n.is_number()) {
-    if (h.is_number_integer() && t.is_number_integer() && n.is_number_integer()) {
+    // Whole numbers that fit 64 signed bits add and multiply exactly; the
+    // rest (fractions, overflow, unsigned numbers past 2^63) as doubles.
+    auto whole = [](const json& v) {
+      return v.is_number_integer()
+             && !(v.is_number_unsigned()
+                  && v.get<std::uint64_t>() > std::uint64_t{std::numeric_limits<std::int64_t>::max()});
+    };
+    if (whole(h) && whole(t) && whole(n)) {
       std::int64_t sum = 0;
       std::int64_t product = 0;
       if (!__builtin_add_overflow(h.get<std::int64_t>(), t.get<std::int64_t>(), &sum)
@@ -177,7 +184,9 @@ json combine(const json& x) {
     }
     return (h.get<double>() + t.get<double>()) * n.get<double>();
   }
-  if (h.is_string() && t.is_string() && n.is_number_integer()) {
+  if (h.is_string() && t.is_string() && n.is_number_integer()
+      && !(n.is_number_unsigned()
+           && n.get<std::uint64_t>() > std::uint64_t{std::numeric_limits<std::int64_t>::max()})) {
     auto unit = h.get<std::string>() + t.get<std::string>();
     auto times = n.get<std::int64_t>();
     constexpr std::int64_t max_bytes = 1 << 20;

@@ -18,6 +18,8 @@ unsigned error_status(const std::string& type) {
     return 413;
   if (type == worker_lost)
     return 502;
+  if (type == cancelled)
+    return 499; // Client Closed Request (nginx's): the client left first
   if (type == call_depth_exceeded)
     return 508; // Loop Detected
   if (type == backlog_full || type == shutting_down)

@@ -9,7 +9,7 @@ import sys
 import unittest
 from multiprocessing.connection import Connection
 
-from service import every_gateway
+from service import Service, every_gateway
 from wire import Http, RawConnection, call_record
 
 EXAMPLE = None
@@ -96,6 +96,19 @@ class CompositionTest(unittest.TestCase):
             answer = json.loads(reader.recv_bytes())
             kind = "ok" if "ok" in answer else "error"
             self.check("fifo", route, data, expected, kind, answer[kind])
+
+
+class DepthLimitTest(unittest.TestCase):
+    def test_a_call_past_the_depth_limit_is_refused_with_508(self):
+        svc = Service([EXAMPLE, "--http-port=0", "--max-call-depth=0"])
+        self.addCleanup(svc.kill)
+        http = Http(svc.endpoint("http"))
+        self.addCleanup(http.close)
+        status, body = http.json("POST", "/twice", 5)  # /twice calls /double: depth 1
+        self.assertEqual(status, 508, body)
+        self.assertEqual(body["error"]["type"], "CallDepthExceeded")
+        self.assertIn("past the limit of 0", body["error"]["message"])
+        self.assertEqual(http.json("POST", "/double", 5), (200, 10))
 
 
 class CompositionWithWorkersTest(CompositionTest):

@@ -77,7 +77,7 @@ CAF_TEST(bad routes are refused with a reason) {
   batches.batch_size = 3;
   batches.batch_wait_time = std::chrono::milliseconds{-1};
   CAF_CHECK_EQUAL(refusal([&] { app.add_route("/b", [] { return json(2); }, batches); }),
-                  "route /b: batch_wait_time must not be negative");
+                  "route /b: batch_wait_time must be from 0 to 1 hour");
   batches.batch_wait_time = std::chrono::milliseconds{0};
   CAF_CHECK_EQUAL(refusal([&] { app.add_route("/s", sequential({"/x"}), batches); }),
                   "route /s: a composition does not batch; make its members batch instead");

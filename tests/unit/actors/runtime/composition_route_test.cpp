@@ -368,6 +368,28 @@ CAF_TEST(a sequential chain past its deadline starts no further member) {
   CAF_CHECK_EQUAL(calls["/inc"], 0);
 }
 
+CAF_TEST(several continuations may wait for the same reply) {
+  app.add_route("/fan", [](const call& c) {
+    auto once = call_route(c, "/inc", c.input);
+    auto answer = once.then([](const json& v) { return json{{"first", v}}; });
+    once.then([](const json& v) { return v; }); // a second, later continuation
+    return answer;
+  });
+  start_all();
+  CAF_CHECK_EQUAL(call_once("/fan", 1).value(), (json{{"first", 2}}));
+}
+
+CAF_TEST(a batch route calling itself stops at the depth limit) {
+  route_options batches;
+  batches.batch_size = 1;
+  app.add_route("/bloop", [](const call& c) {
+    return call_route(c, "/bloop", c.input[0]).then([](const json& v) { return json::array({v}); });
+  }, batches);
+  start_all(4);
+  auto r = call_once("/bloop", 1);
+  CAF_CHECK_EQUAL(r.error_type(), "CallDepthExceeded");
+}
+
 CAF_TEST(a member waiting to run is dropped when the caller gives up) {
   route_options batches;
   batches.batch_size = 4;

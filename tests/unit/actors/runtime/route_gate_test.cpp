@@ -275,6 +275,20 @@ CAF_TEST(shutdown answers admitted calls and refuses new ones) {
                 caf::after(0s) >> [] { CAF_FAIL("the gate did not report drained"); });
 }
 
+CAF_TEST(while draining the calls of admitted calls are still taken) {
+  app.add_route("/double", [](const json& x) { return x.get<int>() * 2; });
+  auto gate = start("/double");
+  self->send(gate, shutdown_atom::value, local_only{});
+  sched.run();
+  auto top = call_once(gate, make_call("/double", 1));
+  CAF_CHECK_EQUAL(top.error_type(), error_type::shutting_down);
+  auto child = make_call("/double", 2);
+  child.depth = 1; // a composition's member, a route's call to a route
+  auto r = call_once(gate, std::move(child));
+  CAF_REQUIRE(r.ok());
+  CAF_CHECK_EQUAL(r.value(), json(4));
+}
+
 CAF_TEST(stop answers what is left with ShuttingDown) {
   app.add_route<hold_route>("/hold");
   auto gate = start("/hold");
