@@ -16,12 +16,12 @@ route_response route_actor::call_route(const call& parent, std::string path, jso
                                        std::optional<std::chrono::nanoseconds> timeout) {
   // An invalid receiver makes CAF answer the request with an error at once
   // (asynchronously, like any reply): the refusal then stands for it.
-  if (auto refusal = route_missing(parent, path))
+  auto target = find_route(parent, path);
+  if (target.refusal)
     return route_response{request(caf::actor{}, caf::infinite, call_atom::value, parent),
-                          std::move(refusal)};
-  auto gate = parent.routes->find(path);
+                          std::move(target.refusal)};
   auto child = child_call(parent, std::move(path), std::move(input), timeout, clock().now());
-  return route_response{request(gate, caf::infinite, call_atom::value, std::move(child)),
+  return route_response{request(target.gate, caf::infinite, call_atom::value, std::move(child)),
                         std::nullopt};
 }
 

@@ -11,14 +11,13 @@ namespace actorserve {
 
 deferred_reply call_route(const call& parent, std::string path, json input,
                           std::optional<std::chrono::nanoseconds> timeout) {
-  auto missing = route_missing(parent, path);
-  if (missing)
-    return deferred_reply::ready(std::move(*missing));
-  auto gate = parent.routes->find(path);
+  auto target = find_route(parent, path);
+  if (target.refusal)
+    return deferred_reply::ready(std::move(*target.refusal));
   auto child = child_call(parent, std::move(path), std::move(input), timeout,
                           parent.routes->now());
   deferred_reply result;
-  caf::anon_send(gate, call_atom::value, std::move(child),
+  caf::anon_send(target.gate, call_atom::value, std::move(child),
                  reply_callback{[result](reply r) { result.complete(std::move(r)); }});
   return result;
 }

@@ -22,6 +22,13 @@ struct client_timeout {
   std::string error;
 };
 
+/// A client's seconds, held to a day: anything longer is the gateway's own
+/// timeout anyway.
+inline client_timeout from_seconds(double seconds) {
+  seconds = std::min(seconds, 86400.0);
+  return client_timeout{std::chrono::nanoseconds{static_cast<long long>(seconds * 1e9)}, {}};
+}
+
 /// Seconds as a client writes them: a decimal number above 0, such as
 /// "2" or "0.250" (no sign, no exponent, at most 32 characters).
 inline client_timeout parse_client_timeout(std::string_view text) {
@@ -45,9 +52,7 @@ inline client_timeout parse_client_timeout(std::string_view text) {
   auto seconds = std::strtod(std::string(text).c_str(), nullptr);
   if (!std::isfinite(seconds) || seconds <= 0)
     return refuse();
-  // Held to a day: anything longer is the gateway's own timeout anyway.
-  seconds = std::min(seconds, 86400.0);
-  return client_timeout{std::chrono::nanoseconds{static_cast<long long>(seconds * 1e9)}, {}};
+  return from_seconds(seconds);
 }
 
 /// The same, sent as a JSON number of seconds.
@@ -55,8 +60,7 @@ inline client_timeout client_timeout_of(const json& seconds) {
   if (!seconds.is_number() || !std::isfinite(seconds.get<double>()) || seconds.get<double>() <= 0)
     return client_timeout{std::nullopt, "\"timeout\" is a number of seconds above 0; got "
                                           + json_text(seconds).substr(0, 32)};
-  auto s = std::min(seconds.get<double>(), 86400.0);
-  return client_timeout{std::chrono::nanoseconds{static_cast<long long>(s * 1e9)}, {}};
+  return from_seconds(seconds.get<double>());
 }
 
 /// The time a call gets: the client's, when it asked for less than the

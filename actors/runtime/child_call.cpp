@@ -33,15 +33,15 @@ call child_call(const call& parent, std::string path, json input,
   return child;
 }
 
-std::optional<reply> route_missing(const call& parent, const std::string& path) {
+route_target find_route(const call& parent, const std::string& path) {
   if (!parent.routes)
-    return reply::failure(error_type::not_found,
-                          "no route " + path + " to call: the call to " + parent.path
-                            + " came from outside a route gate and carries no route table");
-  if (!parent.routes->find(path))
-    return reply::failure(error_type::not_found,
-                          "no route " + path + " (called from " + parent.path + ")");
-  return std::nullopt;
+    return {{}, reply::failure(error_type::not_found,
+                               "no route " + path + " to call: the call to " + parent.path
+                                 + " came from outside a route gate and carries no route table")};
+  if (auto gate = parent.routes->find(path))
+    return {std::move(gate), std::nullopt};
+  return {{}, reply::failure(error_type::not_found,
+                             "no route " + path + " (called from " + parent.path + ")")};
 }
 
 } // namespace actorserve

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include <caf/actor.hpp>
+
 #include "actors/call.hpp"
 #include "actors/reply.hpp"
 
@@ -20,9 +22,14 @@ std::uint64_t new_call_id();
 call child_call(const call& parent, std::string path, json input,
                 std::optional<std::chrono::nanoseconds> timeout, deadline_point now);
 
-/// Why `parent`'s route cannot call the route at `path` (NotFound: the
-/// service has no such route, or the call came from outside a gate and
-/// carries no route table), or nothing when it can.
-std::optional<reply> route_missing(const call& parent, const std::string& path);
+/// The gate `parent`'s route calls for `path`, or why it cannot (NotFound:
+/// the service has no such route, or the call came from outside a gate and
+/// carries no route table).
+struct route_target {
+  caf::actor gate;
+  std::optional<reply> refusal; // set when gate is not
+};
+
+route_target find_route(const call& parent, const std::string& path);
 
 } // namespace actorserve

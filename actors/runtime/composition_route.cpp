@@ -94,12 +94,12 @@ void composition_route::call_member(const std::string& path,
                                                + path + " could be called"));
     return;
   }
-  if (auto refusal = route_missing(*parent, path)) {
-    done(std::move(*refusal));
+  auto target = find_route(*parent, path);
+  if (target.refusal) {
+    done(std::move(*target.refusal));
     return;
   }
-  auto gate = parent->routes->find(path);
-  request(gate, caf::infinite, call_atom::value,
+  request(target.gate, caf::infinite, call_atom::value,
           child_call(*parent, path, std::move(input), std::nullopt, clock().now()))
     .then([done](reply& r) { done(std::move(r)); },
           [done, path](caf::error& err) {

@@ -227,16 +227,9 @@ void route_gate::admit(call&& request, caf::response_promise promise,
     run_in_place(std::move(p));
     return;
   }
-  auto id = next_call_id_++;
-  auto deadline = p.request.deadline;
-  auto [it, added] = pending_.emplace(id, std::move(p));
-  it->second.deadline_entry = deadlines_.emplace(deadline, id);
+  auto [id, it] = file(std::move(p));
   ++waiting_count_;
-  if (it->second.from_caller_node)
-    by_caller_id_[it->second.request.id] = id;
   watch_cancel(id, it->second);
-  if (deadline < next_tick_)
-    schedule_tick(deadline);
   if (batching()) {
     waiting_.push_back(id);
     run_batches();
@@ -246,6 +239,18 @@ void route_gate::admit(call&& request, caf::response_promise promise,
     dispatch(id, it->second, *target);
   else
     waiting_.push_back(id);
+}
+
+std::pair<std::uint64_t, route_gate::pending_iterator> route_gate::file(pending_call&& p) {
+  auto id = next_call_id_++;
+  auto deadline = p.request.deadline;
+  auto [it, added] = pending_.emplace(id, std::move(p));
+  it->second.deadline_entry = deadlines_.emplace(deadline, id);
+  if (it->second.from_caller_node) // a cancel from the supervisor reaches it
+    by_caller_id_[it->second.request.id] = id;
+  if (deadline < next_tick_)
+    schedule_tick(deadline);
+  return {id, it};
 }
 
 void route_gate::watch_cancel(std::uint64_t call_id, pending_call& p) {
@@ -288,17 +293,10 @@ void route_gate::run_in_place(pending_call&& p) {
   }
   // It answers when the routes it called have: until then it is in flight
   // (capacity, deadline) like a call an instance runs.
-  auto id = next_call_id_++;
-  auto deadline = p.request.deadline;
   p.dispatched = true;
   p.request.input = nullptr;
   p.request.meta = nullptr;
-  auto [it, added] = pending_.emplace(id, std::move(p));
-  it->second.deadline_entry = deadlines_.emplace(deadline, id);
-  if (it->second.from_caller_node) // a cancel from the supervisor reaches its calls
-    by_caller_id_[it->second.request.id] = id;
-  if (deadline < next_tick_)
-    schedule_tick(deadline);
+  auto id = file(std::move(p)).first;
   later.on_complete([gate = caf::actor_cast<caf::actor>(this), id](reply done) {
     caf::anon_send(gate, deferred_atom::value, id, std::move(done), local_only{});
   });

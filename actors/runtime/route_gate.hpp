@@ -135,6 +135,8 @@ private:
   /// `from_caller_node`: a worker's gate, a call from its supervisor.
   void admit(call&& request, caf::response_promise promise, reply_callback callback,
              bool from_caller_node);
+  /// Keeps `p` in flight: its id, its deadline, its supervisor's id.
+  std::pair<std::uint64_t, pending_iterator> file(pending_call&& p);
   void watch_cancel(std::uint64_t call_id, pending_call& p);
   void on_cancel(std::uint64_t call_id);
   void run_in_place(pending_call&& p);
