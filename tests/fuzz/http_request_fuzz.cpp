@@ -12,6 +12,7 @@
 #include "actors/json_depth.hpp"
 #include "gateways/http/beast_request.hpp"
 #include "gateways/http/http_listener.hpp"
+#include "gateways/client_timeout.hpp"
 #include "gateways/http/request_guard.hpp"
 
 using namespace actorserve;
@@ -38,6 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bytes += used;
     auto request = http::to_http_request(parser.release(), "127.0.0.1:1");
     (void) http::refusal(request, guard, "127.0.0.1");
+    // A client's own deadline: refused with a reason, or above 0 and at
+    // most a day.
+    for (auto& [name, value] : request.headers)
+      if (name.size() == 17 && (name[0] == 'x' || name[0] == 'X')) {
+        auto asked = parse_client_timeout(value);
+        if (asked.value.has_value() == !asked.error.empty()
+            || (asked.value && (asked.value->count() <= 0
+                                || *asked.value > std::chrono::hours{24})))
+          __builtin_trap();
+      }
     if (json_text_depth(request.body, default_max_depth) <= default_max_depth) {
       auto input = json::parse(request.body, nullptr, false);
       if (!input.is_discarded())
