@@ -94,7 +94,7 @@ public:
   // Shared: the shutdown hooks run on an actor's thread and may still hold
   // it while the server is destroyed.
   std::shared_ptr<http_listener> listener_;
-  gateway_metrics metrics_;
+  metrics::counter* requests_ = nullptr;
   std::mutex log_mutex_;
   std::ofstream log_file_;
 };
@@ -149,7 +149,8 @@ http_response not_allowed(const http_request& req, const std::string& allow) {
 }
 
 void http_server::impl::handle(http_request&& req, responder respond) {
-  metrics_.request();
+  if (requests_ != nullptr)
+    requests_->add();
   if (auto why = refusal(req, options_.guard, options_.host))
     return respond(made(error_response(error_type::forbidden, *why)));
   auto& path = req.path;
@@ -230,14 +231,17 @@ void http_server::impl::handle(http_request&& req, responder respond) {
 http_server::http_server(node& n, const server_options& options) {
   options.check();
   impl_ = std::make_shared<impl>(n, options);
-  impl_->metrics_ = gateway_metrics_of(n, options.gateway_name);
+  if (auto registry = n.metrics())
+    impl_->requests_ = &registry->counter_of("actorserve_gateway_requests_total",
+                                             "Requests (HTTP), records (socket) or messages "
+                                             "(FIFO) a gateway took.",
+                                             {{"gateway", options.gateway_name}});
   listener_options lo;
   lo.host = options.host;
   lo.port = options.port;
   lo.backlog = options.backlog;
   lo.limits = options.limits;
   lo.threads = options.threads;
-  lo.connections = impl_->metrics_.connections;
   if (options.access_log) {
     if (!options.access_log_path.empty()) {
       impl_->log_file_.open(options.access_log_path, std::ios::app);

@@ -2,7 +2,6 @@
 process and with --workers=2 (each worker's figures labelled by worker), the
 exposition checked by promtool, --metrics-port and --no-metrics.
 Usage: metrics_test.py EXAMPLE_BINARY"""
-import json
 import re
 import shutil
 import subprocess
@@ -12,7 +11,7 @@ import time
 import unittest
 
 from service import Service, every_gateway
-from wire import Http, RawConnection, call_record, python_end
+from wire import Http
 
 EXAMPLE = None
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
@@ -118,31 +117,6 @@ class MetricsTest(unittest.TestCase):
         # With workers, the batches run in the workers: their figures.
         self.assertEqual(total(after, "actorserve_batch_size_count", route="/batched"), 2)
         self.assertEqual(total(after, "actorserve_batch_size_bucket", route="/batched", le="1"), 2)
-
-    def test_every_gateway_counts_its_requests_and_connections(self):
-        conn = RawConnection(self.sock)
-        self.addCleanup(conn.close)
-        conn.send(call_record("a", "/double", 2) + call_record("b", "/double", 3))
-        conn.read_json()
-        conn.read_json()
-        reader, writer = python_end(self.fifo, "client")
-        self.addCleanup(reader.close)
-        self.addCleanup(writer.close)
-        writer.send_bytes(b'["/double", 5]')
-        self.assertEqual(json.loads(reader.recv_bytes()), {"ok": 10})
-        after = parse(self.scrape())
-        self.assertEqual(value(after, "actorserve_gateway_requests_total", gateway="socket-unix"), 2)
-        self.assertEqual(value(after, "actorserve_gateway_connections", gateway="socket-unix"), 1)
-        self.assertEqual(value(after, "actorserve_gateway_requests_total", gateway="fifo"), 1)
-        self.assertEqual(value(after, "actorserve_gateway_connections", gateway="fifo"), 1)
-        self.assertGreaterEqual(value(after, "actorserve_gateway_connections", gateway="http"), 1)
-        conn.close()
-        deadline = time.time() + 5
-        while time.time() < deadline and value(parse(self.scrape()), "actorserve_gateway_connections",
-                                               gateway="socket-unix") != 0:
-            time.sleep(0.02)
-        self.assertEqual(value(parse(self.scrape()), "actorserve_gateway_connections",
-                               gateway="socket-unix"), 0)
 
     def test_metrics_take_only_get(self):
         status, headers, raw = self.http.call("POST", "/metrics")
