@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "actors/application.hpp"
-#include "actors/metrics.hpp"
 #include "actors/runtime/route_directory.hpp"
 #include "actors/worker_context.hpp"
 
@@ -20,11 +19,9 @@ namespace actorserve {
 ///
 /// In a worker, `supervisor` is its supervisor's node: the gate takes calls
 /// from there, and leaves answering at the deadline to the supervisor's gate.
-/// `directory` is what the route's calls may call (call::routes). The gate
-/// counts its calls in `metrics` (none when it is null).
+/// `directory` is what the route's calls may call (call::routes).
 caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
                        const worker_context& context, const caf::node_id& supervisor = {},
-                       std::shared_ptr<const route_directory> directory = nullptr,
-                       metrics::registry* metrics = nullptr);
+                       std::shared_ptr<const route_directory> directory = nullptr);
 
 } // namespace actorserve

@@ -1,13 +1,10 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 
 #include <caf/actor.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/event_based_actor.hpp>
-
-#include "actors/metrics.hpp"
 
 namespace actorserve {
 
@@ -24,8 +21,7 @@ public:
   worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::actor local_broadcast,
                int index, std::string link_token,
                std::chrono::milliseconds heartbeat_interval,
-               std::chrono::milliseconds heartbeat_timeout,
-               std::shared_ptr<metrics::registry> metrics = nullptr);
+               std::chrono::milliseconds heartbeat_timeout);
 
   caf::behavior make_behavior() override;
 
@@ -43,7 +39,6 @@ private:
   std::chrono::milliseconds heartbeat_timeout_;
   caf::actor_clock::time_point last_ping_;
   bool leaving_ = false;
-  std::shared_ptr<metrics::registry> metrics_; // what its supervisor may read
 };
 
 } // namespace actorserve
