@@ -53,4 +53,19 @@ caf::actor join_gateway(node& n, gateway_hooks hooks) {
   return participant;
 }
 
+gateway_metrics gateway_metrics_of(node& n, const std::string& name) {
+  gateway_metrics m;
+  if (auto registry = n.metrics()) {
+    m.requests = &registry->counter_of("actorserve_gateway_requests_total",
+                                       "Requests (HTTP), records (socket) or messages (FIFO) "
+                                       "a gateway took.",
+                                       {{"gateway", name}});
+    m.connections = &registry->gauge_of("actorserve_gateway_connections",
+                                        "Connections a gateway has open (FIFO: 1 while a "
+                                        "client has its pipes open).",
+                                        {{"gateway", name}});
+  }
+  return m;
+}
+
 } // namespace actorserve

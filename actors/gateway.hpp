@@ -2,8 +2,11 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <caf/actor.hpp>
+
+#include "actors/metrics.hpp"
 
 namespace actorserve {
 
@@ -40,5 +43,25 @@ caf::actor join_gateway(node& n, std::weak_ptr<Gateway> weak) {
                            },
                          });
 }
+
+/// What a gateway counts (docs/operations.md): its requests, records or
+/// messages (actorserve_gateway_requests_total) and its open connections
+/// (actorserve_gateway_connections), labelled gateway=`name`. Both null
+/// when the node keeps no metrics.
+struct gateway_metrics {
+  metrics::counter* requests = nullptr;
+  metrics::gauge* connections = nullptr;
+
+  void request() noexcept {
+    if (requests != nullptr)
+      requests->add();
+  }
+  void open(std::size_t n) noexcept {
+    if (connections != nullptr)
+      connections->set(static_cast<std::int64_t>(n));
+  }
+};
+
+gateway_metrics gateway_metrics_of(node& n, const std::string& name);
 
 } // namespace actorserve

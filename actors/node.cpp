@@ -13,6 +13,7 @@
 #include "actors/error_type.hpp"
 #include "actors/json_wire.hpp"
 #include "actors/log.hpp"
+#include "actors/process_metrics.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/descriptor_limit.hpp"
 #include "actors/runtime/local_only.hpp"
@@ -21,6 +22,7 @@
 #include "actors/runtime/reply_callback.hpp"
 #include "actors/runtime/route_directory.hpp"
 #include "actors/runtime/route_gate.hpp"
+#include "actors/runtime/route_metrics.hpp"
 #include "actors/runtime/shutdown_broadcast.hpp"
 #include "actors/runtime/signal_watcher.hpp"
 #include "actors/runtime/start_route.hpp"
@@ -70,6 +72,10 @@ node::node(const application& app, node_options options)
     signals_ = std::make_unique<signal_watcher>([this](int n) { on_signal(n); });
   system_ = std::make_unique<caf::actor_system>(configure(config_, options_));
   directory_ = std::make_shared<route_directory>(options_.max_call_depth, &system_->clock());
+  if (options_.metrics) {
+    metrics_ = std::make_shared<metrics::registry>();
+    metrics_->add_collector(metrics::add_process_metrics);
+  }
   broadcast_ = system_->spawn<shutdown_broadcast>(options_.drain_timeout);
   try {
     auto& pool = options_.pool;
@@ -117,7 +123,8 @@ bool node::stopped_by_signal() {
 
 void node::start_routes(const application& app, const caf::node_id& supervisor) {
   for (auto& spec : app.routes())
-    add_route(spec, start_route(*system_, spec, options_.context, supervisor, directory_));
+    add_route(spec, start_route(*system_, spec, options_.context, supervisor, directory_,
+                                metrics_.get()));
 }
 
 void node::start_workers(const application& app) {
@@ -130,7 +137,8 @@ void node::start_workers(const application& app) {
   for (auto& spec : app.routes()) {
     if (spec.composite) {
       // A composition runs here; its members' calls go to the workers.
-      add_route(spec, start_route(*system_, spec, options_.context, {}, directory_));
+      add_route(spec, start_route(*system_, spec, options_.context, {}, directory_,
+                                  metrics_.get()));
       continue;
     }
     gate_settings gs;
@@ -140,17 +148,25 @@ void node::start_workers(const application& app) {
     gs.options.blocking = false; // each worker's gate queues its blocking calls
     gs.options.batch_size = 0; // and gathers its batches
     gs.directory = directory_;
+    if (metrics_)
+      gs.metrics = std::make_shared<route_metrics>(*metrics_, spec.path, false);
     auto gate = system_->spawn<route_gate>(std::move(gs));
     add_route(spec, gate);
     settings.gates.emplace_back(spec.path, gate);
   }
   board_ = std::make_shared<worker_board>();
+  if (metrics_)
+    metrics_->add_collector([board = std::weak_ptr<worker_board>(board_)](metrics::snapshot& s) {
+      if (auto b = board.lock())
+        add_worker_metrics(s, b->snapshot());
+    });
   settings.options = pool;
   settings.options.join.reset();
   settings.board = board_;
   settings.link_broker = link_broker(*system_);
   auto broker = settings.link_broker;
   auto supervisor_actor = system_->spawn<supervisor>(std::move(settings));
+  supervisor_ = supervisor_actor;
   join(supervisor_actor);
   if (pool.node_port) {
     auto tls = pool.tls.enabled();
@@ -211,7 +227,7 @@ void node::join_as_worker(const application& app) {
   auto agent = system_->spawn<worker_agent>(
     handshake.supervisor(), broadcast_, index, assignment.link_token,
     std::chrono::milliseconds{assignment.heartbeat_interval_ms},
-    std::chrono::milliseconds{assignment.heartbeat_timeout_ms});
+    std::chrono::milliseconds{assignment.heartbeat_timeout_ms}, metrics_);
   join(agent);
   worker_ready ready{index, ::getpid(), this_host(), agent, {}, {}, {}};
   for (auto& [path, entry] : routes_) {
@@ -234,6 +250,7 @@ node::~node() {
   listener_.reset(); // before the actor system: it hands links to CAF's middleman
   signals_.reset(); // no signal may touch the node from here on
   routes_.clear();
+  supervisor_ = nullptr;
   directory_.reset(); // calls and gates that still hold it let go as they quit
   broadcast_ = nullptr;
   system_.reset(); // waits for every actor to quit
@@ -316,6 +333,38 @@ std::optional<route_counts> node::counts(const std::string& path) {
       },
       [](caf::error&) {});
   return result;
+}
+
+void node::collect_metrics(std::function<void(std::string)> done,
+                           std::chrono::milliseconds timeout) {
+  if (!metrics_)
+    return done(std::string{});
+  auto own = metrics_->collect();
+  if (!supervisor_)
+    return done(metrics::render(own));
+  auto shared_done = std::make_shared<std::function<void(std::string)>>(std::move(done));
+  auto finish = [own = std::make_shared<metrics::snapshot>(std::move(own)),
+                 shared_done](const json& workers) mutable {
+    // Each worker's figures, labelled by worker, beside this process's.
+    if (workers.is_object())
+      for (auto& [index, figures] : workers.items()) {
+        auto theirs = metrics::snapshot_from_json(figures);
+        metrics::add_label(theirs, "worker", index);
+        metrics::merge(*own, std::move(theirs));
+      }
+    (*shared_done)(metrics::render(*own));
+  };
+  // What the actor needs goes to spawn as arguments: CAF 0.17 dereferences
+  // a null argument tuple for a function actor spawned without any (UBSan).
+  system_->spawn(
+    [](caf::event_based_actor* self, caf::actor supervisor, std::chrono::milliseconds timeout,
+       decltype(finish) finish) {
+      self->request(supervisor, timeout + std::chrono::seconds{1}, metrics_atom::value,
+                    caf::timespan{timeout}, local_only{})
+        .then([finish](reply& r) mutable { finish(r.ok() ? r.value() : json{}); },
+              [finish](caf::error&) mutable { finish(json{}); });
+    },
+    supervisor_, timeout, std::move(finish));
 }
 
 const route_options* node::route_settings(const std::string& path) const {

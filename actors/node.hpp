@@ -17,6 +17,7 @@
 #include "actors/application.hpp"
 #include "actors/call.hpp"
 #include "actors/json_depth.hpp"
+#include "actors/metrics.hpp"
 #include "actors/reply.hpp"
 #include "actors/worker_context.hpp"
 #include "actors/worker_options.hpp"
@@ -50,6 +51,9 @@ struct node_options {
   /// Worker processes, joining, TLS (docs/workers.md). The default runs
   /// every route in this process.
   worker_options pool;
+  /// Count calls, gateways and workers for `node::collect_metrics` (GET
+  /// /metrics; docs/operations.md). Off, the gates count nothing.
+  bool metrics = true;
 };
 
 /// What a route's gate in this process has counted since it started.
@@ -113,6 +117,19 @@ public:
   /// calls that wait in a worker are counted there. It asks the gate and
   /// waits (up to 5 s) for the answer: never call it from an actor.
   std::optional<route_counts> counts(const std::string& path);
+
+  /// Where this process counts what it does (gateways add their series);
+  /// null with node_options::metrics off.
+  metrics::registry* metrics() noexcept {
+    return metrics_.get();
+  }
+
+  /// The service's metrics in the Prometheus text format: this process's
+  /// and, with workers, every ready worker's, labelled worker="N" (a worker
+  /// that does not answer within `timeout` is left out). `done` runs once,
+  /// perhaps on another thread; empty text with metrics off.
+  void collect_metrics(std::function<void(std::string)> done,
+                       std::chrono::milliseconds timeout = std::chrono::seconds{2});
 
   /// The options the route at `path` was added with, or nullptr.
   const route_options* route_settings(const std::string& path) const;
@@ -181,8 +198,10 @@ private:
   caf::actor broadcast_; // the shutdown broadcast
   std::unordered_map<std::string, route_entry> routes_;
   std::shared_ptr<route_directory> directory_; // what routes call
+  std::shared_ptr<metrics::registry> metrics_;
 
   std::shared_ptr<worker_board> board_;
+  caf::actor supervisor_; // with workers
   std::string node_endpoint_;
   std::mutex start_mutex_; // a signal during the start waits for its end
   bool started_ = false;

@@ -45,4 +45,19 @@ std::string health_of(const std::vector<worker_status>& workers) {
   return any_failed ? "degraded" : "serving";
 }
 
+void add_worker_metrics(metrics::snapshot& s, const std::vector<worker_status>& workers) {
+  metrics::family up{"actorserve_worker_up", "1 while the worker takes calls, else 0.",
+                     metrics::kind::gauge, {}};
+  metrics::family restarts{"actorserve_worker_restarts_total",
+                           "Restarts of a worker slot since the service started.",
+                           metrics::kind::counter, {}};
+  for (auto& w : workers) {
+    metrics::labels l{{"worker", std::to_string(w.index)}};
+    up.samples.push_back({"", l, w.state == worker_state::ready ? 1.0 : 0.0});
+    restarts.samples.push_back({"", l, static_cast<double>(w.restarts)});
+  }
+  s.push_back(std::move(up));
+  s.push_back(std::move(restarts));
+}
+
 } // namespace actorserve

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "actors/json.hpp"
+#include "actors/metrics.hpp"
 
 namespace actorserve {
 
@@ -41,5 +42,9 @@ json to_json(const worker_status& s);
 /// worker is ready and none has failed for good, "degraded" when a slot has
 /// failed, "no worker ready" when none takes calls.
 std::string health_of(const std::vector<worker_status>& workers);
+
+/// actorserve_worker_up{worker} (1 while it takes calls) and
+/// actorserve_worker_restarts_total{worker}, one series per slot.
+void add_worker_metrics(metrics::snapshot& s, const std::vector<worker_status>& workers);
 
 } // namespace actorserve

@@ -14,6 +14,7 @@ packages=(
   python3 curl              # system tests drive the service with real clients
   iproute2                  # network namespaces for the multi-host tests
   wrk                       # HTTP benchmark
+  prometheus                # promtool checks the metrics exposition (tests)
   clang-14 libclang-rt-14-dev  # the sanitizer build and libFuzzer (tests/fuzz)
 )
 

@@ -31,6 +31,10 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 /// A gate's counts: `(counts_atom, local_only)` → (admitted, timed out
 /// before running, dropped because the caller gave up).
 using counts_atom = caf::atom_constant<caf::atom("counts")>;
+/// The metrics of a process: `(metrics_atom, local_only)` to a supervisor
+/// → a reply holding {"<worker index>": snapshot JSON}; `(metrics_atom,
+/// link token)` to a worker's agent → a reply holding its snapshot.
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 /// The broadcast's drain deadline.
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 

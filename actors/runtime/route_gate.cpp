@@ -31,6 +31,7 @@ route_gate::route_gate(caf::actor_config& cfg, gate_settings settings)
   for (auto& handle : settings_.instances)
     add_instance(std::move(handle));
   settings_.instances.clear();
+  publish_capacity();
   set_down_handler([this](caf::down_msg& msg) { instance_down(msg); });
   set_default_handler(caf::drop); // what no handler takes: forged or stray
 }
@@ -105,6 +106,7 @@ caf::behavior route_gate::make_behavior() {
       for (auto& inst : instances_)
         if (inst.worker == worker)
           inst.retired = true;
+      publish_capacity();
     },
   };
 }
@@ -119,6 +121,7 @@ void route_gate::on_exit() {
 void route_gate::add_instance(caf::actor handle, int worker) {
   monitor(handle);
   instances_.push_back(instance{std::move(handle), next_instance_id_++, 0, worker, false});
+  publish_capacity();
 }
 
 bool route_gate::may_call() {
@@ -139,6 +142,7 @@ void route_gate::remove_worker(int worker, const reply& failure) {
     it = instances_.erase(it);
     fail_calls_of(id, failure);
   }
+  publish_capacity();
 }
 
 std::size_t route_gate::capacity() const {
@@ -176,13 +180,13 @@ void route_gate::admit(call&& request, caf::response_promise promise,
   // While draining, the calls that admitted calls make (a composition's
   // members, a route's calls) are still taken: the drain finishes them.
   if (draining_ && p.request.depth == 0) {
-    answer(p, reply::failure(error_type::shutting_down,
+    drop(p, drop_reason::shutting_down, reply::failure(error_type::shutting_down,
                              "the service is shutting down; route " + path
                                + " takes no new calls"));
     return;
   }
   if (pending_.size() >= capacity()) {
-    answer(p, reply::failure(error_type::backlog_full,
+    drop(p, drop_reason::backlog_full, reply::failure(error_type::backlog_full,
                              "route " + path + " is at capacity: "
                                + std::to_string(pending_.size())
                                + " calls in flight (capacity "
@@ -196,7 +200,7 @@ void route_gate::admit(call&& request, caf::response_promise promise,
     return;
   }
   if (p.request.deadline <= p.admitted) {
-    answer(p, reply::failure(error_type::timeout,
+    drop(p, drop_reason::deadline, reply::failure(error_type::timeout,
                              "the call to " + path
                                + " arrived after its deadline"));
     return;
@@ -204,7 +208,7 @@ void route_gate::admit(call&& request, caf::response_promise promise,
   auto max_depth = settings_.directory ? settings_.directory->max_call_depth()
                                        : default_max_call_depth;
   if (p.request.depth > max_depth) {
-    answer(p, reply::failure(error_type::call_depth_exceeded,
+    drop(p, drop_reason::call_depth, reply::failure(error_type::call_depth_exceeded,
                              "the call to " + path + " is " + std::to_string(p.request.depth)
                                + " route calls deep, past the limit of "
                                + std::to_string(max_depth)
@@ -215,11 +219,12 @@ void route_gate::admit(call&& request, caf::response_promise promise,
     p.request.cancel = std::make_shared<cancel_token>(); // for its own calls to routes
   } else if (p.request.cancel->cancelled()) {
     ++dropped_gone_;
-    answer(p, reply::failure(error_type::cancelled,
+    drop(p, drop_reason::caller_gone, reply::failure(error_type::cancelled,
                              "the caller of route " + path + " gave up before it ran"));
     return;
   }
   ++admitted_;
+  p.counted = true;
   p.from_caller_node = from_caller_node;
   // The route may call this process's routes (route_call.hpp).
   p.request.routes = settings_.directory;
@@ -229,6 +234,7 @@ void route_gate::admit(call&& request, caf::response_promise promise,
   }
   auto [id, it] = file(std::move(p));
   ++waiting_count_;
+  publish_load();
   watch_cancel(id, it->second);
   if (batching()) {
     waiting_.push_back(id);
@@ -250,6 +256,7 @@ std::pair<std::uint64_t, route_gate::pending_iterator> route_gate::file(pending_
     by_caller_id_[it->second.request.id] = id;
   if (deadline < next_tick_)
     schedule_tick(deadline);
+  publish_load();
   return {id, it};
 }
 
@@ -269,7 +276,7 @@ void route_gate::on_cancel(std::uint64_t call_id) {
   auto& p = it->second;
   if (!p.dispatched) {
     ++dropped_gone_;
-    answer(p, reply::failure(error_type::cancelled,
+    drop(p, drop_reason::caller_gone, reply::failure(error_type::cancelled,
                              "the caller of route " + settings_.path + " gave up before it ran"));
     forget(it);
     dispatch_waiting();
@@ -302,10 +309,19 @@ void route_gate::run_in_place(pending_call&& p) {
   });
 }
 
+void route_gate::drop(pending_call& p, drop_reason why, reply r) {
+  if (!p.answered && settings_.metrics)
+    settings_.metrics->dropped(why);
+  answer(p, std::move(r));
+}
+
 void route_gate::answer(pending_call& p, reply r) {
   if (p.answered)
     return;
   p.answered = true;
+  if (settings_.metrics)
+    settings_.metrics->answered(r, p.counted ? clock().now() - p.admitted
+                                             : std::chrono::nanoseconds{-1});
   if (p.callback) {
     // A caller's callback must not take the gate (and every other call)
     // down with it.
@@ -346,6 +362,7 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
                           instance& target) {
   p.dispatched = true;
   --waiting_count_;
+  publish_load();
   ++target.outstanding;
   auto instance_id = target.id;
   p.instance_id = instance_id;
@@ -416,7 +433,7 @@ void route_gate::dispatch_batch(instance* target, deadline_point now) {
     auto& p = it->second;
     if (p.request.deadline <= now) { // its caller has given up: not run
       ++timed_out_waiting_;
-      answer(p, reply::failure(error_type::timeout,
+      drop(p, drop_reason::deadline, reply::failure(error_type::timeout,
                                "route " + settings_.path + " had no batch run within "
                                  + std::to_string(millis(p.request.deadline - p.admitted))
                                  + " ms"));
@@ -434,8 +451,11 @@ void route_gate::dispatch_batch(instance* target, deadline_point now) {
     latest = std::max(latest, p.request.deadline);
     members.push_back(id);
   }
+  publish_load();
   if (members.empty())
     return;
+  if (settings_.metrics)
+    settings_.metrics->batch(members.size());
   // The batch's own calls to routes count as deep as its deepest call's,
   // and end once none of its calls is still wanted.
   call batch{settings_.path, std::move(inputs), latest, new_call_id()};
@@ -550,6 +570,7 @@ void route_gate::forget(pending_iterator it) {
   if (it->second.deadline_entry != deadlines_.end())
     deadlines_.erase(it->second.deadline_entry);
   pending_.erase(it);
+  publish_load();
 }
 
 void route_gate::sweep() {
@@ -573,7 +594,7 @@ void route_gate::sweep() {
       p.deadline_entry = deadlines_.end();
     } else {
       ++timed_out_waiting_;
-      answer(p, reply::failure(error_type::timeout,
+      drop(p, drop_reason::deadline, reply::failure(error_type::timeout,
                                "route " + settings_.path
                                  + (batching() ? " had no batch run within "
                                                : " had no free instance within ")

@@ -20,6 +20,7 @@
 #include "actors/runtime/reply_callback.hpp"
 #include "actors/route_options.hpp"
 #include "actors/runtime/route_directory.hpp"
+#include "actors/runtime/route_metrics.hpp"
 
 namespace actorserve {
 
@@ -49,6 +50,9 @@ struct gate_settings {
   /// The routes of this process, which the calls it admits may call; also
   /// sets how deep a chain of calls may go (CallDepthExceeded past it).
   std::shared_ptr<const route_directory> directory;
+  /// Where the gate counts its calls (docs/operations.md), or nullptr: no
+  /// metrics.
+  std::shared_ptr<route_metrics> metrics;
 };
 
 /// The one door to a route: admission (capacity, shutdown), deadlines, and
@@ -117,6 +121,7 @@ private:
     bool answered = false;
     bool from_caller_node = false; // a worker's gate: from its supervisor
     bool unwanted = false; // in a batch, but answered (timed out, cancelled)
+    bool counted = false; // admitted: its duration is measured
     std::uint64_t instance_id = 0;
     std::uint64_t batch = 0; // the batch it runs in, if any
   };
@@ -141,6 +146,17 @@ private:
   void on_cancel(std::uint64_t call_id);
   void run_in_place(pending_call&& p);
   void answer(pending_call& p, reply r);
+  /// Answers a call that never runs, and counts why.
+  void drop(pending_call& p, drop_reason why, reply r);
+  /// Tells the metrics what is in flight now.
+  void publish_load() noexcept {
+    if (settings_.metrics)
+      settings_.metrics->load(pending_.size(), waiting_count_);
+  }
+  void publish_capacity() {
+    if (settings_.metrics)
+      settings_.metrics->capacity(capacity());
+  }
   instance* free_instance();
   void dispatch(std::uint64_t call_id, pending_call& p, instance& target);
   void dispatch_waiting();

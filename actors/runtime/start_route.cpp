@@ -9,7 +9,8 @@ namespace actorserve {
 
 caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
                        const worker_context& context, const caf::node_id& supervisor,
-                       std::shared_ptr<const route_directory> directory) {
+                       std::shared_ptr<const route_directory> directory,
+                       metrics::registry* metrics) {
   auto make_instance = [&sys, spec, context] {
     return spec.factory(sys, context, spec.options);
   };
@@ -20,6 +21,9 @@ caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
   settings.caller_node = supervisor;
   settings.answer_at_deadline = !supervisor;
   settings.directory = std::move(directory);
+  if (metrics != nullptr)
+    settings.metrics
+      = std::make_shared<route_metrics>(*metrics, spec.path, spec.options.batch_size > 0);
   if (spec.function && !spec.options.blocking) {
     settings.in_place = spec.function;
     return sys.spawn<route_gate>(std::move(settings));

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "actors/application.hpp"
+#include "actors/metrics.hpp"
 #include "actors/runtime/route_directory.hpp"
 #include "actors/worker_context.hpp"
 
@@ -19,9 +20,11 @@ namespace actorserve {
 ///
 /// In a worker, `supervisor` is its supervisor's node: the gate takes calls
 /// from there, and leaves answering at the deadline to the supervisor's gate.
-/// `directory` is what the route's calls may call (call::routes).
+/// `directory` is what the route's calls may call (call::routes). The gate
+/// counts its calls in `metrics` (none when it is null).
 caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
                        const worker_context& context, const caf::node_id& supervisor = {},
-                       std::shared_ptr<const route_directory> directory = nullptr);
+                       std::shared_ptr<const route_directory> directory = nullptr,
+                       metrics::registry* metrics = nullptr);
 
 } // namespace actorserve

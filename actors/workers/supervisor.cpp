@@ -13,6 +13,7 @@
 
 #include "actors/json_wire.hpp"
 #include "actors/log.hpp"
+#include "actors/reply.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/private_file.hpp"
 #include "actors/runtime/local_only.hpp"
@@ -127,6 +128,9 @@ caf::behavior supervisor::make_behavior() {
         for (auto& [path, gate] : settings_.gates)
           send(gate, retire_worker_atom::value, index, local_only{});
       }
+    },
+    [this](metrics_atom, caf::timespan timeout, local_only) {
+      return collect_metrics(std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
     },
     [this](respawn_atom, std::int32_t index, std::uint64_t generation, local_only) {
       if (auto s = find(index); s != nullptr && s->generation == generation && !draining_)
@@ -516,6 +520,43 @@ std::string start_own_workers(caf::actor_system& sys, const caf::actor& supervis
                            : "the workers did not start: " + sys.render(err);
              });
   return failure;
+}
+
+caf::response_promise supervisor::collect_metrics(std::chrono::milliseconds timeout) {
+  // Every ready worker is asked at once; the answer goes when the last one
+  // answered or gave up.
+  struct gathering {
+    caf::response_promise promise;
+    json figures = json::object();
+    std::size_t left = 0;
+    void one_done() {
+      if (--left == 0)
+        promise.deliver(reply{std::move(figures)});
+    }
+  };
+  auto g = std::make_shared<gathering>();
+  g->promise = make_response_promise();
+  for (auto& [index, s] : slots_)
+    if (s.status.state == worker_state::ready && s.agent)
+      ++g->left;
+  if (g->left == 0) {
+    g->promise.deliver(reply{json::object()});
+    return g->promise;
+  }
+  for (auto& [index, s] : slots_) {
+    if (s.status.state != worker_state::ready || !s.agent)
+      continue;
+    auto key = std::to_string(index);
+    request(s.agent, timeout, metrics_atom::value, s.link_token)
+      .then(
+        [g, key](reply& r) {
+          if (r.ok())
+            g->figures[key] = std::move(r.value());
+          g->one_done();
+        },
+        [g](caf::error&) { g->one_done(); });
+  }
+  return g->promise;
 }
 
 } // namespace actorserve

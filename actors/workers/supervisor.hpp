@@ -96,6 +96,9 @@ private:
   /// secret and was given it), or nullptr.
   slot* proven(int index, const std::string& token);
   void check_stopped();
+  /// Asks every ready worker for its metrics; the promise gets a reply
+  /// holding {"<index>": snapshot JSON} of those that answered in time.
+  caf::response_promise collect_metrics(std::chrono::milliseconds timeout);
   void publish(slot& s, worker_state state);
   slot* find(int index);
   slot* find_agent(const caf::actor_addr& agent);

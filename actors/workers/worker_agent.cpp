@@ -1,7 +1,9 @@
 #include "actors/workers/worker_agent.hpp"
 
 #include <caf/actor_cast.hpp>
+#include <caf/sec.hpp>
 
+#include "actors/reply.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/log.hpp"
@@ -13,14 +15,16 @@ namespace actorserve {
 worker_agent::worker_agent(caf::actor_config& cfg, caf::actor supervisor,
                            caf::actor local_broadcast, int index, std::string link_token,
                            std::chrono::milliseconds heartbeat_interval,
-                           std::chrono::milliseconds heartbeat_timeout)
+                           std::chrono::milliseconds heartbeat_timeout,
+                           std::shared_ptr<metrics::registry> metrics)
   : caf::event_based_actor(cfg),
     supervisor_(std::move(supervisor)),
     local_broadcast_(std::move(local_broadcast)),
     index_(index),
     link_token_(std::move(link_token)),
     heartbeat_interval_(heartbeat_interval),
-    heartbeat_timeout_(heartbeat_timeout) {
+    heartbeat_timeout_(heartbeat_timeout),
+    metrics_(std::move(metrics)) {
   set_default_handler(caf::drop);
   set_down_handler([this](caf::down_msg& msg) {
     if (supervisor_ && msg.source == supervisor_.address())
@@ -44,6 +48,11 @@ caf::behavior worker_agent::make_behavior() {
         stop_worker("the supervisor has been silent for longer than "
                     + std::to_string(heartbeat_timeout_.count()) + " ms");
       delayed_send(this, heartbeat_interval_, tick_atom::value, local_only{});
+    },
+    [this](metrics_atom, const std::string& token) -> caf::result<reply> {
+      if (!from_supervisor(token))
+        return caf::make_error(caf::sec::runtime_error, "not from the supervisor");
+      return reply{metrics_ ? metrics::to_json(metrics_->collect()) : json::array()};
     },
     [this](evict_atom, const std::string& why, const std::string& token) {
       if (from_supervisor(token))

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 
 #include <caf/actor.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/event_based_actor.hpp>
+
+#include "actors/metrics.hpp"
 
 namespace actorserve {
 
@@ -21,7 +24,8 @@ public:
   worker_agent(caf::actor_config& cfg, caf::actor supervisor, caf::actor local_broadcast,
                int index, std::string link_token,
                std::chrono::milliseconds heartbeat_interval,
-               std::chrono::milliseconds heartbeat_timeout);
+               std::chrono::milliseconds heartbeat_timeout,
+               std::shared_ptr<metrics::registry> metrics = nullptr);
 
   caf::behavior make_behavior() override;
 
@@ -39,6 +43,7 @@ private:
   std::chrono::milliseconds heartbeat_timeout_;
   caf::actor_clock::time_point last_ping_;
   bool leaving_ = false;
+  std::shared_ptr<metrics::registry> metrics_; // what its supervisor may read
 };
 
 } // namespace actorserve

@@ -8,40 +8,16 @@ prints one line:
 
 Usage: http_bench.py BUILD_DIR [ROUNDS [SECONDS]]"""
 import os
-import re
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
+
+from wrk_runner import start, wrk
 
 build = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
-
-
-def start(argv):
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    endpoint = re.search(r"http=(\S+)", line).group(1)
-    return proc, endpoint
-
-
-def to_us(text):
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 1, "ms": 1000, "s": 1e6}[unit]
-
-
-def wrk(endpoint, path, script):
-    out = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-s", script,
-                          f"http://{endpoint}{path}"], capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = to_us(re.search(r"\s50%\s+(\S+)", out).group(1))
-    p99 = to_us(re.search(r"\s99%\s+(\S+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise SystemExit(f"{path}: {errors.group(1)} error responses")
-    return rps, p50, p99
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +36,7 @@ with tempfile.TemporaryDirectory() as tmp:
         for _ in range(rounds):
             for name, path, script in (("echo", "/echo", post), ("healthz", "/healthz", get)):
                 for kind, ep in (("actor", actor_ep), ("plain", plain_ep)):
-                    results.setdefault((name, kind), []).append(wrk(ep, path, script))
+                    results.setdefault((name, kind), []).append(wrk(ep, path, script, seconds))
     finally:
         for p in (actor, plain):
             p.send_signal(signal.SIGTERM)

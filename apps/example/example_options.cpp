@@ -175,6 +175,18 @@ example_options parse_example_options(int argc, char** argv,
             unix_socket.limits.max_frame = tcp_socket.limits.max_frame
               = parse_count("socket-max-frame", v, 1, max_bytes);
           });
+  cli.add("metrics-port", "N",
+          "serve GET /metrics and /healthz, and no route, over HTTP on this port (0: a free "
+          "one), for a service that serves no HTTP or keeps metrics apart",
+          [&](const std::string& v) {
+            o.metrics_http.port = parse_port("metrics-port", v);
+            o.metrics_port_on = true;
+          });
+  cli.add("metrics-host", "HOST", "the address --metrics-port binds (default 127.0.0.1)",
+          [&](const std::string& v) { o.metrics_http.host = v; });
+  cli.add_flag("no-metrics",
+               "count nothing: no GET /metrics (the gates skip their counting)",
+               [&] { options.metrics = false; });
   std::string stop_token_file;
   bool remote_stop = true;
   cli.add("stop-token-file", "FILE",
@@ -306,6 +318,15 @@ example_options parse_example_options(int argc, char** argv,
       tcp_socket.check();
     if (!o.fifo.path.empty())
       o.fifo.check();
+    if (o.metrics_port_on) {
+      if (!options.metrics)
+        throw usage_error("--metrics-port serves metrics, which --no-metrics turns off");
+      o.metrics_http.serve_routes = false;
+      o.metrics_http.stop_path.clear();
+      o.metrics_http.gateway_name = "metrics";
+      o.metrics_http.guard = http_options.guard;
+      o.metrics_http.check();
+    }
   } catch (const usage_error&) {
     throw;
   } catch (const std::exception& e) {

@@ -22,6 +22,9 @@ struct example_options {
   bool tcp_on = false;
   socket::socket_options tcp_socket;
   fifo::fifo_options fifo; ///< on when its path is set
+  /// GET /metrics (and /healthz) alone, on a port of its own.
+  bool metrics_port_on = false;
+  http::server_options metrics_http;
   bool show_help = false;
   /// The option list, for --help.
   std::string help;

@@ -39,6 +39,7 @@ const char* usage = "Usage: actorserve-example [OPTIONS]\n\n"
 struct gateways {
   std::unique_ptr<fifo::fifo_server> fifo;
   std::unique_ptr<http::http_server> http;
+  std::unique_ptr<http::http_server> metrics;
   std::vector<std::unique_ptr<socket::socket_server>> sockets;
 
   /// Starts every gateway the options name; returns the ready line's part
@@ -48,6 +49,10 @@ struct gateways {
     if (o.http_on) {
       http = std::make_unique<http::http_server>(service, o.http);
       where += " http=" + http->endpoint();
+    }
+    if (o.metrics_port_on) {
+      metrics = std::make_unique<http::http_server>(service, o.metrics_http);
+      where += " metrics=" + metrics->endpoint();
     }
     if (!o.unix_socket.path.empty()) {
       sockets.push_back(std::make_unique<socket::socket_server>(service, o.unix_socket));

@@ -66,6 +66,7 @@ public:
   pipe::server pipe_;
   std::thread reader_;
   std::thread writer_;
+  gateway_metrics metrics_;
   std::mutex mutex_;
   std::condition_variable changed_;
   /// A message read and not yet answered on the pipe.
@@ -197,6 +198,8 @@ void fifo_server::impl::read_loop() {
       if (!pipe_.poll(std::chrono::milliseconds(100)))
         continue;
       auto message = pipe_.recv_bytes(options_.max_message, std::chrono::milliseconds(0));
+      metrics_.request();
+      metrics_.open(1); // a peer is there: it sent this
       handle(message, reserve(message.size()));
     } catch (const pipe::message_too_long& e) {
       fill(reserve(0), reply::failure(error_type::payload_too_large, e.what()));
@@ -219,6 +222,7 @@ void fifo_server::impl::read_loop() {
 }
 
 void fifo_server::impl::peer_left() {
+  metrics_.open(0);
   {
     std::unique_lock<std::mutex> guard{mutex_};
     ++session_; // replies still due to the old peer are dropped
@@ -334,6 +338,7 @@ void fifo_options::check() const {
 fifo_server::fifo_server(node& n, fifo_options options) {
   options.check();
   impl_ = std::make_shared<impl>(n, std::move(options));
+  impl_->metrics_ = gateway_metrics_of(n, "fifo");
   impl_->reader_ = std::thread([self = impl_.get()] { self->read_loop(); });
   impl_->writer_ = std::thread([self = impl_.get()] { self->write_loop(); });
   join_gateway(n, std::weak_ptr<impl>(impl_));

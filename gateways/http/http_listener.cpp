@@ -464,6 +464,8 @@ void http_listener::impl::accept() {
       } else {
         auto s = std::make_shared<session>(self, std::move(sock));
         self->sessions_.emplace(s.get(), s);
+        if (self->options_.connections != nullptr)
+          self->options_.connections->set(static_cast<std::int64_t>(self->sessions_.size()));
         s->start();
       }
     } else if (ec != asio::error::operation_aborted) {
@@ -505,6 +507,8 @@ std::vector<std::shared_ptr<session>> http_listener::impl::open_sessions() {
 void http_listener::impl::forget(session* s) {
   std::lock_guard<std::mutex> guard{sessions_mutex_};
   sessions_.erase(s);
+  if (options_.connections != nullptr)
+    options_.connections->set(static_cast<std::int64_t>(sessions_.size()));
 }
 
 void http_listener::impl::begin_drain(std::function<void()> drained) {

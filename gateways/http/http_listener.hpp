@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "actors/metrics.hpp"
+
 #include "gateways/http/http_message.hpp"
 
 namespace actorserve::http {
@@ -47,6 +49,8 @@ struct listener_options {
   /// One line per request (time, peer, method, target, status, bytes,
   /// duration) goes here when set.
   std::function<void(const std::string&)> access_log;
+  /// Set to the connections open, if given.
+  metrics::gauge* connections = nullptr;
 };
 
 /// Answers one request: call `respond` once, from any thread.

@@ -85,6 +85,7 @@ public:
   }
 
   void handle(http_request&& req, responder respond);
+  void serve_metrics(responder respond);
   http_response health() const;
 
   node& node_;
@@ -93,6 +94,7 @@ public:
   // Shared: the shutdown hooks run on an actor's thread and may still hold
   // it while the server is destroyed.
   std::shared_ptr<http_listener> listener_;
+  gateway_metrics metrics_;
   std::mutex log_mutex_;
   std::ofstream log_file_;
 };
@@ -125,27 +127,46 @@ bool has_stop_token(const http_request& req, const std::string& token) {
   return false;
 }
 
+void http_server::impl::serve_metrics(responder respond) {
+  // Gathering the workers' figures takes a round trip: the I/O thread goes
+  // on meanwhile.
+  node_.collect_metrics([respond = std::move(respond)](std::string text) {
+    respond([text = std::move(text)]() mutable {
+      http_response r;
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = std::move(text);
+      return r;
+    });
+  });
+}
+
+/// The answer to a method the path does not take.
+http_response not_allowed(const http_request& req, const std::string& allow) {
+  auto r = error_response(error_type::method_not_allowed,
+                          req.method + " " + req.path + " is not allowed; use " + allow);
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
 void http_server::impl::handle(http_request&& req, responder respond) {
+  metrics_.request();
   if (auto why = refusal(req, options_.guard, options_.host))
     return respond(made(error_response(error_type::forbidden, *why)));
   auto& path = req.path;
   bool get = req.method == "GET" || req.method == "HEAD";
+  if (!options_.metrics_path.empty() && path == options_.metrics_path && node_.metrics()) {
+    if (!get)
+      return respond(made(not_allowed(req, "GET, HEAD")));
+    return serve_metrics(std::move(respond));
+  }
   if (!options_.health_path.empty() && path == options_.health_path) {
-    if (!get) {
-      auto r = error_response(error_type::method_not_allowed,
-                              req.method + " " + path + " is not allowed; use GET");
-      r.headers.emplace_back("Allow", "GET, HEAD");
-      return respond(made(std::move(r)));
-    }
+    if (!get)
+      return respond(made(not_allowed(req, "GET, HEAD")));
     return respond(made(health()));
   }
   if (!options_.stop_path.empty() && path == options_.stop_path) {
-    if (req.method != "POST") {
-      auto r = error_response(error_type::method_not_allowed,
-                              req.method + " " + path + " is not allowed; use POST");
-      r.headers.emplace_back("Allow", "POST");
-      return respond(made(std::move(r)));
-    }
+    if (req.method != "POST")
+      return respond(made(not_allowed(req, "POST")));
     if (!options_.stop_token.empty() && !has_stop_token(req, options_.stop_token))
       return respond(made(error_response(error_type::forbidden,
                                          "POST " + path + " needs the stop token: send "
@@ -154,7 +175,7 @@ void http_server::impl::handle(http_request&& req, responder respond) {
     node_.shutdown(); // the response above is written before the drain ends
     return;
   }
-  auto settings = node_.route_settings(path);
+  auto settings = options_.serve_routes ? node_.route_settings(path) : nullptr;
   if (settings == nullptr)
     return respond(made(error_response(error_type::not_found, "no route " + path)));
   auto& methods = settings->methods;
@@ -209,12 +230,14 @@ void http_server::impl::handle(http_request&& req, responder respond) {
 http_server::http_server(node& n, const server_options& options) {
   options.check();
   impl_ = std::make_shared<impl>(n, options);
+  impl_->metrics_ = gateway_metrics_of(n, options.gateway_name);
   listener_options lo;
   lo.host = options.host;
   lo.port = options.port;
   lo.backlog = options.backlog;
   lo.limits = options.limits;
   lo.threads = options.threads;
+  lo.connections = impl_->metrics_.connections;
   if (options.access_log) {
     if (!options.access_log_path.empty()) {
       impl_->log_file_.open(options.access_log_path, std::ios::app);

@@ -52,6 +52,14 @@ struct server_options {
   std::chrono::milliseconds call_timeout{std::chrono::seconds{60}};
   /// Answers GET with 200 while serving, 503 while draining; empty: off.
   std::string health_path = "/healthz";
+  /// GET answers the node's metrics in the Prometheus text format
+  /// (docs/operations.md); empty: off.
+  std::string metrics_path = "/metrics";
+  /// Off, the server answers only its health, metrics and stop paths: a
+  /// metrics port (--metrics-port) serves no route.
+  bool serve_routes = true;
+  /// The name of this server in actorserve_gateway_* metrics.
+  std::string gateway_name = "http";
   /// POST answers 200 and starts the shutdown; empty: off.
   std::string stop_path = "/stop";
   /// When set, a POST to `stop_path` must carry `Authorization: Bearer

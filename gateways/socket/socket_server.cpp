@@ -114,6 +114,7 @@ public:
   bool unix_ = false;
   std::thread thread_;
   std::unordered_set<std::shared_ptr<connection>> connections_;
+  gateway_metrics metrics_;
   std::size_t in_flight_ = 0; // every connection's calls
   std::size_t incomplete_bytes_ = 0; // every connection's records under way
   bool draining_ = false;
@@ -167,6 +168,7 @@ public:
     socket_.shutdown(generic::socket::shutdown_both, ignored);
     socket_.close(ignored);
     server_->connections_.erase(shared_from_this());
+    server_->metrics_.open(server_->connections_.size());
   }
 
   /// Nothing to write and nothing being written.
@@ -342,6 +344,7 @@ private:
   }
 
   void handle(const record_header& header, std::string_view payload) {
+    server_->metrics_.request();
     auto& id = header.id;
     // Replies are matched by id: a second call under an id still in flight
     // would make both answers ambiguous.
@@ -605,6 +608,7 @@ void socket_server::impl::accept() {
       } else {
         auto conn = std::make_shared<connection>(self, std::move(sock));
         self->connections_.insert(conn);
+        self->metrics_.open(self->connections_.size());
         conn->start();
       }
     } else if (ec != asio::error::operation_aborted) {
@@ -675,6 +679,7 @@ socket_server::socket_server(node& n, socket_options options) {
   options.check();
   impl_ = std::make_shared<impl>(n, std::move(options));
   impl_->listen();
+  impl_->metrics_ = gateway_metrics_of(n, impl_->unix_ ? "socket-unix" : "socket-tcp");
   impl_->start();
   join_gateway(n, std::weak_ptr<impl>(impl_));
 }

@@ -1,0 +1,31 @@
+"""What the wrk benchmarks share: starting a service that prints its ready
+line, and one wrk run's requests per second and latencies."""
+import re
+import subprocess
+
+
+def start(argv):
+    """Starts `argv`; returns (process, its HTTP endpoint from the ready line)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    endpoint = re.search(r"http=(\S+)", line).group(1)
+    return proc, endpoint
+
+
+def to_us(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 1, "ms": 1000, "s": 1e6}[unit]
+
+
+def wrk(endpoint, path, script, seconds, threads=2, connections=64):
+    """(requests/s, p50 us, p99 us) of one run; exits on error responses."""
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "-s", script, f"http://{endpoint}{path}"],
+                         capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_us(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = to_us(re.search(r"\s99%\s+(\S+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{path}: {errors.group(1)} error responses")
+    return rps, p50, p99
