@@ -56,6 +56,11 @@ struct call {
   /// The id of the call that made this one (a route calling a route); 0
   /// for a call from a gateway or from code that is not a route.
   std::uint64_t parent = 0;
+  /// The request this call serves, for logs: the HTTP gateway's
+  /// X-Request-Id, the socket gateway's connection and record id. A
+  /// route's calls carry their parent's; it crosses to workers. Never an
+  /// identity: anything a client wrote passed request_id.hpp's check.
+  std::string request_id;
   /// How many route calls lie above this one: 0 from a gateway, the
   /// parent's depth + 1 for a route's call. Past node_options::
   /// max_call_depth a gate refuses the call (CallDepthExceeded).
@@ -106,7 +111,7 @@ struct call {
       return caf::none;
     };
     return f(caf::meta::type_name("actorserve::call"), x.path, x.id, x.parent,
-             x.depth, remaining_ns, input, meta, caf::meta::load_callback(decode));
+             x.depth, x.request_id, remaining_ns, input, meta, caf::meta::load_callback(decode));
   }
 };
 

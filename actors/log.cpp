@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 
+#include "actors/json.hpp"
 #include "actors/utc_timestamp.hpp"
 
 namespace actorserve::log {
@@ -13,20 +16,72 @@ namespace {
 
 std::mutex label_mutex;
 std::string label;
+std::atomic<int> lowest{static_cast<int>(level::info)};
+std::atomic<int> style{static_cast<int>(format::text)};
 
-void write_line(const char* level, const std::string& text) {
-  auto line = utc_timestamp();
-  char rest[64];
-  std::snprintf(rest, sizeof rest, " actorserve[%d] ", static_cast<int>(getpid()));
-  line += rest;
+const char* name_of(level l) {
+  switch (l) {
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warning:
+      return "warning";
+    default:
+      return "error";
+  }
+}
+
+/// `text` with control bytes as \xHH: a message that carries a peer's
+/// bytes cannot start a forged line.
+void append_printable(std::string& line, const std::string& text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 && c != '\t') {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      line += hex;
+    } else {
+      line += static_cast<char>(c);
+    }
+  }
+}
+
+void write_line(level l, const std::string& text, const std::string& request_id) {
+  if (!enabled(l))
+    return;
+  std::string process;
   {
     std::lock_guard<std::mutex> guard{label_mutex};
-    if (!label.empty())
-      line += label + " ";
+    process = label;
   }
-  line += level;
-  line += ": ";
-  line += text;
+  std::string line;
+  if (current_format() == format::json) {
+    json entry{{"time", utc_timestamp()},
+               {"level", name_of(l)},
+               {"pid", static_cast<int>(::getpid())}};
+    if (!process.empty())
+      entry["process"] = process;
+    if (!request_id.empty())
+      entry["request_id"] = request_id;
+    entry["message"] = text;
+    // Invalid UTF-8 (a peer's bytes in a message) is replaced, not thrown.
+    line = entry.dump(-1, ' ', false, json::error_handler_t::replace);
+  } else {
+    line = utc_timestamp();
+    char rest[64];
+    std::snprintf(rest, sizeof rest, " actorserve[%d] ", static_cast<int>(::getpid()));
+    line += rest;
+    if (!process.empty())
+      line += process + " ";
+    line += name_of(l);
+    line += ": ";
+    if (!request_id.empty()) {
+      line += "request ";
+      append_printable(line, request_id);
+      line += ": ";
+    }
+    append_printable(line, text);
+  }
   line += '\n';
   // One write: lines from several threads never interleave.
   auto ignored = ::write(STDERR_FILENO, line.data(), line.size());
@@ -35,16 +90,52 @@ void write_line(const char* level, const std::string& text) {
 
 } // namespace
 
-void info(const std::string& text) {
-  write_line("info", text);
+void set_level(level l) {
+  lowest.store(static_cast<int>(l), std::memory_order_relaxed);
 }
 
-void warning(const std::string& text) {
-  write_line("warning", text);
+void set_format(format f) {
+  style.store(static_cast<int>(f), std::memory_order_relaxed);
 }
 
-void error(const std::string& text) {
-  write_line("error", text);
+format current_format() {
+  return static_cast<format>(style.load(std::memory_order_relaxed));
+}
+
+bool enabled(level l) {
+  return static_cast<int>(l) >= lowest.load(std::memory_order_relaxed);
+}
+
+level parse_level(const std::string& text) {
+  for (auto l : {level::debug, level::info, level::warning, level::error})
+    if (text == name_of(l))
+      return l;
+  throw std::invalid_argument("the log level is one of debug, info, warning, error; got '" + text
+                              + "'");
+}
+
+format parse_format(const std::string& text) {
+  if (text == "text")
+    return format::text;
+  if (text == "json")
+    return format::json;
+  throw std::invalid_argument("the log format is text or json; got '" + text + "'");
+}
+
+void debug(const std::string& text, const std::string& request_id) {
+  write_line(level::debug, text, request_id);
+}
+
+void info(const std::string& text, const std::string& request_id) {
+  write_line(level::info, text, request_id);
+}
+
+void warning(const std::string& text, const std::string& request_id) {
+  write_line(level::warning, text, request_id);
+}
+
+void error(const std::string& text, const std::string& request_id) {
+  write_line(level::error, text, request_id);
 }
 
 void set_label(const std::string& text) {

@@ -2,13 +2,34 @@
 
 #include <string>
 
-// One line per event on stderr: `<UTC time> actorserve[<pid>] <level>: <text>`,
-// written with a single write so lines from threads do not interleave.
+// One line per event on stderr, written with a single write so lines from
+// threads do not interleave. As text (the default):
+//   <UTC time> actorserve[<pid>] [<label> ]<level>: [request <id>: ]<text>
+// or as JSON, one object per line:
+//   {"time":..., "level":..., "pid":..., "process":<label>, "request_id":..., "message":...}
 namespace actorserve::log {
 
-void info(const std::string& text);
-void warning(const std::string& text);
-void error(const std::string& text);
+enum class level { debug, info, warning, error };
+enum class format { text, json };
+
+/// Lines below `lowest` are not written (default: info). Thread-safe.
+void set_level(level lowest);
+/// How lines are written (default: text). Thread-safe.
+void set_format(format f);
+format current_format();
+/// Whether a line at `l` would be written: skip building one that is not.
+bool enabled(level l);
+
+/// "debug", "info", "warning" or "error"; throws std::invalid_argument.
+level parse_level(const std::string& text);
+/// "text" or "json"; throws std::invalid_argument.
+format parse_format(const std::string& text);
+
+/// `request_id` names the request the line is about (empty: none).
+void debug(const std::string& text, const std::string& request_id = {});
+void info(const std::string& text, const std::string& request_id = {});
+void warning(const std::string& text, const std::string& request_id = {});
+void error(const std::string& text, const std::string& request_id = {});
 
 /// Names this process in every later line (e.g. "worker 2"), after its pid.
 void set_label(const std::string& label);

@@ -7,10 +7,11 @@
 
 namespace actorserve {
 
-/// Now, as UTC to the millisecond: "2026-11-26T13:00:00.123Z" (logs).
-inline std::string utc_timestamp() {
+/// A time, as UTC to the millisecond: "2026-11-26T13:00:00.123Z" (logs);
+/// now by default.
+inline std::string utc_timestamp(std::chrono::system_clock::time_point now
+                                 = std::chrono::system_clock::now()) {
   using namespace std::chrono;
-  auto now = system_clock::now();
   auto secs = system_clock::to_time_t(now);
   auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};

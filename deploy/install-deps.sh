@@ -9,12 +9,14 @@ packages=(
   libcaf-dev                # CAF 0.17.6: core, io, openssl
   libboost1.81-dev          # Beast, Asio
   nlohmann-json3-dev        # JSON codec
+  libcli11-dev              # options: command line, environment, TOML config file
   libssl-dev                # headers CAF's openssl module links against
   openssl                   # certificates for the TLS tests and docs
   python3 curl              # system tests drive the service with real clients
   iproute2                  # network namespaces for the multi-host tests
   wrk                       # HTTP benchmark
   prometheus                # promtool checks the metrics exposition (tests)
+  systemd                   # systemd-analyze verifies the units in deploy/systemd (tests)
   clang-14 libclang-rt-14-dev  # the sanitizer build and libFuzzer (tests/fuzz)
 )
 

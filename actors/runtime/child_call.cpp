@@ -23,6 +23,7 @@ call child_call(const call& parent, std::string path, json input,
     child.deadline = now + *timeout;
   child.id = new_call_id();
   child.parent = parent.id;
+  child.request_id = parent.request_id;
   // Saturates: a depth past any limit stays past it.
   child.depth = parent.depth == UINT32_MAX ? parent.depth : parent.depth + 1;
   child.routes = parent.routes;

@@ -1,6 +1,7 @@
 #include "actors/runtime/route_gate.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <caf/actor_cast.hpp>
 #include <caf/sec.hpp>
@@ -322,6 +323,7 @@ void route_gate::answer(pending_call& p, reply r) {
   if (settings_.metrics)
     settings_.metrics->answered(r, p.counted ? clock().now() - p.admitted
                                              : std::chrono::nanoseconds{-1});
+  log_answer(p, r);
   if (p.callback) {
     // A caller's callback must not take the gate (and every other call)
     // down with it.
@@ -334,6 +336,44 @@ void route_gate::answer(pending_call& p, reply r) {
     }
   } else if (p.promise.pending()) {
     p.promise.deliver(std::move(r));
+  }
+}
+
+void route_gate::log_answer(const pending_call& p, const reply& r) {
+  using log::level;
+  auto at = level::info;
+  if (r.ok()) {
+    at = level::debug;
+  } else {
+    auto& type = r.error_type();
+    if (type == error_type::timeout || type == error_type::worker_lost
+        || type == error_type::route_failed)
+      at = level::warning;
+    else if (type == error_type::backlog_full || type == error_type::shutting_down
+             || type == error_type::cancelled)
+      at = level::debug; // load shed: counted by the metrics, not worth a line each
+    // What a worker's route answered, the worker logs; its supervisor's gate
+    // only what befell the call on the way.
+    if (settings_.remote && type != error_type::timeout && type != error_type::worker_lost)
+      return;
+  }
+  if (!log::enabled(at))
+    return;
+  char took[48] = "";
+  if (p.counted)
+    std::snprintf(took, sizeof took, " (%.3f ms)",
+                  std::chrono::duration<double, std::milli>(clock().now() - p.admitted).count());
+  auto what = r.ok() ? std::string("answered")
+                     : "answered " + r.error_type() + ": " + r.error_message();
+  auto text = "route " + settings_.path + " call " + std::to_string(p.request.id) + " " + what
+              + took;
+  switch (at) {
+    case level::debug:
+      return log::debug(text, p.request.request_id);
+    case level::info:
+      return log::info(text, p.request.request_id);
+    default:
+      return log::warning(text, p.request.request_id);
   }
 }
 

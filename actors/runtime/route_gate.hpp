@@ -146,6 +146,8 @@ private:
   void on_cancel(std::uint64_t call_id);
   void run_in_place(pending_call&& p);
   void answer(pending_call& p, reply r);
+  /// The log line about an answered call (log levels: docs/operations.md).
+  void log_answer(const pending_call& p, const reply& r);
   /// Answers a call that never runs, and counts why.
   void drop(pending_call& p, drop_reason why, reply r);
   /// Tells the metrics what is in flight now.

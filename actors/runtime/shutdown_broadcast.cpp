@@ -5,6 +5,7 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/log.hpp"
+#include "actors/service_notify.hpp"
 
 namespace actorserve {
 
@@ -53,6 +54,8 @@ void shutdown_broadcast::begin_drain() {
     return;
   draining_ = true;
   log::info("shutting down: draining calls in flight");
+  // Only a process that took NOTIFY_SOCKET tells: the main one, not its workers.
+  notify_stopping();
   for (auto& p : participants_)
     send(p, shutdown_atom::value, local_only{});
   delayed_send(this, drain_timeout_, deadline_atom::value, local_only{});

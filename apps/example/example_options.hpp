@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "actors/worker_options.hpp"
 #include "gateways/fifo/fifo_server.hpp"
@@ -25,12 +26,17 @@ struct example_options {
   /// GET /metrics (and /healthz) alone, on a port of its own.
   bool metrics_port_on = false;
   http::server_options metrics_http;
+  log::level log_level = log::level::info;
+  log::format log_format = log::format::text;
   bool show_help = false;
   /// The option list, for --help.
   std::string help;
+  /// With --print-config: the effective configuration as TOML.
+  std::string effective_config;
 };
 
-/// Parses the command line. `invitation` is set when the process was
+/// Reads the options from the command line, ACTORSERVE_* variables and a
+/// --config file (docs/operations.md). `invitation` is set when the process was
 /// started as a worker (it then joins its supervisor). Throws usage_error
 /// (with the option and the reason) for a command line that does not fit,
 /// options a node would refuse included.

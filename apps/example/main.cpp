@@ -9,8 +9,8 @@
 
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "actors/service_notify.hpp"
 #include "actors/worker_invitation.hpp"
-#include "apps/example/command_line.hpp"
 #include "apps/example/example_options.hpp"
 #include "apps/example/example_routes.hpp"
 #include "gateways/fifo/fifo_server.hpp"
@@ -20,19 +20,6 @@
 using namespace actorserve;
 
 namespace {
-
-const char* usage = "Usage: actorserve-example [OPTIONS]\n\n"
-                    "Serves the example routes /double, /echo, /sleep, /spin, "
-                    "/info and /fail, and routes made of routes\n"
-                    "(/hello, /strict, /lenient, /by_type, /twice; docs/composition.md) "
-                    "and /batched\n(docs/batching.md) over HTTP "
-                    "(POST /<name>, GET /info, GET /healthz, POST /stop), the socket "
-                    "gateway and the FIFO gateway.\n"
-                    "With no gateway option it serves HTTP on 127.0.0.1:8000.\n"
-                    "Prints a line beginning with 'ready' once it serves; stops "
-                    "on SIGINT or SIGTERM\n"
-                    "(a second signal stops without waiting for calls in "
-                    "flight).\n\nOptions:\n";
 
 /// The gateways of one run; they stop before the node does: the socket
 /// gateways first, then HTTP, then the FIFO (members go in reverse order).
@@ -73,6 +60,7 @@ struct gateways {
 } // namespace
 
 int main(int argc, char** argv) {
+  take_notify_socket(); // under systemd (Type=notify); workers must not inherit it
   example::example_options options;
   try {
     // Started by a supervisor as one of its workers: the same options, but
@@ -83,8 +71,14 @@ int main(int argc, char** argv) {
     std::cerr << "actorserve-example: " << e.what() << "\n";
     return 2;
   }
+  log::set_level(options.log_level);
+  log::set_format(options.log_format);
   if (options.show_help) {
-    std::cout << usage << options.help;
+    std::cout << options.help;
+    return 0;
+  }
+  if (!options.effective_config.empty()) {
+    std::cout << options.effective_config;
     return 0;
   }
   try {
@@ -115,6 +109,7 @@ int main(int argc, char** argv) {
       routes += (routes.empty() ? "" : ",") + r.path;
     // One line, flushed at once: scripts wait for it.
     std::cout << ready << " routes=" << routes << std::endl;
+    notify_ready(ready); // and to systemd, when it started the service (Type=notify)
     service.wait();
   } catch (const std::exception& e) {
     log::error(e.what());

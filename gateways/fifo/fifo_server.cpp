@@ -173,6 +173,8 @@ void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
     if (it == slots_.end() || it->second.session != session_)
       return; // the peer is gone already
     c.cancel = it->second.cancel = std::make_shared<cancel_token>();
+    // Which peer (session) and which of its messages, in log lines: "fifo#2:17".
+    c.request_id = "fifo#" + std::to_string(session_) + ":" + std::to_string(seq);
   }
   // The reply may come after the gateway is gone: hold it weakly.
   std::weak_ptr<impl> weak = shared_from_this();

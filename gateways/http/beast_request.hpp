@@ -9,6 +9,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "actors/request_id.hpp"
 #include "gateways/http/http_message.hpp"
 
 namespace actorserve::http {
@@ -28,6 +29,9 @@ to_http_request(boost::beast::http::request<boost::beast::http::string_body>&& r
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   request.body = std::move(req.body());
   request.peer = std::move(peer);
+  auto id = req["X-Request-Id"];
+  request.request_id = acceptable_request_id({id.data(), id.size()}) ? std::string(id)
+                                                                     : new_request_id();
   return request;
 }
 

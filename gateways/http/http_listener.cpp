@@ -24,7 +24,6 @@
 #include <boost/beast/http.hpp>
 
 #include "actors/error_type.hpp"
-#include "actors/utc_timestamp.hpp"
 #include "gateways/http/beast_request.hpp"
 #include "gateways/tcp_listen.hpp"
 
@@ -157,6 +156,9 @@ private:
     std::string target;
     steady::time_point received;
     std::shared_ptr<cancel_token> cancel; // while the response is not made
+    std::string request_id;
+    unsigned version;
+    std::chrono::system_clock::time_point wall; // when it was read, for the log
   };
 
   void read() {
@@ -230,7 +232,8 @@ private:
     auto seq = next_seq_++;
     request.cancel = std::make_shared<cancel_token>();
     queue_.push_back(slot{seq, std::nullopt, keep_alive, method == bhttp::verb::head,
-                          request.method, request.target, steady::now(), request.cancel});
+                          request.method, request.target, steady::now(), request.cancel,
+                          request.request_id, version, std::chrono::system_clock::now()});
     version_ = version;
     ++server_->in_flight_;
     // The response is made here, on this connection's I/O thread, whichever
@@ -290,7 +293,8 @@ private:
   /// A response the listener makes itself, in order after those due.
   void respond_now(const http_response& r) {
     auto seq = next_seq_++;
-    queue_.push_back(slot{seq, std::nullopt, false, false, "-", "-", steady::now(), nullptr});
+    queue_.push_back(slot{seq, std::nullopt, false, false, "-", "-", steady::now(), nullptr,
+                          new_request_id(), version_, std::chrono::system_clock::now()});
     ++server_->in_flight_;
     on_response(seq, http_response(r));
   }
@@ -309,6 +313,7 @@ private:
       res.set(bhttp::field::content_type, r.content_type);
       for (auto& [name, value] : r.headers)
         res.set(name, value);
+      res.set("X-Request-Id", s.request_id);
       res.body() = std::move(r.body);
       res.prepare_payload();
       if (s.head) {
@@ -360,11 +365,17 @@ private:
     queued_bytes_ -= done.response->body().size();
     --server_->in_flight_;
     if (server_->options_.access_log) {
-      auto ms = std::chrono::duration<double, std::milli>(steady::now() - done.received).count();
-      char line[96];
-      std::snprintf(line, sizeof line, " %u %zu %.3fms", done.response->result_int(), bytes, ms);
-      server_->options_.access_log(utc_timestamp() + " " + peer_ + " " + done.method + " "
-                                   + done.target + line);
+      access_entry e;
+      e.time = done.wall;
+      e.peer = peer_;
+      e.method = std::move(done.method);
+      e.target = std::move(done.target);
+      e.version = done.version;
+      e.status = done.response->result_int();
+      e.body_bytes = done.response->body().size();
+      e.duration = steady::now() - done.received;
+      e.request_id = std::move(done.request_id);
+      server_->options_.access_log(e);
     }
     if (ec || !done.keep_alive) {
       close();

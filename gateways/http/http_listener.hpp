@@ -9,6 +9,7 @@
 
 #include "actors/metrics.hpp"
 
+#include "gateways/http/access_log.hpp"
 #include "gateways/http/http_message.hpp"
 
 namespace actorserve::http {
@@ -46,9 +47,8 @@ struct listener_options {
   http_limits limits;
   /// I/O threads.
   std::size_t threads = 1;
-  /// One line per request (time, peer, method, target, status, bytes,
-  /// duration) goes here when set.
-  std::function<void(const std::string&)> access_log;
+  /// Each request, once its response is written, goes here when set.
+  std::function<void(const access_entry&)> access_log;
   /// Set to the connections open, if given.
   metrics::gauge* connections = nullptr;
 };

@@ -23,6 +23,9 @@ struct http_request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string peer; ///< "address:port" of the client
+  /// The client's X-Request-Id when acceptable_request_id allows it,
+  /// otherwise a new one; the response carries it back.
+  std::string request_id;
   /// Cancelled when the client leaves (closes its connection) before the
   /// response is written: its call, if still waiting, is then dropped.
   std::shared_ptr<cancel_token> cancel;

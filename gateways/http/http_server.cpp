@@ -221,6 +221,7 @@ void http_server::impl::handle(http_request&& req, responder respond) {
   call c{path, std::move(input), node_.deadline_after(call_time(options_.call_timeout, asked)), 0,
          std::move(meta)};
   c.cancel = std::move(req.cancel);
+  c.request_id = std::move(req.request_id);
   node_.call_async(std::move(c), [respond = std::move(respond)](reply r) {
     // Only handed over here: the I/O thread turns it into a response.
     respond([r = std::move(r)]() mutable { return to_http(std::move(r)); });
@@ -245,10 +246,11 @@ http_server::http_server(node& n, const server_options& options) {
         throw std::runtime_error("cannot open the access log " + options.access_log_path);
     }
     std::weak_ptr<impl> weak = impl_;
-    lo.access_log = [weak](const std::string& line) {
+    lo.access_log = [weak, as_json = options.access_log_json](const access_entry& e) {
       auto self = weak.lock();
       if (!self)
         return;
+      auto line = as_json ? json_log_line(e) : common_log_line(e);
       std::lock_guard<std::mutex> guard{self->log_mutex_};
       if (self->log_file_.is_open())
         self->log_file_ << line << '\n' << std::flush;

@@ -21,9 +21,10 @@ struct server_options {
   std::string host = "127.0.0.1";
   /// 0 picks a free port (see http_server::endpoint).
   std::uint16_t port = 8000;
-  /// One line per request: time, peer, method, target, status, bytes,
-  /// duration.
+  /// One line per request (access_log.hpp): the Common Log Format with the
+  /// request id and duration, or JSON.
   bool access_log = false;
+  bool access_log_json = false;
   /// Where the access log goes; empty: stdout.
   std::string access_log_path;
   /// The listen() backlog.

@@ -116,6 +116,7 @@ public:
   std::unordered_set<std::shared_ptr<connection>> connections_;
   gateway_metrics metrics_;
   std::size_t in_flight_ = 0; // every connection's calls
+  std::uint64_t connections_made_ = 0; // numbers connections in log lines
   std::size_t incomplete_bytes_ = 0; // every connection's records under way
   bool draining_ = false;
   bool stopped_ = false;
@@ -146,7 +147,8 @@ public:
     : server_(std::move(server)),
       socket_(std::move(sock)),
       timer_(socket_.get_executor()),
-      write_timer_(socket_.get_executor()) {
+      write_timer_(socket_.get_executor()),
+      name_((server_->unix_ ? "unix#" : "tcp#") + std::to_string(++server_->connections_made_)) {
   }
 
   void start() {
@@ -409,6 +411,7 @@ private:
     call c{std::move(path), std::move(request[1]),
            n.deadline_after(call_time(server_->options_.call_timeout, asked)), 0, nullptr};
     c.cancel = std::move(cancel);
+    c.request_id = request_id(id);
     n.call_async(std::move(c), [self = shared_from_this(), id](reply r) mutable {
       auto server = self->server_;
       server->post([self = std::move(self), id = std::move(id), r = std::move(r)]() mutable {
@@ -437,7 +440,15 @@ private:
   }
 
   void reply_error(const std::string& id, const std::string& type, const std::string& message) {
+    if (log::enabled(log::level::debug))
+      log::debug("socket gateway at " + server_->endpoint_ + " answered " + type + ": " + message,
+                 request_id(id));
     append(id, "error", json_text(error_body(type, message)));
+  }
+
+  /// The connection and the record id, as log lines name a call: "unix#3:r17".
+  std::string request_id(const std::string& record_id) const {
+    return name_ + ":" + record_id;
   }
 
   /// A record that breaks the framing: answer it and the calls admitted
@@ -525,6 +536,7 @@ private:
   bool broken_ = false;
   // The peer is done sending (EOF): close once admitted calls are answered.
   bool peer_done_ = false;
+  std::string name_; // "unix#3": which connection, in log lines
   bool closed_ = false;
 };
 

@@ -33,10 +33,13 @@ class ExampleServiceTest(unittest.TestCase):
     def test_help_lists_the_options(self):
         code, out, _ = run([BINARY, "--help"])
         self.assertEqual(code, 0)
-        self.assertIn("--drain-timeout=SECONDS", out)
-        self.assertIn("--http-port=N", out)
-        self.assertIn("--socket-path=PATH", out)
-        self.assertIn("--worker-context=JSON", out)
+        for option in ("--drain-timeout SECONDS", "--http-port N", "--socket-path PATH",
+                       "--worker-context JSON", "--config FILE", "--print-config"):
+            self.assertIn(option, out)
+        # grouped by gateway, in this order
+        groups = [out.index(g + ":") for g in ("General", "HTTP gateway", "Socket gateway",
+                                                "FIFO gateway", "Workers")]
+        self.assertEqual(groups, sorted(groups), out)
 
     def test_a_bad_option_is_named_and_exits_2(self):
         code, _, err = run([BINARY, "--no-such-option"])

@@ -3,6 +3,7 @@ curl, Python's http.client and raw sockets.
 Usage: http_gateway_test.py EXAMPLE_BINARY TWO_SERVERS_BINARY"""
 import http.client
 import json
+import re
 import os
 import signal
 import socket
@@ -256,16 +257,55 @@ class HttpGatewayTest(unittest.TestCase):
         c = self.client(ep)
         c.json("POST", "/double", 21)
         c.json("GET", "/nowhere")
+        status, headers, _ = c.call("POST", "/double", 1, {"X-Request-Id": "order-17/a"})
+        self.assertEqual(headers["X-Request-Id"], "order-17/a")
         svc.signal(signal.SIGTERM)
         svc.wait(10)
         lines = [l for l in svc.stdout_lines if not l.startswith("ready")]
-        self.assertEqual(len(lines), 2, lines)
-        fields = lines[0].split()
-        self.assertRegex(fields[0], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-        self.assertRegex(fields[1], r"^127\.0\.0\.1:\d+$")
-        self.assertEqual(fields[2:6], ["POST", "/double", "200", fields[5]])
-        self.assertRegex(fields[6], r"^\d+\.\d{3}ms$")
-        self.assertEqual(lines[1].split()[2:5], ["GET", "/nowhere", "404"])
+        self.assertEqual(len(lines), 3, lines)
+        common = re.compile(r'^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
+                            r'"(\S+) (\S+) HTTP/1\.1" (\d{3}) (\d+|-) request_id=(\S+) '
+                            r'duration_ms=\d+\.\d{3}$')
+        first, second, third = (common.match(l.rstrip("\n")) for l in lines)
+        self.assertIsNotNone(first, lines[0])
+        self.assertEqual(first.groups()[:4], ("POST", "/double", "200", "2"))
+        self.assertEqual(second.groups()[:3], ("GET", "/nowhere", "404"))
+        self.assertEqual(third.group(5), "order-17/a")
+        self.assertNotEqual(first.group(5), second.group(5))
+
+    def test_access_log_as_json(self):
+        svc, ep = self.start("--access-log", "--log-format=json")
+        c = self.client(ep)
+        _, headers, _ = c.call("POST", "/double", 21)
+        svc.signal(signal.SIGTERM)
+        svc.wait(10)
+        lines = [l for l in svc.stdout_lines if not l.startswith("ready")]
+        self.assertEqual(len(lines), 1, lines)
+        entry = json.loads(lines[0])
+        self.assertEqual((entry["method"], entry["target"], entry["status"], entry["bytes"],
+                          entry["protocol"]), ("POST", "/double", 200, 2, "HTTP/1.1"))
+        self.assertEqual(entry["request_id"], headers["X-Request-Id"])
+        self.assertRegex(entry["remote"], r"^127\.0\.0\.1:\d+$")
+        # the service's own log lines are JSON too
+        for line in svc.stderr_lines:
+            self.assertIn("level", json.loads(line))
+
+    def test_request_ids_are_made_when_missing_or_unfit(self):
+        svc, ep = self.start()
+        c = self.client(ep)
+        seen = set()
+        for sent in (None, "has space", "x" * 129, '"quoted"'):
+            _, headers, _ = c.call("POST", "/double", 1,
+                                   {} if sent is None else {"X-Request-Id": sent})
+            made = headers["X-Request-Id"]
+            self.assertNotEqual(made, sent)
+            self.assertRegex(made, r"^[0-9a-f]{16}-\d+$")
+            seen.add(made)
+        self.assertEqual(len(seen), 4)
+        _, headers, _ = c.call("POST", "/double", 1, {"X-Request-Id": "x" * 128})
+        self.assertEqual(headers["X-Request-Id"], "x" * 128)  # at the limit: taken
+        _, headers, _ = c.call("GET", "/nowhere", None, {"X-Request-Id": "lost-1"})
+        self.assertEqual(headers["X-Request-Id"], "lost-1")  # errors carry it too
 
 
 class TwoServersTest(unittest.TestCase):

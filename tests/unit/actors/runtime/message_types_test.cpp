@@ -67,11 +67,13 @@ CAF_TEST(a call crosses a process boundary intact) {
          std::chrono::steady_clock::now() + 2s, 42, json{{"method", "POST"}}};
   c.parent = 41;
   c.depth = 3;
+  c.request_id = "order-17";
   auto copy = round_trip(c);
   // What a route calls stays in the process it was set in.
   CAF_CHECK(copy.routes == nullptr);
   CAF_CHECK_EQUAL(copy.parent, 41u);
   CAF_CHECK_EQUAL(copy.depth, 3u);
+  CAF_CHECK_EQUAL(copy.request_id, "order-17");
   CAF_CHECK_EQUAL(copy.path, "/double");
   CAF_CHECK_EQUAL(copy.input, c.input);
   CAF_CHECK_EQUAL(copy.id, 42u);
@@ -100,10 +102,10 @@ CAF_TEST(the types are announced under fixed names) {
 }
 
 CAF_TEST(a damaged call is decoded as damaged and not thrown) {
-  // path, id, parent, depth, time left (ns), input, meta: the input is not
-  // MessagePack.
+  // path, id, parent, depth, request id, time left (ns), input, meta: the
+  // input is not MessagePack.
   auto buf = layout(std::string{"/double"}, std::uint64_t{7}, std::uint64_t{3},
-                    std::uint32_t{1}, std::int64_t{1'000'000'000},
+                    std::uint32_t{1}, std::string{"r1"}, std::int64_t{1'000'000'000},
                     std::string{"\xc1"}, json_to_wire(nullptr));
   auto c = decode<call>(buf);
   CAF_CHECK(c.damaged());

@@ -1,57 +1,9 @@
-#define CAF_SUITE command_line
+#define CAF_SUITE option_values
 #include <caf/test/unit_test.hpp>
 
-#include "apps/example/command_line.hpp"
+#include "apps/example/option_values.hpp"
 
 using namespace actorserve;
-
-namespace {
-
-struct parsed {
-  std::string port;
-  bool verbose = false;
-};
-
-std::string parse(std::vector<std::string> args, parsed& out) {
-  command_line cli;
-  cli.add("port", "N", "the port", [&](const std::string& v) {
-    std::stoi(v);
-    out.port = v;
-  });
-  cli.add_flag("verbose", "say more", [&] { out.verbose = true; });
-  std::vector<char*> argv{const_cast<char*>("prog")};
-  for (auto& a : args)
-    argv.push_back(a.data());
-  try {
-    cli.parse(static_cast<int>(argv.size()), argv.data());
-  } catch (const usage_error& e) {
-    return e.what();
-  }
-  return "ok";
-}
-
-} // namespace
-
-CAF_TEST(options with and without values) {
-  parsed p;
-  CAF_CHECK_EQUAL(parse({"--port=8000", "--verbose"}, p), "ok");
-  CAF_CHECK_EQUAL(p.port, "8000");
-  CAF_CHECK(p.verbose);
-  parsed q;
-  CAF_CHECK_EQUAL(parse({"--port", "9000"}, q), "ok");
-  CAF_CHECK_EQUAL(q.port, "9000");
-}
-
-CAF_TEST(mistakes are named) {
-  parsed p;
-  CAF_CHECK_EQUAL(parse({"--prot=1"}, p), "unknown option --prot (see --help)");
-  CAF_CHECK_EQUAL(parse({"--port"}, p), "option --port needs a value: --port=N");
-  CAF_CHECK_EQUAL(parse({"--verbose=yes"}, p), "option --verbose takes no value");
-  CAF_CHECK_EQUAL(parse({"port"}, p),
-                  "unexpected argument 'port' (options look like --name=value)");
-  CAF_CHECK_EQUAL(parse({"--port=eighty"}, p),
-                  "option --port: 'eighty' is not valid: stoi");
-}
 
 CAF_TEST(seconds are parsed strictly) {
   CAF_CHECK_EQUAL(parse_seconds("t", "2.5"), 2.5);
@@ -92,4 +44,27 @@ CAF_TEST(counts are whole numbers within their range) {
                         + bad + "'");
     }
   }
+}
+
+CAF_TEST(booleans in their common spellings) {
+  for (auto yes : {"true", "TRUE", "1", "yes", "on"})
+    CAF_CHECK(parse_bool("f", yes));
+  for (auto no : {"false", "0", "No", "off"})
+    CAF_CHECK(!parse_bool("f", no));
+  try {
+    parse_bool("access-log", "maybe");
+    CAF_FAIL("accepted maybe");
+  } catch (const usage_error& e) {
+    CAF_CHECK_EQUAL(std::string(e.what()), "option --access-log takes true or false, got 'maybe'");
+  }
+}
+
+CAF_TEST(durations read back as they were) {
+  using std::chrono::milliseconds;
+  CAF_CHECK_EQUAL(seconds_text(milliseconds{30000}), "30");
+  CAF_CHECK_EQUAL(seconds_text(milliseconds{250}), "0.25");
+  CAF_CHECK_EQUAL(seconds_text(milliseconds{1001}), "1.001");
+  CAF_CHECK_EQUAL(seconds_text(milliseconds{0}), "0");
+  for (auto ms : {1, 10, 999, 1500, 86400000})
+    CAF_CHECK_EQUAL(parse_millis("t", seconds_text(milliseconds{ms})).count(), ms);
 }

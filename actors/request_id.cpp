@@ -1,0 +1,36 @@
+#include "actors/request_id.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+
+namespace actorserve {
+
+bool acceptable_request_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > max_request_id)
+    return false;
+  for (unsigned char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '+'
+              || c == '=' || c == '@';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+std::string new_request_id() {
+  static const std::uint64_t start = [] {
+    std::random_device rd;
+    return (std::uint64_t{rd()} << 32) ^ rd();
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  auto n = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  char text[48];
+  std::snprintf(text, sizeof text, "%016llx-%llu", static_cast<unsigned long long>(start),
+                static_cast<unsigned long long>(n));
+  return text;
+}
+
+} // namespace actorserve
