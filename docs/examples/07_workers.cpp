@@ -1,5 +1,6 @@
-// The example of docs/workers.md: a service whose routes run in two worker
-// processes, each constructed with a context of its own.
+// Step 7 of docs/examples/README.md, and the example of docs/workers.md: a
+// service whose routes run in two worker processes, each constructed with a
+// context of its own.
 #include <unistd.h>
 
 #include <cstdint>
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
       std::cout << "ready http=" << endpoint << std::endl;
     });
   } catch (const std::exception& e) {
-    std::cerr << "workers-example: " << e.what() << "\n";
+    std::cerr << "07_workers: " << e.what() << "\n";
     return 1;
   }
   return 0;

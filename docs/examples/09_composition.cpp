@@ -1,4 +1,4 @@
-// The example of docs/composition.md; built and run by the tests.
+// Step 9 of docs/examples/README.md, and the example of docs/composition.md.
 #include <iostream>
 #include <string>
 

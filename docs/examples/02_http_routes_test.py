@@ -1,5 +1,6 @@
-"""Runs the example of docs/http.md and checks what the page says it does.
-Usage: http_example_test.py HTTP_EXAMPLE_BINARY"""
+"""Runs step 2 of docs/examples/README.md (the example of docs/http.md) and
+checks what the page says it does.
+Usage: 02_http_routes_test.py BINARY"""
 import http.client
 import json
 import subprocess
@@ -24,7 +25,7 @@ try:
     assert call("POST", "/items", [1])[0] == 400
     assert call("POST", "/quit")[2] == b'"bye"'
     assert proc.wait(10) == 0
-    print("http example: ok")
+    print("02_http_routes: ok")
 finally:
     if proc.poll() is None:
         proc.kill()

@@ -1,4 +1,5 @@
-// The example of docs/http.md: a small service served over HTTP with start_server.
+// Step 2 of docs/examples/README.md, and the example of docs/http.md: a small
+// service served over HTTP with start_server.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
       std::cout << "serving on http://" << endpoint << std::endl;
     });
   } catch (const std::exception& e) {
-    std::cerr << "http-example: " << e.what() << "\n";
+    std::cerr << "02_http_routes: " << e.what() << "\n";
     return 1;
   }
   std::cout << "stopped" << std::endl;

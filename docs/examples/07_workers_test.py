@@ -1,47 +1,17 @@
-"""Runs the example of docs/workers.md and checks what the page says it does:
-two worker processes, each with its own index and context, and a stop that
-leaves no worker behind.
-Usage: workers_example_test.py WORKERS_EXAMPLE_BINARY"""
+"""Runs step 7 of docs/examples/README.md (the example of docs/workers.md)
+and checks what the page says it does: two worker processes, each with its
+own index and context, and a stop that leaves no worker behind.
+Usage: 07_workers_test.py BINARY"""
 import http.client
 import json
-import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                "tests", "system"))
-from service import gone  # noqa: E402
+from example_process import children, gone, kill_if_running
 
 BINARY = sys.argv[1]
-
-
-def children(pid):
-    """The process ids whose parent is pid."""
-    found = set()
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.add(int(p))
-        except (OSError, ValueError, IndexError):
-            pass
-    return found
-
-
-def kill_if_ours(pid):
-    """SIGKILL pid if it still runs the example (not a reused process id)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            ours = f.read().split(b"\0")[0] == BINARY.encode()
-        if ours and not gone(pid):
-            os.kill(pid, signal.SIGKILL)
-    except (OSError, ProcessLookupError):
-        pass
 
 
 # The workers share the main process's stdout: only the main prints there.
@@ -99,11 +69,11 @@ try:
     while (line := lines.get(timeout=10)) is not None:
         rest.append(line)
     assert rest == [], f"more on stdout than the ready line: {rest}"
-    print("workers example: ok")
+    print("07_workers: ok")
 finally:
     if proc.poll() is None:
         workers |= children(proc.pid)
         proc.kill()
         proc.wait()
     for pid in workers:
-        kill_if_ours(pid)
+        kill_if_running(pid, BINARY)

@@ -1,4 +1,4 @@
-// The example of docs/batching.md; built and run by the tests.
+// Step 10 of docs/examples/README.md, and the example of docs/batching.md.
 #include <algorithm>
 #include <future>
 #include <iostream>

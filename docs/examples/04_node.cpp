@@ -1,4 +1,5 @@
-// The example of docs/architecture.md; built and run by the tests.
+// Step 4 of docs/examples/README.md, and the example of docs/architecture.md:
+// a node runs the routes, and C++ code calls them without any gateway.
 #include <chrono>
 #include <cstdint>
 #include <iostream>
