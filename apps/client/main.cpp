@@ -3,9 +3,12 @@
 //   actorserve-client --unix PATH request ROUTE [JSON]
 //   actorserve-client --host H --port P stream ROUTE [--return-x] [--return-exceptions] < inputs
 //   actorserve-client --unix PATH shutdown
+//   actorserve-client --unix PATH bench ROUTE --data JSON --concurrency N --duration S [--json]
+//   actorserve-client --http http://127.0.0.1:8000 bench ROUTE ...
 //
 // Exit codes: 0 done; 1 the service answered an error (or a timeout);
-// 2 a bad command line or input; 3 cannot connect.
+// 2 a bad command line or input; 3 cannot connect. bench: 0 when it ran,
+// whatever errors the service answered.
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +20,7 @@
 
 #include "actors/error_type.hpp"
 #include "actors/private_file.hpp"
+#include "apps/client/bench_command.hpp"
 #include "gateways/socket/socket_client.hpp"
 
 using namespace actorserve;
@@ -26,12 +30,15 @@ namespace {
 
 const char* usage =
   "Usage: actorserve-client (--unix PATH | [--host HOST] --port PORT) [OPTIONS] COMMAND\n"
+  "       actorserve-client --http URL [OPTIONS] bench ROUTE\n"
   "\n"
   "Commands:\n"
   "  request ROUTE [JSON]  call ROUTE with JSON (default null); print the result as JSON\n"
   "  stream ROUTE          call ROUTE for each JSON line on stdin; print one JSON line\n"
   "                        per input, in input order\n"
   "  shutdown              ask the service to shut down (it finishes calls in flight)\n"
+  "  bench ROUTE           keep --concurrency calls to ROUTE in flight for --duration;\n"
+  "                        print calls/s, latency p50/p90/p99 and errors by type\n"
   "\n"
   "Options:\n"
   "  --unix PATH           the service's Unix socket\n"
@@ -45,9 +52,16 @@ const char* usage =
   "  --return-x            stream: print [input, result] per line\n"
   "  --return-exceptions   stream: print {\"error\": {\"type\", \"message\"}} for a failed\n"
   "                        input and go on; otherwise stop at the first error\n"
+  "  --http URL            bench: the service's HTTP gateway (http://HOST:PORT), instead\n"
+  "                        of the socket gateway; one connection per call in flight\n"
+  "  --data JSON           bench: the data of every call (default null)\n"
+  "  --concurrency N       bench: calls in flight at once, 1 to 10000 (default 1)\n"
+  "  --duration SECONDS    bench: how long to start calls, up to 86400 (default 10)\n"
+  "  --json                bench: print the summary as one JSON object\n"
   "\n"
   "Exit codes: 0 done, 1 the service answered an error, 2 bad usage or input,\n"
-  "3 cannot connect.\n";
+  "3 cannot connect. bench exits 0 when it ran, whatever errors the service\n"
+  "answered (it counts them), and 3 when it lost the service.\n";
 
 struct usage_failure {
   std::string message;
@@ -172,6 +186,8 @@ int main(int argc, char** argv) {
   bool tcp = false;
   std::string shutdown_path = "/shutdown";
   std::string stop_token;
+  client::bench_options bench;
+  std::string bench_only; // a bench option given, for the message when the command is not bench
   try {
     for (int i = 1; i < argc; ++i) {
       std::string arg = argv[i];
@@ -191,6 +207,11 @@ int main(int argc, char** argv) {
       }
       if (name == "return-exceptions") {
         sopts.return_exceptions = true;
+        continue;
+      }
+      if (client::bench_options::is_flag(name)) {
+        bench.set(name, "");
+        bench_only = name;
         continue;
       }
       std::string value;
@@ -225,20 +246,40 @@ int main(int argc, char** argv) {
         copts.num_connections = std::stoul(value);
         if (copts.num_connections == 0)
           throw usage_failure{"--connections takes at least 1"};
+      } else if (bench.set(name, value)) {
+        if (name != "http")
+          bench_only = name;
       } else {
         throw usage_failure{"unknown option --" + name + " (see --help)"};
       }
     }
-    if (copts.path.empty() == !tcp || (tcp && copts.port == 0))
-      throw usage_failure{"say where the service is: --unix PATH, or --port PORT (and --host)"};
+    int places = !copts.path.empty() + tcp + bench.http.has_value();
+    if (places != 1 || (tcp && copts.port == 0))
+      throw usage_failure{"say where the service is: --unix PATH, or --port PORT (and --host),"
+                          " or for bench --http URL"};
     if (words.empty())
-      throw usage_failure{"say what to do: request, stream or shutdown"};
+      throw usage_failure{"say what to do: request, stream, shutdown or bench"};
     auto& command = words[0];
     bool ok_arity = (command == "request" && (words.size() == 2 || words.size() == 3))
                     || (command == "stream" && words.size() == 2)
-                    || (command == "shutdown" && words.size() == 1);
+                    || (command == "shutdown" && words.size() == 1)
+                    || (command == "bench" && words.size() == 2);
     if (!ok_arity)
       throw usage_failure{"'" + command + "' is not a command, or has the wrong arguments"};
+    if (command != "bench" && bench.http)
+      throw usage_failure{"--http is for bench; request, stream and shutdown use the socket"
+                          " gateway"};
+    if (command != "bench" && !bench_only.empty())
+      throw usage_failure{"--" + bench_only + " is an option of bench"};
+    if (command == "bench") {
+      if (bench.http && copts.num_connections != 0)
+        throw usage_failure{"--connections is for the socket gateway; over HTTP, bench opens"
+                            " one connection per call in flight (--concurrency)"};
+      bench.path = words[1];
+      bench.timeout = timeout;
+      bench.socket = copts;
+      return client::run_bench(bench);
+    }
     if (copts.num_connections == 0)
       copts.num_connections = command == "stream" ? 4 : 1;
     json data = nullptr;
@@ -279,6 +320,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::out_of_range&) {
     std::cerr << "actorserve-client: a number option is out of range (see --help)\n";
+    return 2;
+  } catch (const client::bench_usage_error& e) {
+    std::cerr << "actorserve-client: " << e.what() << "\n";
     return 2;
   } catch (const std::runtime_error& e) { // a stop token file it cannot use
     std::cerr << "actorserve-client: " << e.what() << "\n";
