@@ -3,6 +3,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "actors/process_metrics.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/descriptor_limit.hpp"
+#include "actors/runtime/gather.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "actors/runtime/child_call.hpp"
@@ -224,10 +226,14 @@ void node::join_as_worker(const application& app) {
     handshake.report_start_failure(e.what());
     throw;
   }
+  gather_targets gates;
+  for (auto& [path, entry] : routes_)
+    if (!entry.composite)
+      gates.emplace_back(path, entry.gate);
   auto agent = system_->spawn<worker_agent>(
     handshake.supervisor(), broadcast_, index, assignment.link_token,
     std::chrono::milliseconds{assignment.heartbeat_interval_ms},
-    std::chrono::milliseconds{assignment.heartbeat_timeout_ms}, metrics_);
+    std::chrono::milliseconds{assignment.heartbeat_timeout_ms}, metrics_, std::move(gates));
   join(agent);
   worker_ready ready{index, ::getpid(), this_host(), agent, {}, {}, {}};
   for (auto& [path, entry] : routes_) {
@@ -365,6 +371,76 @@ void node::collect_metrics(std::function<void(std::string)> done,
               [finish](caf::error&) mutable { finish(json{}); });
     },
     supervisor_, timeout, std::move(finish));
+}
+
+void node::debug_calls(std::function<void(json)> done, std::chrono::milliseconds timeout) {
+  gather_targets gates;
+  std::vector<std::string> here; // routes whose calls run in this process
+  for (auto& [path, entry] : routes_) {
+    gates.emplace_back(path, entry.gate);
+    if (!board_ || entry.composite)
+      here.push_back(path);
+  }
+  // What the actor needs goes to spawn as arguments (see collect_metrics).
+  system_->spawn(
+    [](caf::event_based_actor* self, gather_targets gates, std::vector<std::string> here,
+       caf::actor supervisor, std::shared_ptr<worker_board> board,
+       std::chrono::milliseconds timeout, std::function<void(json)> done) {
+      auto own_pid = static_cast<std::int64_t>(::getpid());
+      auto workers = board ? board->snapshot() : std::vector<worker_status>{};
+      auto pid_of = [workers](int index) -> json {
+        for (auto& w : workers)
+          if (w.index == index)
+            return w.pid;
+        return nullptr;
+      };
+      auto ask = [self, timeout](const std::string&, const caf::actor& gate) {
+        return self->request(gate, timeout, debug_calls_atom::value, local_only{});
+      };
+      gather(
+        gates,
+        [=](json by_path) {
+          json out{{"pid", own_pid}, {"routes", json::array()}};
+          for (auto& [path, route] : by_path.items()) {
+            bool local = std::find(here.begin(), here.end(), path) != here.end();
+            for (auto& c : route["calls"]) {
+              if (local)
+                c["pid"] = own_pid;
+              else if (c.contains("worker"))
+                c["pid"] = pid_of(c["worker"].get<int>());
+            }
+            out["routes"].push_back(std::move(route));
+          }
+          if (!supervisor)
+            return done(std::move(out));
+          out["workers"] = json::array();
+          for (auto& w : workers)
+            out["workers"].push_back(to_json(w));
+          auto finish = [out, done](const json& by_worker) mutable {
+            // Each worker's own routes, with their calls, in its place in the tree.
+            for (auto& w : out["workers"]) {
+              auto key = std::to_string(w["index"].get<int>());
+              if (!by_worker.is_object() || !by_worker.contains(key))
+                continue;
+              json routes = by_worker[key];
+              for (auto& route : routes)
+                for (auto& c : route["calls"]) {
+                  c["worker"] = w["index"];
+                  c["pid"] = w["pid"];
+                }
+              w["routes"] = std::move(routes);
+            }
+            done(std::move(out));
+          };
+          self
+            ->request(supervisor, timeout + std::chrono::seconds{1}, debug_calls_atom::value,
+                      caf::timespan{timeout}, local_only{})
+            .then([finish](reply& r) mutable { finish(r.ok() ? r.value() : json{}); },
+                  [finish](caf::error&) mutable { finish(json{}); });
+        },
+        ask);
+    },
+    std::move(gates), std::move(here), supervisor_, board_, timeout, std::move(done));
 }
 
 const route_options* node::route_settings(const std::string& path) const {

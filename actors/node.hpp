@@ -131,6 +131,16 @@ public:
   void collect_metrics(std::function<void(std::string)> done,
                        std::chrono::milliseconds timeout = std::chrono::seconds{2});
 
+  /// The calls in flight (GET /debug/calls; docs/operations.md): this
+  /// process's routes with their capacity, calls in flight and waiting, the
+  /// oldest call's age and the calls themselves (id, parent, request id,
+  /// age, time left, where it runs), and with workers the worker tree with
+  /// each worker's own routes. A worker that does not answer within
+  /// `timeout` is listed without its routes. `done` runs once, perhaps on
+  /// another thread.
+  void debug_calls(std::function<void(json)> done,
+                   std::chrono::milliseconds timeout = std::chrono::seconds{2});
+
   /// The options the route at `path` was added with, or nullptr.
   const route_options* route_settings(const std::string& path) const;
 

@@ -35,6 +35,11 @@ using counts_atom = caf::atom_constant<caf::atom("counts")>;
 /// → a reply holding {"<worker index>": snapshot JSON}; `(metrics_atom,
 /// link token)` to a worker's agent → a reply holding its snapshot.
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+/// The calls in flight (GET /debug/calls): `(debug_calls_atom, local_only)`
+/// to a gate → a reply holding its route's figures and calls; to a
+/// supervisor → {"<worker index>": [its gates' answers]}; `(debug_calls_atom,
+/// link token)` to a worker's agent → [its gates' answers].
+using debug_calls_atom = caf::atom_constant<caf::atom("dbg_calls")>;
 /// The broadcast's drain deadline.
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 

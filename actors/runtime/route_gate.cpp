@@ -71,6 +71,7 @@ caf::behavior route_gate::make_behavior() {
     [this](counts_atom, local_only) {
       return caf::make_message(admitted_, timed_out_waiting_, dropped_gone_);
     },
+    [this](debug_calls_atom, local_only) { return reply{calls_in_flight()}; },
     [this](batch_done_atom, std::uint64_t batch_id, reply& r, local_only) {
       finish_batch(batch_id, 0, std::move(r));
     },
@@ -144,6 +145,53 @@ void route_gate::remove_worker(int worker, const reply& failure) {
     fail_calls_of(id, failure);
   }
   publish_capacity();
+}
+
+json route_gate::calls_in_flight() const {
+  using seconds = std::chrono::duration<double>;
+  auto now = clock().now();
+  // Oldest first, and no more than max_calls_listed: the answer stays small
+  // however many calls a route holds.
+  std::vector<const std::pair<const std::uint64_t, pending_call>*> order;
+  order.reserve(pending_.size());
+  for (auto& entry : pending_)
+    order.push_back(&entry);
+  std::sort(order.begin(), order.end(), [](auto* a, auto* b) {
+    return a->second.admitted < b->second.admitted;
+  });
+  json calls = json::array();
+  for (auto* entry : order) {
+    if (calls.size() == max_calls_listed)
+      break;
+    auto& [id, p] = *entry;
+    json c{{"id", id},
+           {"route", settings_.path},
+           {"parent", p.request.parent},
+           {"depth", p.request.depth},
+           {"request_id", p.request.request_id},
+           {"state", p.dispatched ? "running" : "waiting"},
+           {"age_seconds", seconds(now - p.admitted).count()},
+           {"deadline_in_seconds", seconds(p.request.deadline - now).count()}};
+    if (p.answered)
+      c["answered"] = true; // timed out, and still holding its place
+    if (p.batch != 0)
+      c["batch"] = p.batch;
+    if (p.dispatched && settings_.remote)
+      for (auto& i : instances_)
+        if (i.id == p.instance_id)
+          c["worker"] = i.worker;
+    calls.push_back(std::move(c));
+  }
+  json out{{"route", settings_.path},
+           {"capacity", capacity()},
+           {"in_flight", pending_.size()},
+           {"waiting", waiting_count_},
+           {"oldest_age_seconds", nullptr},
+           {"calls", std::move(calls)},
+           {"calls_not_listed", pending_.size() - std::min(pending_.size(), max_calls_listed)}};
+  if (!order.empty())
+    out["oldest_age_seconds"] = seconds(now - order.front()->second.admitted).count();
+  return out;
 }
 
 std::size_t route_gate::capacity() const {

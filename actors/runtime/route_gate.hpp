@@ -74,6 +74,8 @@ struct gate_settings {
 ///
 /// - `(counts_atom, local_only)` → (admitted, timed out before running,
 ///   dropped because their caller gave up);
+/// - `(debug_calls_atom, local_only)` → a reply with its capacity, what is
+///   in flight and waiting, and its oldest calls (GET /debug/calls);
 /// - `(cancel_atom, call id)`: the supervisor's gate cancels a call it sent
 ///   to this worker's gate (taken from the supervisor only);
 /// - remote gates only: `(add_instance_atom, worker, gate)`,
@@ -180,6 +182,10 @@ private:
   void fail_calls_of(std::uint64_t instance_id, const reply& failure);
   reply lost_reply(const std::string& why) const;
   std::size_t capacity() const;
+  /// Its figures and its calls, oldest first (debug_calls_atom).
+  json calls_in_flight() const;
+  /// The most calls calls_in_flight lists.
+  static constexpr std::size_t max_calls_listed = 256;
   bool may_call();
   void remove_worker(int worker, const reply& failure);
   void check_drained();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <unordered_map>
 
 #include <caf/actor_cast.hpp>
 #include <caf/scoped_actor.hpp>
@@ -16,6 +17,7 @@
 #include "actors/reply.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/private_file.hpp"
+#include "actors/runtime/gather.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/workers/node_link.hpp"
 #include "actors/workers/worker_secret.hpp"
@@ -130,7 +132,12 @@ caf::behavior supervisor::make_behavior() {
       }
     },
     [this](metrics_atom, caf::timespan timeout, local_only) {
-      return collect_metrics(std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+      return ask_ready_workers(metrics_atom::value,
+                               std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+    },
+    [this](debug_calls_atom, caf::timespan timeout, local_only) {
+      return ask_ready_workers(debug_calls_atom::value,
+                               std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
     },
     [this](respawn_atom, std::int32_t index, std::uint64_t generation, local_only) {
       if (auto s = find(index); s != nullptr && s->generation == generation && !draining_)
@@ -522,41 +529,28 @@ std::string start_own_workers(caf::actor_system& sys, const caf::actor& supervis
   return failure;
 }
 
-caf::response_promise supervisor::collect_metrics(std::chrono::milliseconds timeout) {
-  // Every ready worker is asked at once; the answer goes when the last one
-  // answered or gave up.
-  struct gathering {
-    caf::response_promise promise;
-    json figures = json::object();
-    std::size_t left = 0;
-    void one_done() {
-      if (--left == 0)
-        promise.deliver(reply{std::move(figures)});
-    }
-  };
-  auto g = std::make_shared<gathering>();
-  g->promise = make_response_promise();
-  for (auto& [index, s] : slots_)
-    if (s.status.state == worker_state::ready && s.agent)
-      ++g->left;
-  if (g->left == 0) {
-    g->promise.deliver(reply{json::object()});
-    return g->promise;
-  }
+template <class Atom>
+caf::response_promise supervisor::ask_ready_workers(Atom question,
+                                                    std::chrono::milliseconds timeout) {
+  // Every ready worker is asked at once, with its own link token; the
+  // answer goes when the last one answered or gave up.
+  auto promise = make_response_promise();
+  gather_targets agents;
+  std::unordered_map<std::string, std::string> tokens;
   for (auto& [index, s] : slots_) {
     if (s.status.state != worker_state::ready || !s.agent)
       continue;
     auto key = std::to_string(index);
-    request(s.agent, timeout, metrics_atom::value, s.link_token)
-      .then(
-        [g, key](reply& r) {
-          if (r.ok())
-            g->figures[key] = std::move(r.value());
-          g->one_done();
-        },
-        [g](caf::error&) { g->one_done(); });
+    agents.emplace_back(key, s.agent);
+    tokens.emplace(key, s.link_token);
   }
-  return g->promise;
+  gather(
+    agents, [promise](json answers) mutable { promise.deliver(reply{std::move(answers)}); },
+    [this, timeout, question, tokens = std::move(tokens)](const std::string& key,
+                                                          const caf::actor& agent) {
+      return request(agent, timeout, question, tokens.at(key));
+    });
+  return promise;
 }
 
 } // namespace actorserve

@@ -96,9 +96,11 @@ private:
   /// secret and was given it), or nullptr.
   slot* proven(int index, const std::string& token);
   void check_stopped();
-  /// Asks every ready worker for its metrics; the promise gets a reply
-  /// holding {"<index>": snapshot JSON} of those that answered in time.
-  caf::response_promise collect_metrics(std::chrono::milliseconds timeout);
+  /// Asks every ready worker's agent `(question, its link token)` and
+  /// answers with a reply holding {"<index>": what each answered in time}:
+  /// their metrics, their calls in flight.
+  template <class Atom>
+  caf::response_promise ask_ready_workers(Atom question, std::chrono::milliseconds timeout);
   void publish(slot& s, worker_state state);
   slot* find(int index);
   slot* find_agent(const caf::actor_addr& agent);

@@ -16,7 +16,8 @@ worker_agent::worker_agent(caf::actor_config& cfg, caf::actor supervisor,
                            caf::actor local_broadcast, int index, std::string link_token,
                            std::chrono::milliseconds heartbeat_interval,
                            std::chrono::milliseconds heartbeat_timeout,
-                           std::shared_ptr<metrics::registry> metrics)
+                           std::shared_ptr<metrics::registry> metrics,
+                           gather_targets gates)
   : caf::event_based_actor(cfg),
     supervisor_(std::move(supervisor)),
     local_broadcast_(std::move(local_broadcast)),
@@ -24,7 +25,8 @@ worker_agent::worker_agent(caf::actor_config& cfg, caf::actor supervisor,
     link_token_(std::move(link_token)),
     heartbeat_interval_(heartbeat_interval),
     heartbeat_timeout_(heartbeat_timeout),
-    metrics_(std::move(metrics)) {
+    metrics_(std::move(metrics)),
+    gates_(std::move(gates)) {
   set_default_handler(caf::drop);
   set_down_handler([this](caf::down_msg& msg) {
     if (supervisor_ && msg.source == supervisor_.address())
@@ -53,6 +55,23 @@ caf::behavior worker_agent::make_behavior() {
       if (!from_supervisor(token))
         return caf::make_error(caf::sec::runtime_error, "not from the supervisor");
       return reply{metrics_ ? metrics::to_json(metrics_->collect()) : json::array()};
+    },
+    [this](debug_calls_atom, const std::string& token) -> caf::result<reply> {
+      if (!from_supervisor(token))
+        return caf::make_error(caf::sec::runtime_error, "not from the supervisor");
+      auto promise = make_response_promise<reply>();
+      gather(
+        gates_,
+        [promise](json by_path) mutable {
+          json routes = json::array();
+          for (auto& [path, figures] : by_path.items())
+            routes.push_back(std::move(figures));
+          promise.deliver(reply{std::move(routes)});
+        },
+        [this](const std::string&, const caf::actor& gate) {
+          return request(gate, std::chrono::seconds{1}, debug_calls_atom::value, local_only{});
+        });
+      return promise;
     },
     [this](evict_atom, const std::string& why, const std::string& token) {
       if (from_supervisor(token))

@@ -8,6 +8,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/metrics.hpp"
+#include "actors/runtime/gather.hpp"
 
 namespace actorserve {
 
@@ -25,7 +26,8 @@ public:
                int index, std::string link_token,
                std::chrono::milliseconds heartbeat_interval,
                std::chrono::milliseconds heartbeat_timeout,
-               std::shared_ptr<metrics::registry> metrics = nullptr);
+               std::shared_ptr<metrics::registry> metrics = nullptr,
+               gather_targets gates = {});
 
   caf::behavior make_behavior() override;
 
@@ -44,6 +46,7 @@ private:
   caf::actor_clock::time_point last_ping_;
   bool leaving_ = false;
   std::shared_ptr<metrics::registry> metrics_; // what its supervisor may read
+  gather_targets gates_; // this node's route gates, by path (their calls in flight)
 };
 
 } // namespace actorserve

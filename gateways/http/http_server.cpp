@@ -159,6 +159,20 @@ void http_server::impl::handle(http_request&& req, responder respond) {
       return respond(made(not_allowed(req, "GET, HEAD")));
     return serve_metrics(std::move(respond));
   }
+  if (!options_.debug_calls_path.empty() && path == options_.debug_calls_path) {
+    if (!get)
+      return respond(made(not_allowed(req, "GET, HEAD")));
+    // What every call carries is for this machine's operators: a client
+    // elsewhere needs the stop token.
+    if (!is_loopback_peer(req.peer)
+        && (options_.stop_token.empty() || !has_stop_token(req, options_.stop_token)))
+      return respond(made(error_response(
+        error_type::forbidden, "GET " + path + " is served to loopback clients, and to others "
+                               "with the stop token ('Authorization: Bearer <token>')")));
+    return node_.debug_calls([respond = std::move(respond)](json calls) {
+      respond([calls = std::move(calls)]() { return json_response(200, calls); });
+    });
+  }
   if (!options_.health_path.empty() && path == options_.health_path) {
     if (!get)
       return respond(made(not_allowed(req, "GET, HEAD")));

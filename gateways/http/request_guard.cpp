@@ -92,4 +92,22 @@ std::optional<std::string> refusal(const http_request& request,
          + "' (allow a name with --allowed-host)";
 }
 
+bool is_loopback_peer(const std::string& peer) {
+  auto colon = peer.rfind(':');
+  if (colon == std::string::npos)
+    return false;
+  auto host = peer.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1)
+    return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6))
+    return true;
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
 } // namespace actorserve::http

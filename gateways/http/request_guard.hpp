@@ -31,6 +31,11 @@ std::string host_name(const std::string& host_header);
 /// Whether `name` is an IPv4 or IPv6 address (not a name).
 bool is_ip_literal(const std::string& name);
 
+/// Whether a connection's peer ("127.0.0.1:5000", "[::1]:5000", as the
+/// listener writes the socket's address) is this machine's loopback:
+/// 127.0.0.0/8, ::1, or an IPv4-mapped 127.x address.
+bool is_loopback_peer(const std::string& peer);
+
 /// Why `request` is refused (a 403 Forbidden's message), or nothing.
 /// `bound_host` is the address the gateway listens on.
 std::optional<std::string> refusal(const http_request& request,

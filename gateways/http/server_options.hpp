@@ -56,7 +56,10 @@ struct server_options {
   /// GET answers the node's metrics in the Prometheus text format
   /// (docs/operations.md); empty: off.
   std::string metrics_path = "/metrics";
-  /// Off, the server answers only its health, metrics and stop paths: a
+  /// GET answers the calls in flight as JSON (node::debug_calls), to
+  /// loopback clients and to others with the stop token; empty: off.
+  std::string debug_calls_path = "/debug/calls";
+  /// Off, the server answers only its health, metrics, debug and stop paths: a
   /// metrics port (--metrics-port) serves no route.
   bool serve_routes = true;
   /// The name of this server in actorserve_gateway_* metrics.

@@ -232,6 +232,51 @@ CAF_TEST(a timed-out call holds its capacity until the route answers) {
   CAF_CHECK_EQUAL(replies.back().value()["input"], json(3));
 }
 
+CAF_TEST(the calls in flight are listed oldest first with their ages and deadlines) {
+  route_options options;
+  options.capacity = 3;
+  app.add_route<hold_route>("/hold", options);
+  auto gate = start("/hold");
+  auto first = make_call("/hold", 1, 10s);
+  first.request_id = "order-1";
+  first.parent = 5;
+  first.depth = 2;
+  send(gate, std::move(first));
+  sched.run();
+  sched.clock().current_time += 3s;
+  send(gate, make_call("/hold", 2, 10s));
+  sched.run();
+  sched.clock().current_time += 1s;
+  self->send(gate, debug_calls_atom::value, local_only{});
+  sched.run();
+  json seen;
+  self->receive([&](reply& r) { seen = r.value(); },
+                caf::after(0s) >> [] { CAF_FAIL("no answer"); });
+  CAF_CHECK_EQUAL(seen["route"], "/hold");
+  CAF_CHECK_EQUAL(seen["capacity"], 3);
+  CAF_CHECK_EQUAL(seen["in_flight"], 2);
+  CAF_CHECK_EQUAL(seen["waiting"], 0);
+  CAF_CHECK_EQUAL(seen["oldest_age_seconds"], 4.0);
+  CAF_CHECK_EQUAL(seen["calls_not_listed"], 0);
+  CAF_REQUIRE_EQUAL(seen["calls"].size(), 2u);
+  auto& oldest = seen["calls"][0];
+  CAF_CHECK_EQUAL(oldest["request_id"], "order-1");
+  CAF_CHECK_EQUAL(oldest["parent"], 5);
+  CAF_CHECK_EQUAL(oldest["depth"], 2);
+  CAF_CHECK_EQUAL(oldest["state"], "running");
+  CAF_CHECK_EQUAL(oldest["age_seconds"], 4.0);
+  CAF_CHECK_EQUAL(oldest["deadline_in_seconds"], 6.0);
+  CAF_CHECK_EQUAL(seen["calls"][1]["age_seconds"], 1.0);
+  release_all();
+  self->send(gate, debug_calls_atom::value, local_only{});
+  sched.run();
+  self->receive([&](reply& r) { seen = r.value(); },
+                caf::after(0s) >> [] { CAF_FAIL("no answer"); });
+  CAF_CHECK_EQUAL(seen["in_flight"], 0);
+  CAF_CHECK(seen["calls"].empty());
+  CAF_CHECK(seen["oldest_age_seconds"].is_null());
+}
+
 CAF_TEST(calls go to the instance with the fewest outstanding) {
   route_options options;
   options.concurrency = 3;

@@ -70,3 +70,11 @@ CAF_TEST(only allowed origins pass and none by default) {
   CAF_CHECK(!refused(with({{"origin", "https://app.example"}}), o));
   CAF_CHECK(refused(with({{"Origin", "https://app.example:8443"}}), o));
 }
+
+CAF_TEST(loopback peers are told apart from others) {
+  for (auto peer : {"127.0.0.1:5000", "127.9.8.7:1", "[::1]:5000", "[::ffff:127.0.0.1]:80"})
+    CAF_CHECK_MESSAGE(is_loopback_peer(peer), peer);
+  for (auto peer : {"10.0.0.1:5000", "128.0.0.1:1", "[::2]:5000", "[::ffff:10.0.0.1]:80",
+                    "unknown", "", "127.0.0.1", "localhost:80", "[fe80::1]:80"})
+    CAF_CHECK_MESSAGE(!is_loopback_peer(peer), peer);
+}
