@@ -72,9 +72,11 @@ CAF_TEST(only allowed origins pass and none by default) {
 }
 
 CAF_TEST(loopback peers are told apart from others) {
-  for (auto peer : {"127.0.0.1:5000", "127.9.8.7:1", "[::1]:5000", "[::ffff:127.0.0.1]:80"})
-    CAF_CHECK_MESSAGE(is_loopback_peer(peer), peer);
-  for (auto peer : {"10.0.0.1:5000", "128.0.0.1:1", "[::2]:5000", "[::ffff:10.0.0.1]:80",
-                    "unknown", "", "127.0.0.1", "localhost:80", "[fe80::1]:80"})
-    CAF_CHECK_MESSAGE(!is_loopback_peer(peer), peer);
+  for (std::string peer : {"127.0.0.1:5000", "127.9.8.7:1", "[::1]:5000",
+                           "[::ffff:127.0.0.1]:80"})
+    CAF_CHECK_EQUAL(peer + (is_loopback_peer(peer) ? " loopback" : " not"), peer + " loopback");
+  for (std::string peer : {"10.0.0.1:5000", "128.0.0.1:1", "[::2]:5000",
+                           "[::ffff:10.0.0.1]:80", "unknown", "", "127.0.0.1", "localhost:80",
+                           "[fe80::1]:80"})
+    CAF_CHECK_EQUAL(peer + (is_loopback_peer(peer) ? " loopback" : " not"), peer + " not");
 }
