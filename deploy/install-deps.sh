@@ -17,6 +17,8 @@ packages=(
   wrk                       # HTTP benchmark
   prometheus                # promtool checks the metrics exposition (tests)
   systemd                   # systemd-analyze verifies the units in deploy/systemd (tests)
+  dpkg-dev file             # cpack -G DEB: dpkg-shlibdeps (and file) find the package's Depends
+  pkgconf                   # the tests build against the installed pkg-config files
   clang-14 libclang-rt-14-dev  # the sanitizer build and libFuzzer (tests/fuzz)
 )
 

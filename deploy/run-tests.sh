@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds actorserve and runs every test (unit and system) through CTest and a
-# one-minute soak; then builds it again with clang under AddressSanitizer and
+# Builds actorserve and runs every test (unit and system) through CTest, the
+# Debian packages' test (made, installed, run, purged) and a one-minute soak;
+# then builds it again with clang under AddressSanitizer and
 # UndefinedBehaviorSanitizer, runs the same tests there (any report fails
 # them), and runs each fuzzer for a bounded time (ACTORSERVE_FUZZ_SECONDS,
 # 30 by default). ACTORSERVE_SANITIZE=0 skips the second build.
@@ -8,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/build.sh
 (cd build && ctest --output-on-failure --timeout 300)
+# The Debian packages: made with cpack -G DEB, installed with apt-get, run,
+# and purged again (as root on Debian; it says when it skips).
+bash tests/install/deb_test.sh build
 # A bounded soak: every gateway, good and bad input, workers killed and
 # frozen (ACTORSERVE_SOAK_SECONDS, 60 by default).
 python3 tests/soak/soak.py build/apps/example/actorserve-example "${ACTORSERVE_SOAK_SECONDS:-60}"
