@@ -32,20 +32,6 @@ const char* name_of(level l) {
   }
 }
 
-/// `text` with control bytes as \xHH: a message that carries a peer's
-/// bytes cannot start a forged line.
-void append_printable(std::string& line, const std::string& text) {
-  for (unsigned char c : text) {
-    if (c < 0x20 && c != '\t') {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02X", c);
-      line += hex;
-    } else {
-      line += static_cast<char>(c);
-    }
-  }
-}
-
 void write_line(level l, const std::string& text, const std::string& request_id) {
   if (!enabled(l))
     return;
@@ -64,8 +50,9 @@ void write_line(level l, const std::string& text, const std::string& request_id)
     if (!request_id.empty())
       entry["request_id"] = request_id;
     entry["message"] = text;
-    // Invalid UTF-8 (a peer's bytes in a message) is replaced, not thrown.
-    line = entry.dump(-1, ' ', false, json::error_handler_t::replace);
+    // ASCII only (no U+2028 that a reader takes for a line end); invalid
+    // UTF-8 (a peer's bytes in a message) is replaced, not thrown.
+    line = entry.dump(-1, ' ', true, json::error_handler_t::replace);
   } else {
     line = utc_timestamp();
     char rest[64];
@@ -75,12 +62,9 @@ void write_line(level l, const std::string& text, const std::string& request_id)
       line += process + " ";
     line += name_of(l);
     line += ": ";
-    if (!request_id.empty()) {
-      line += "request ";
-      append_printable(line, request_id);
-      line += ": ";
-    }
-    append_printable(line, text);
+    if (!request_id.empty())
+      line += "request " + printable(request_id) + ": ";
+    line += printable(text);
   }
   line += '\n';
   // One write: lines from several threads never interleave.
@@ -136,6 +120,21 @@ void warning(const std::string& text, const std::string& request_id) {
 
 void error(const std::string& text, const std::string& request_id) {
   write_line(level::error, text, request_id);
+}
+
+std::string printable(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 void set_label(const std::string& text) {

@@ -31,6 +31,12 @@ void info(const std::string& text, const std::string& request_id = {});
 void warning(const std::string& text, const std::string& request_id = {});
 void error(const std::string& text, const std::string& request_id = {});
 
+/// `text` as a log line may carry it: backslashes, quotes, control bytes,
+/// DEL and every byte outside ASCII written as \xHH, so what a client sent
+/// can neither start a line nor pass for an escape (the log and the access
+/// log both write a peer's bytes through it).
+std::string printable(const std::string& text);
+
 /// Names this process in every later line (e.g. "worker 2"), after its pid.
 void set_label(const std::string& label);
 

@@ -422,11 +422,20 @@ void node::debug_calls(std::function<void(json)> done, std::chrono::milliseconds
               auto key = std::to_string(w["index"].get<int>());
               if (!by_worker.is_object() || !by_worker.contains(key))
                 continue;
-              json routes = by_worker[key];
-              for (auto& route : routes)
-                for (auto& c : route["calls"]) {
-                  c["worker"] = w["index"];
-                  c["pid"] = w["pid"];
+              // A worker's answer is taken only in the shape its agent makes.
+              json routes = json::array();
+              json theirs = by_worker[key];
+              if (theirs.is_array())
+                for (auto& route : theirs) {
+                  if (!route.is_object() || !route.contains("calls")
+                      || !route["calls"].is_array())
+                    continue;
+                  for (auto& c : route["calls"])
+                    if (c.is_object()) {
+                      c["worker"] = w["index"];
+                      c["pid"] = w["pid"];
+                    }
+                  routes.push_back(std::move(route));
                 }
               w["routes"] = std::move(routes);
             }

@@ -389,21 +389,25 @@ void route_gate::answer(pending_call& p, reply r) {
 
 void route_gate::log_answer(const pending_call& p, const reply& r) {
   using log::level;
+  // What a worker's route answered, the worker logs; its supervisor's gate
+  // only what befell the call on the way.
+  if (settings_.remote
+      && (r.ok()
+          || (r.error_type() != error_type::timeout
+              && r.error_type() != error_type::worker_lost)))
+    return;
   auto at = level::info;
   if (r.ok()) {
     at = level::debug;
   } else {
     auto& type = r.error_type();
-    if (type == error_type::timeout || type == error_type::worker_lost
-        || type == error_type::route_failed)
-      at = level::warning;
+    if (type == error_type::worker_lost || type == error_type::route_failed)
+      at = level::warning; // the service failed the call
     else if (type == error_type::backlog_full || type == error_type::shutting_down
              || type == error_type::cancelled)
       at = level::debug; // load shed: counted by the metrics, not worth a line each
-    // What a worker's route answered, the worker logs; its supervisor's gate
-    // only what befell the call on the way.
-    if (settings_.remote && type != error_type::timeout && type != error_type::worker_lost)
-      return;
+    // Timeout stays at info: clients choose their deadlines, and an
+    // overload must not flood the log with warnings.
   }
   if (!log::enabled(at))
     return;

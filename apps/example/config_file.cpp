@@ -3,13 +3,31 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <regex>
 
 namespace actorserve {
 
 namespace {
+
+/// A byte TOML allows in no string: controls but the tab, and DEL.
+bool is_control(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 && u != '\t') || u == 0x7f;
+}
+
+/// A byte as an error message shows it: 'x', or \xHH when not printable.
+std::string shown(char c) {
+  auto u = static_cast<unsigned char>(c);
+  if (u >= 0x20 && u < 0x7f)
+    return "'" + std::string(1, c) + "'";
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "\\x%02X", u);
+  return hex;
+}
 
 bool bare_key_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
@@ -72,10 +90,13 @@ public:
       skip_comment();
     if (done())
       return;
-    if (peek() == '\r')
+    if (peek() == '\r') {
       ++pos_;
+      if (peek() != '\n')
+        fail("a carriage return without a line feed");
+    }
     if (peek() != '\n')
-      fail("unexpected '" + std::string(1, peek()) + "' (one key = value a line)");
+      fail("unexpected " + shown(peek()) + " (one key = value a line)");
     ++pos_;
     ++line_;
   }
@@ -133,6 +154,8 @@ public:
       char c = take();
       if (c == '"')
         return out;
+      if (is_control(c))
+        fail("a string holds the control byte " + shown(c) + ": escape it");
       if (c != '\\') {
         out += c;
         continue;
@@ -184,6 +207,9 @@ public:
     if (end == std::string_view::npos || text_[end] != '\'')
       fail("a string has no closing quote");
     std::string out{text_.substr(pos_, end - pos_)};
+    for (char c : out)
+      if (is_control(c))
+        fail("a string holds the control byte " + shown(c));
     pos_ = end + 1;
     return out;
   }
@@ -204,10 +230,10 @@ public:
       word += take();
     if (word == "true" || word == "false")
       return word;
-    bool number = !word.empty()
-                  && word.find_first_not_of("0123456789+-._eE") == std::string::npos
-                  && word.find_first_of("0123456789") != std::string::npos;
-    if (!number)
+    // A TOML integer or float: 8000, -1, 1_000, 2.5, 1e3.
+    static const std::regex number{
+      "[+-]?[0-9]+(_[0-9]+)*(\\.[0-9]+(_[0-9]+)*)?([eE][+-]?[0-9]+(_[0-9]+)*)?"};
+    if (!std::regex_match(word, number))
       fail(word.empty() ? "a value is missing"
                         : "'" + word + "' is not a value: quote a string ('...' or \"...\")");
     std::string out;

@@ -233,7 +233,7 @@ example_options parse_example_options(int argc, char** argv,
             o.fifo.max_in_flight = parse_count("fifo-max-in-flight", v, 1, max_count);
           });
 
-  cli.group("Metrics");
+  cli.group("Metrics and calls in flight");
   cli.add("metrics-port", "N",
           "serve GET /metrics and /healthz, and no route, over HTTP on this port (0: a free "
           "one), for a service that serves no HTTP or keeps metrics apart",
@@ -245,6 +245,10 @@ example_options parse_example_options(int argc, char** argv,
           [&](const std::string& v) { o.metrics_http.host = v; });
   cli.add_flag("no-metrics", "count nothing: no GET /metrics (the gates skip their counting)",
                [&] { options.metrics = false; });
+  cli.add_flag("no-debug-calls",
+               "no GET /debug/calls (the calls in flight, served to loopback clients and to "
+               "others with the stop token)",
+               [&] { http_options.debug_calls_path.clear(); });
 
   cli.group("Workers");
   cli.add("workers", "N",
@@ -359,6 +363,8 @@ example_options parse_example_options(int argc, char** argv,
       o.metrics_http.stop_path.clear();
       o.metrics_http.gateway_name = "metrics";
       o.metrics_http.guard = http_options.guard;
+      o.metrics_http.stop_token = http_options.stop_token; // /debug/calls from elsewhere
+      o.metrics_http.debug_calls_path = http_options.debug_calls_path;
       o.metrics_http.check();
     }
     if (asked.print_config)

@@ -41,6 +41,12 @@ std::string toml_value(const std::string& text) {
   return out + "\"";
 }
 
+/// A message about a value, after where the value came from (nothing for
+/// the command line, whose messages name the option already).
+std::string from(const std::string& where, const std::string& message) {
+  return where.empty() ? message : where + ": " + message;
+}
+
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;
   std::string::size_type start = 0;
@@ -123,11 +129,11 @@ std::vector<std::string> option_table::flag_values(const option& o,
                                                    const std::vector<std::string>& given,
                                                    const std::string& where) const {
   if (given.size() != 1)
-    throw usage_error(where + ": option --" + o.name + " takes true or false");
+    throw usage_error(from(where, "option --" + o.name + " takes true or false"));
   try {
     return {parse_bool(o.name, given.front()) ? "true" : "false"};
   } catch (const usage_error& e) {
-    throw usage_error(where + ": " + e.what());
+    throw usage_error(from(where, e.what()));
   }
 }
 
@@ -135,18 +141,18 @@ void option_table::apply(option& o, std::vector<std::string> values, const std::
   if (o.value_name.empty())
     values = flag_values(o, values, where);
   else if (!o.repeatable && values.size() != 1)
-    throw usage_error(where + ": option --" + o.name + " takes one value, got "
-                      + std::to_string(values.size()));
+    throw usage_error(from(where, "option --" + o.name + " takes one value, got "
+                                    + std::to_string(values.size())));
   o.given = true;
   o.values = values;
   for (auto& v : values) {
     try {
       o.apply(v);
     } catch (const usage_error& e) {
-      throw usage_error(where.empty() ? std::string(e.what()) : where + ": " + e.what());
+      throw usage_error(from(where, e.what()));
     } catch (const std::exception& e) {
-      throw usage_error((where.empty() ? "" : where + ": ") + "option --" + o.name + ": '" + v
-                        + "' is not valid: " + e.what());
+      throw usage_error(from(where, "option --" + o.name + ": '" + v + "' is not valid: "
+                                      + e.what()));
     }
   }
 }
@@ -212,10 +218,8 @@ option_table::parse(int argc, char** argv,
   for (auto& o : options_) {
     auto* opt = given[o.name];
     if (opt->count() > 0) {
-      auto values = opt->results();
-      if (o.value_name.empty()) // a flag on the command line: --flag
-        values = {"true"};
-      else if (!o.repeatable) // the last one given counts
+      auto values = opt->results(); // a flag's: "true", or what --flag=VALUE says
+      if (!o.repeatable) // the last one given counts
         values = {values.back()};
       apply(o, values, "");
     } else if (auto env = environment(environment_name(o.name)); env && *env) {

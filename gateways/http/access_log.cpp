@@ -4,35 +4,13 @@
 #include <ctime>
 
 #include "actors/json.hpp"
+#include "actors/log.hpp"
 #include "actors/utc_timestamp.hpp"
+#include "gateways/http/http_message.hpp"
 
 namespace actorserve::http {
 
 namespace {
-
-std::string escaped(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02X", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
-/// The peer's address without its port: "127.0.0.1", "::1".
-std::string host_of(const std::string& peer) {
-  auto colon = peer.rfind(':');
-  auto host = colon == std::string::npos ? peer : peer.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  return host.empty() ? "-" : host;
-}
 
 std::string protocol(unsigned version) {
   return "HTTP/" + std::to_string(version / 10) + "." + std::to_string(version % 10);
@@ -50,14 +28,16 @@ std::string common_log_line(const access_entry& e) {
   gmtime_r(&secs, &utc);
   char stamp[40];
   std::strftime(stamp, sizeof stamp, "[%d/%b/%Y:%H:%M:%S +0000]", &utc);
-  std::string request = e.method == "-" ? "-"
-                                        : escaped(e.method + " " + e.target + " "
-                                                  + protocol(e.version));
+  std::string request =
+    e.method == "-" ? "-" : log::printable(e.method + " " + e.target + " " + protocol(e.version));
   char duration[48];
   std::snprintf(duration, sizeof duration, " duration_ms=%.3f", milliseconds(e.duration));
-  return host_of(e.peer) + " - - " + stamp + " \"" + request + "\" " + std::to_string(e.status)
-         + " " + (e.body_bytes == 0 ? "-" : std::to_string(e.body_bytes))
-         + " request_id=" + (e.request_id.empty() ? "-" : escaped(e.request_id)) + duration;
+  auto host = peer_address(e.peer);
+  return (host.empty() ? "-" : host) + " - - " + stamp + " \"" + request + "\" "
+         + std::to_string(e.status) + " "
+         + (e.body_bytes == 0 ? "-" : std::to_string(e.body_bytes))
+         + " request_id=" + (e.request_id.empty() ? "-" : log::printable(e.request_id))
+         + duration;
 }
 
 std::string json_log_line(const access_entry& e) {
@@ -70,8 +50,9 @@ std::string json_log_line(const access_entry& e) {
              {"bytes", e.body_bytes},
              {"duration_ms", milliseconds(e.duration)},
              {"request_id", e.request_id}};
-  // A target's bytes that are not UTF-8 are replaced, never thrown on.
-  return entry.dump(-1, ' ', false, json::error_handler_t::replace);
+  // ASCII only; a target's bytes that are not UTF-8 are replaced, never
+  // thrown on.
+  return entry.dump(-1, ' ', true, json::error_handler_t::replace);
 }
 
 } // namespace actorserve::http

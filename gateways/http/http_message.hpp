@@ -31,6 +31,19 @@ struct http_request {
   std::shared_ptr<cancel_token> cancel;
 };
 
+/// The address part of a peer's "address:port" as http_request::peer
+/// holds it: "127.0.0.1:5000" → "127.0.0.1", "[::1]:5000" → "::1"; empty
+/// for text without a port.
+inline std::string peer_address(const std::string& peer) {
+  auto colon = peer.rfind(':');
+  if (colon == std::string::npos)
+    return {};
+  auto host = peer.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return host;
+}
+
 /// A response to write back.
 struct http_response {
   unsigned status = 200;

@@ -93,12 +93,7 @@ std::optional<std::string> refusal(const http_request& request,
 }
 
 bool is_loopback_peer(const std::string& peer) {
-  auto colon = peer.rfind(':');
-  if (colon == std::string::npos)
-    return false;
-  auto host = peer.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
+  auto host = peer_address(peer);
   in_addr v4{};
   if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)
     return (ntohl(v4.s_addr) >> 24) == 127;

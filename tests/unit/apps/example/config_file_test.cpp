@@ -30,12 +30,13 @@ CAF_TEST(keys values and tables) {
                        "path = '/a b/c'\n"
                        "flag = true\n"
                        "size = 1_000\n"
+                       "neg = -2.5e-3\n"
                        "\n"
                        "[http]\n"
                        "port = 8000\n"
                        "limits.body = 1.5e3\n"
                        "\"quoted key\" = 'x'\n");
-  CAF_REQUIRE_EQUAL(entries.size(), 8u);
+  CAF_REQUIRE_EQUAL(entries.size(), 9u);
   CAF_CHECK_EQUAL(entries[0].key, "workers");
   CAF_CHECK_EQUAL(entries[0].values, std::vector<std::string>{"2"});
   CAF_CHECK_EQUAL(entries[0].line, 2);
@@ -43,11 +44,12 @@ CAF_TEST(keys values and tables) {
   CAF_CHECK_EQUAL(entries[2].values, std::vector<std::string>{"/a b/c"});
   CAF_CHECK_EQUAL(entries[3].values, std::vector<std::string>{"true"});
   CAF_CHECK_EQUAL(entries[4].values, std::vector<std::string>{"1000"});
-  CAF_CHECK_EQUAL(entries[5].key, "http-port");
-  CAF_CHECK_EQUAL(entries[5].line, 9);
-  CAF_CHECK_EQUAL(entries[6].key, "http-limits-body");
-  CAF_CHECK_EQUAL(entries[6].values, std::vector<std::string>{"1.5e3"});
-  CAF_CHECK_EQUAL(entries[7].key, "http-quoted key");
+  CAF_CHECK_EQUAL(entries[5].values, std::vector<std::string>{"-2.5e-3"});
+  CAF_CHECK_EQUAL(entries[6].key, "http-port");
+  CAF_CHECK_EQUAL(entries[6].line, 10);
+  CAF_CHECK_EQUAL(entries[7].key, "http-limits-body");
+  CAF_CHECK_EQUAL(entries[7].values, std::vector<std::string>{"1.5e3"});
+  CAF_CHECK_EQUAL(entries[8].key, "http-quoted key");
 }
 
 CAF_TEST(strings unescape and arrays span lines) {
@@ -85,6 +87,14 @@ CAF_TEST(what is not an option value is refused with its line) {
                   "f.toml:1: multi-line strings are not supported: use one line with \\n");
   CAF_CHECK_EQUAL(refusal("a = \"\\uD800\"\n"), "f.toml:1: a \\u escape names no character");
   CAF_CHECK_EQUAL(refusal("[t\n"), "f.toml:1: a table header ends with ]");
+  CAF_CHECK_EQUAL(refusal("d = 1979-05-27\n"),
+                  "f.toml:1: '1979-05-27' is not a value: quote a string ('...' or \"...\")");
+  CAF_CHECK_EQUAL(refusal("a = 1e\n"),
+                  "f.toml:1: '1e' is not a value: quote a string ('...' or \"...\")");
+  CAF_CHECK_EQUAL(refusal("a = \"x\x01y\"\n"),
+                  "f.toml:1: a string holds the control byte \\x01: escape it");
+  CAF_CHECK_EQUAL(refusal("a = 1\r"), "f.toml:1: a carriage return without a line feed");
+  CAF_CHECK_EQUAL(refusal("a = 1 \x02\n"), "f.toml:1: unexpected \\x02 (one key = value a line)");
 }
 
 CAF_TEST(a file too large or missing is refused before it is read) {

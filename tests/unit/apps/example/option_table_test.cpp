@@ -77,6 +77,15 @@ CAF_TEST(options with and without values on the command line) {
   CAF_CHECK(verbose);
 }
 
+CAF_TEST(a flag on the command line takes the value it is given) {
+  env["ACTORSERVE_VERBOSE"] = "true";
+  CAF_CHECK_EQUAL(parse({"--verbose=false"}), "ok");
+  CAF_CHECK(!verbose); // the command line wins over the environment, either way
+  CAF_CHECK_EQUAL(table.effective_config().find("verbose = false") != std::string::npos, true);
+  CAF_CHECK_EQUAL(parse({"--verbose=banana"}),
+                  "option --verbose takes true or false, got 'banana'");
+}
+
 CAF_TEST(a repeated option keeps every value and a single one the last) {
   CAF_CHECK_EQUAL(parse({"--name=a", "--name", "b", "--port=1", "--port=2"}), "ok");
   CAF_CHECK_EQUAL(names, (std::vector<std::string>{"a", "b"}));
