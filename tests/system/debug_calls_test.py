@@ -102,6 +102,22 @@ class DebugCallsTest(unittest.TestCase):
         self.assertEqual(headers["Allow"], "GET, HEAD")
 
 
+class DebugCallsOptionsTest(unittest.TestCase):
+    def test_off_with_no_debug_calls_and_on_the_metrics_port(self):
+        svc = Service([EXAMPLE, "--http-port=0", "--no-debug-calls"])
+        self.addCleanup(svc.kill)
+        c = Http(svc.endpoint("http"))
+        self.addCleanup(c.close)
+        self.assertEqual(c.call("GET", "/debug/calls")[0], 404)
+        svc2 = Service([EXAMPLE, "--http-port=0", "--metrics-port=0"])
+        self.addCleanup(svc2.kill)
+        m = Http(svc2.endpoint("metrics"))
+        self.addCleanup(m.close)
+        status, _, body = m.call("GET", "/debug/calls")
+        self.assertEqual(status, 200)
+        self.assertIn("/double", [r["route"] for r in json.loads(body)["routes"]])
+
+
 class DebugCallsWithWorkersTest(DebugCallsTest):
     workers = 2
 
