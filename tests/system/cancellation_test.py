@@ -29,8 +29,11 @@ class ClientDeadlineTest(unittest.TestCase):
         start = time.monotonic()
         status, _, raw = self.http.call("POST", "/sleep", 5, {"X-Request-Timeout": "0.3"})
         self.assertEqual(status, 504, raw)
-        self.assertEqual(json.loads(raw)["error"]["message"],
-                         "route /sleep did not answer within 300 ms")
+        # The budget counts from when the gate admitted the call, a moment
+        # after the gateway read it (more than half a millisecond on a busy
+        # machine under the sanitizers).
+        self.assertRegex(json.loads(raw)["error"]["message"],
+                         r"^route /sleep did not answer within (29\d|300) ms$")
         self.assertLess(time.monotonic() - start, 4)
         # A value that is not a positive decimal number is refused.
         for bad in ["-1", "0", "1e3", "soon", ""]:
@@ -47,8 +50,11 @@ class ClientDeadlineTest(unittest.TestCase):
         self.addCleanup(http.close)
         status, _, raw = http.call("POST", "/sleep", 5, {"X-Request-Timeout": "30"})
         self.assertEqual(status, 504)
-        self.assertEqual(json.loads(raw)["error"]["message"],
-                         "route /sleep did not answer within 300 ms")
+        # The budget counts from when the gate admitted the call, a moment
+        # after the gateway read it (more than half a millisecond on a busy
+        # machine under the sanitizers).
+        self.assertRegex(json.loads(raw)["error"]["message"],
+                         r"^route /sleep did not answer within (29\d|300) ms$")
 
     def test_socket_request_options(self):
         conn = RawConnection(self.sock)
