@@ -12,7 +12,9 @@
 #include "actors/json_depth.hpp"
 #include "gateways/http/beast_request.hpp"
 #include "gateways/http/http_listener.hpp"
+#include "actors/request_id.hpp"
 #include "gateways/client_timeout.hpp"
+#include "gateways/http/access_log.hpp"
 #include "gateways/http/request_guard.hpp"
 
 using namespace actorserve;
@@ -39,6 +41,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bytes += used;
     auto request = http::to_http_request(parser.release(), "127.0.0.1:1");
     (void) http::refusal(request, guard, "127.0.0.1");
+    // The request id is the client's only when it is acceptable, and every
+    // access log line stays one printable line whatever the request held.
+    if (!acceptable_request_id(request.request_id))
+      __builtin_trap();
+    http::access_entry entry;
+    entry.peer = request.peer;
+    entry.method = request.method;
+    entry.target = request.target;
+    entry.request_id = request.request_id;
+    for (auto& line : {http::common_log_line(entry), http::json_log_line(entry)})
+      for (unsigned char c : line)
+        if (c < 0x20 || c >= 0x7f)
+          __builtin_trap();
     // A client's own deadline: refused with a reason, or above 0 and at
     // most a day.
     for (auto& [name, value] : request.headers)
