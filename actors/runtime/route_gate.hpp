@@ -100,6 +100,10 @@ class route_gate : public caf::event_based_actor {
 public:
   route_gate(caf::actor_config& cfg, gate_settings settings);
 
+  /// The most calls `(debug_calls_atom, local_only)` lists; the rest are
+  /// counted as calls_not_listed.
+  static constexpr std::size_t max_calls_listed = 256;
+
   caf::behavior make_behavior() override;
 
   void on_exit() override;
@@ -184,8 +188,6 @@ private:
   std::size_t capacity() const;
   /// Its figures and its calls, oldest first (debug_calls_atom).
   json calls_in_flight() const;
-  /// The most calls calls_in_flight lists.
-  static constexpr std::size_t max_calls_listed = 256;
   bool may_call();
   void remove_worker(int worker, const reply& failure);
   void check_drained();

@@ -277,6 +277,35 @@ CAF_TEST(the calls in flight are listed oldest first with their ages and deadlin
   CAF_CHECK(seen["oldest_age_seconds"].is_null());
 }
 
+CAF_TEST(the calls listed stop at max_calls_listed and the rest are counted) {
+  constexpr auto limit = route_gate::max_calls_listed;
+  route_options options;
+  options.capacity = limit + 1;
+  app.add_route<hold_route>("/hold", options);
+  auto gate = start("/hold");
+  auto listed = [&] {
+    self->send(gate, debug_calls_atom::value, local_only{});
+    sched.run();
+    json seen;
+    self->receive([&](reply& r) { seen = r.value(); },
+                  caf::after(0s) >> [] { CAF_FAIL("no answer"); });
+    return seen;
+  };
+  for (std::size_t i = 0; i < limit; ++i)
+    send(gate, make_call("/hold", static_cast<int>(i)));
+  sched.run();
+  auto at = listed(); // at the limit: every call listed
+  CAF_CHECK_EQUAL(at["calls"].size(), limit);
+  CAF_CHECK_EQUAL(at["calls_not_listed"], 0);
+  send(gate, make_call("/hold", -1));
+  sched.run();
+  auto past = listed(); // one past it: the newest is counted, not listed
+  CAF_CHECK_EQUAL(past["in_flight"], limit + 1);
+  CAF_CHECK_EQUAL(past["calls"].size(), limit);
+  CAF_CHECK_EQUAL(past["calls_not_listed"], 1);
+  release_all();
+}
+
 CAF_TEST(calls go to the instance with the fewest outstanding) {
   route_options options;
   options.concurrency = 3;

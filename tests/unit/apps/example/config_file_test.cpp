@@ -1,6 +1,12 @@
 #define CAF_SUITE config_file
 #include <caf/test/unit_test.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
 #include "apps/example/config_file.hpp"
 
 using namespace actorserve;
@@ -95,6 +101,25 @@ CAF_TEST(what is not an option value is refused with its line) {
                   "f.toml:1: a string holds the control byte \\x01: escape it");
   CAF_CHECK_EQUAL(refusal("a = 1\r"), "f.toml:1: a carriage return without a line feed");
   CAF_CHECK_EQUAL(refusal("a = 1 \x02\n"), "f.toml:1: unexpected \\x02 (one key = value a line)");
+}
+
+CAF_TEST(a file of max_config_bytes is read and one byte more is refused) {
+  char tmpl[] = "/tmp/config_file_test.XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  auto path = dir + "/big.toml";
+  std::string text = "a = 1\n";
+  text.resize(max_config_bytes, '\n'); // blank lines up to the limit
+  std::ofstream{path, std::ios::binary} << text;
+  CAF_CHECK_EQUAL(read_config_file(path).size(), 1u);
+  std::ofstream{path, std::ios::binary | std::ios::app} << "\n";
+  try {
+    read_config_file(path);
+    CAF_FAIL("read a file past the limit");
+  } catch (const usage_error& e) {
+    CAF_CHECK_EQUAL(std::string(e.what()), path + ": larger than 1048576 bytes");
+  }
+  std::remove(path.c_str());
+  ::rmdir(dir.c_str());
 }
 
 CAF_TEST(a file too large or missing is refused before it is read) {
