@@ -38,7 +38,8 @@ endfunction()
 # actorserve_core is actorserve::core in both. The clients need no CAF and
 # are exported apart, so that a project asking for them alone does not
 # need CAF either (cmake/actorserveConfig.cmake.in).
-set(actorserve_client_libraries actorserve_base actorserve_socket_client actorserve_pipe)
+set(actorserve_client_libraries actorserve_base actorserve_pickle actorserve_socket_client
+    actorserve_pipe)
 set(actorserve_runtime_libraries actorserve_core actorserve_http_listener actorserve_http
     actorserve_socket actorserve_fifo)
 foreach(library IN LISTS actorserve_client_libraries actorserve_runtime_libraries)
@@ -99,8 +100,10 @@ actorserve_pkg_config(actorserve-base "actorserve: what every part shares (JSON,
   "-lactorserve_base")
 actorserve_pkg_config(actorserve-socket-client "actorserve: the socket gateway's client, without CAF"
   "actorserve-base = ${PROJECT_VERSION}" "-pthread" "-lactorserve_socket_client -pthread")
+actorserve_pkg_config(actorserve-pickle "actorserve: the safe pickle subset (plain values to and from Python), without CAF"
+  "actorserve-base = ${PROJECT_VERSION}" "" "-lactorserve_pickle")
 actorserve_pkg_config(actorserve-pipe "actorserve: named pipes framed as Python's multiprocessing.connection, without CAF"
-  "actorserve-base = ${PROJECT_VERSION}" "" "-lactorserve_pipe")
+  "actorserve-pickle = ${PROJECT_VERSION}" "" "-lactorserve_pipe")
 actorserve_pkg_config(actorserve-core "actorserve: the runtime (application, node, routes, workers) on CAF 0.17"
   "actorserve-base = ${PROJECT_VERSION}, openssl" "-pthread"
   "-lactorserve_core -lcaf_openssl -lcaf_io -lcaf_core -ldl -pthread")

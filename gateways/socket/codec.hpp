@@ -6,6 +6,7 @@
 
 #include "actors/json.hpp"
 #include "actors/json_depth.hpp"
+#include "actors/utf8.hpp"
 
 namespace actorserve::socket {
 
@@ -32,7 +33,6 @@ std::string encode(const json& value, codec c);
 /// than `max_depth`, invalid UTF-8).
 json decode(std::string_view bytes, codec c, std::size_t max_depth = default_max_depth);
 
-/// Whether `text` is well-formed UTF-8.
-bool is_valid_utf8(std::string_view text);
+using actorserve::is_valid_utf8;
 
 } // namespace actorserve::socket

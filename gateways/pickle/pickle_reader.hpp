@@ -1,0 +1,45 @@
+#pragma once
+
+// The safe pickle subset, reading side: Python's pickle protocols 2 to 5
+// holding plain values, never an object. See docs/protocol.md, "The pickle
+// encoder", for the mapping to our values.
+#include <cstddef>
+#include <string_view>
+
+#include "actors/json.hpp"
+#include "actors/json_depth.hpp"
+
+namespace actorserve::pickle {
+
+/// What one pickle may hold.
+struct read_limits {
+  /// The deepest nesting of lists, tuples, dicts and sets.
+  std::size_t max_depth = default_max_depth;
+  /// The size of the decoded value: each value counts one, and a str or
+  /// bytes its length too. A pickle without memo references never decodes
+  /// to more than its own length; this bounds what references to one large
+  /// value, repeated, would copy.
+  std::size_t max_size = 64 * 1024 * 1024;
+};
+
+/// Decodes one pickle (protocols 2 to 5) into our value.
+///
+/// Reads None, bool, int, float, str, bytes, bytearray, list, tuple, dict,
+/// set and frozenset, with the memo and framing opcodes these need. Of the
+/// opcodes that name or call something, it accepts only the five names
+/// Python itself writes for bytes, bytearray, set and frozenset under
+/// protocols 2 and 3 (`_codecs.encode`, and `bytes`, `bytearray`, `set`,
+/// `frozenset` from `builtins` or `__builtin__`), each followed by the one
+/// REDUCE shape Python writes; it recognizes them, it never imports or calls
+/// anything. Every other such opcode (GLOBAL or STACK_GLOBAL naming anything
+/// else, BUILD, INST, OBJ, NEWOBJ, EXT1, PERSID, NEXT_BUFFER, ...) is refused
+/// before the value is used.
+///
+/// Throws call_error (BadRequest) naming the opcode and its offset, or the
+/// limit, on anything else: truncated input, bytes after STOP, a length that
+/// runs past the input (checked before any allocation), a str that is not
+/// UTF-8, a structure that contains itself, a dict key that is no str, int,
+/// bool or None.
+json decode(std::string_view bytes, const read_limits& limits = {});
+
+} // namespace actorserve::pickle
