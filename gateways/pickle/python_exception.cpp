@@ -36,6 +36,8 @@ std::string_view exception_class(std::string_view type) {
     return "TimeoutError";
   if (type == error_type::not_found)
     return "KeyError";
+  if (type == error_type::forbidden)
+    return "PermissionError";
   return "RuntimeError";
 }
 

@@ -11,7 +11,8 @@ namespace actorserve::pickle {
 /// error type: the class of the same name where Python has one a client can
 /// raise as it is (TypeError, ValueError, KeyError, ...), TimeoutError for
 /// Timeout, KeyError for NotFound (as the original answers a path with no
-/// route), and RuntimeError for every other type.
+/// route), PermissionError for Forbidden, and RuntimeError for every other
+/// type.
 std::string_view exception_class(std::string_view type);
 
 /// One pickle of the builtins exception for an error: the class from

@@ -48,9 +48,10 @@ header_result parse_header(std::string_view line, const record_limits& limits) {
                    + " bytes";
     return result;
   }
-  if (encoder != "json" && encoder != "utf8" && encoder != "none" && encoder != "error") {
+  if (encoder != "json" && encoder != "pickle" && encoder != "utf8" && encoder != "none"
+      && encoder != "error") {
     result.error = "unknown encoder '" + std::string(encoder)
-                   + "' (known: json, utf8, none, error)";
+                   + "' (known: json, pickle, utf8, none, error)";
     return result;
   }
   result.header = record_header{std::string(id), length, std::string(encoder)};

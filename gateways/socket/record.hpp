@@ -46,7 +46,7 @@ struct header_result {
 
 /// Parses a header line (without its LF). Checks: exactly three tokens
 /// separated by single spaces, a valid id, a decimal length within
-/// `limits.max_frame`, and a known encoder (json, utf8, none, error).
+/// `limits.max_frame`, and a known encoder (json, pickle, utf8, none, error).
 header_result parse_header(std::string_view line, const record_limits& limits);
 
 /// Whether `id` may be a request id: 1–64 printable ASCII characters, no

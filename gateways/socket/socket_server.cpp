@@ -31,6 +31,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "actors/call_error.hpp"
 #include "actors/cancel_token.hpp"
 #include "actors/error_type.hpp"
 #include "actors/gateway.hpp"
@@ -38,6 +39,9 @@
 #include "actors/node.hpp"
 #include "actors/private_file.hpp"
 #include "gateways/client_timeout.hpp"
+#include "gateways/pickle/pickle_reader.hpp"
+#include "gateways/pickle/pickle_writer.hpp"
+#include "gateways/pickle/python_exception.hpp"
 #include "gateways/socket/codec.hpp"
 #include "gateways/tcp_listen.hpp"
 
@@ -230,12 +234,18 @@ private:
     reply_error(id, error_type::backlog_full,
                 "the service holds " + std::to_string(server_->incomplete_bytes_)
                   + " bytes of records not yet complete, more than its budget of "
-                  + std::to_string(budget) + "; send the record again later");
+                  + std::to_string(budget) + "; send the record again later",
+                header_pickled());
     broken_ = true;
     in_.clear();
     start_ = 0;
     header_.reset();
     count_incomplete(0);
+  }
+
+  /// Whether the record under way asked for pickle (its answer is pickled).
+  bool header_pickled() const {
+    return header_ && header_->encoder == "pickle";
   }
 
   /// The connection's clock: a record under way must arrive whole within
@@ -284,7 +294,8 @@ private:
     auto id = header_ ? header_->id : std::string{unknown_id};
     reply_error(id, error_type::timeout,
                 "the record did not arrive whole within "
-                  + std::to_string(server_->options_.record_timeout.count()) + " ms");
+                  + std::to_string(server_->options_.record_timeout.count()) + " ms",
+                header_pickled());
     broken_ = true;
     in_.clear();
     start_ = 0;
@@ -348,40 +359,41 @@ private:
   void handle(const record_header& header, std::string_view payload) {
     server_->metrics_.request();
     auto& id = header.id;
+    // A request in pickle is answered in pickle, errors included, as the
+    // Python original's clients expect.
+    bool pickled = header.encoder == "pickle";
     // Replies are matched by id: a second call under an id still in flight
     // would make both answers ambiguous.
     if (ids_in_flight_.count(id) != 0) {
       reply_error(id, error_type::bad_request,
                   "request id " + id + " is already in flight on this connection; "
-                  "use a new id for each call");
+                  "use a new id for each call",
+                  pickled);
       return;
     }
-    if (header.encoder != "json") {
+    if (header.encoder != "json" && !pickled) {
       reply_error(id, error_type::bad_request,
-                  "requests use the json encoder, not '" + header.encoder + "'");
+                  "requests use the json or the pickle encoder, not '" + header.encoder + "'",
+                  false);
       return;
     }
-    auto max_depth = server_->options_.limits.max_depth;
-    if (json_text_depth(payload, max_depth) > max_depth) {
-      reply_error(id, error_type::bad_request, too_deep_message("the payload", max_depth));
-      return;
-    }
-    auto request = json::parse(payload.begin(), payload.end(), nullptr, false);
-    if (request.is_discarded()) {
-      reply_error(id, error_type::bad_request, "the payload is not valid JSON");
-      return;
-    }
+    auto request = pickled ? read_pickle(id, payload) : read_json(id, payload);
+    if (request.is_discarded())
+      return; // answered
     if (!request.is_array() || request.size() < 2 || request.size() > 3
         || !request[0].is_string() || (request.size() == 3 && !request[2].is_object())) {
       reply_error(id, error_type::bad_request,
-                  "a request payload is the JSON array [path, data] or [path, data, options]");
+                  pickled ? "a pickle request is the tuple (path, data) or (path, data, options)"
+                          : "a request payload is the JSON array [path, data] or [path, data, "
+                            "options]",
+                  pickled);
       return;
     }
     client_timeout asked;
     if (request.size() == 3 && request[2].contains("timeout"))
       asked = client_timeout_of(request[2]["timeout"]);
     if (!asked.error.empty()) {
-      reply_error(id, error_type::bad_request, asked.error);
+      reply_error(id, error_type::bad_request, asked.error, pickled);
       return;
     }
     auto path = request[0].get<std::string>();
@@ -391,16 +403,20 @@ private:
           && !(request[1].is_string()
                && same_secret(request[1].get_ref<const std::string&>(), options.stop_token))) {
         reply_error(id, error_type::forbidden,
-                    path + " needs the stop token as its data: [\"" + path + "\", \"<token>\"]");
+                    path + " needs the stop token as its data: [\"" + path + "\", \"<token>\"]",
+                    pickled);
         return;
       }
-      append(id, "json", "null");
+      if (pickled)
+        append(id, "pickle", pickle::encode(json(nullptr)));
+      else
+        append(id, "json", "null");
       server_->request_shutdown();
       return;
     }
     if (server_->draining_) {
       reply_error(id, error_type::shutting_down,
-                  "the service is shutting down and takes no new calls");
+                  "the service is shutting down and takes no new calls", pickled);
       return;
     }
     ++in_flight_;
@@ -412,21 +428,47 @@ private:
            n.deadline_after(call_time(server_->options_.call_timeout, asked)), 0, nullptr};
     c.cancel = std::move(cancel);
     c.request_id = request_id(id);
-    n.call_async(std::move(c), [self = shared_from_this(), id](reply r) mutable {
+    n.call_async(std::move(c), [self = shared_from_this(), id, pickled](reply r) mutable {
       auto server = self->server_;
-      server->post([self = std::move(self), id = std::move(id), r = std::move(r)]() mutable {
-        self->complete(id, std::move(r));
-      });
+      server->post([self = std::move(self), id = std::move(id), pickled,
+                    r = std::move(r)]() mutable { self->complete(id, pickled, std::move(r)); });
     });
   }
 
-  void complete(const std::string& id, reply r) {
+  /// The JSON request in `payload`, or, answered already, a discarded value.
+  json read_json(const std::string& id, std::string_view payload) {
+    auto max_depth = server_->options_.limits.max_depth;
+    if (json_text_depth(payload, max_depth) > max_depth) {
+      reply_error(id, error_type::bad_request, too_deep_message("the payload", max_depth), false);
+      return json(json::value_t::discarded);
+    }
+    auto request = json::parse(payload.begin(), payload.end(), nullptr, false);
+    if (request.is_discarded())
+      reply_error(id, error_type::bad_request, "the payload is not valid JSON", false);
+    return request;
+  }
+
+  /// The pickled request in `payload`, or, answered already, a discarded
+  /// value.
+  json read_pickle(const std::string& id, std::string_view payload) {
+    auto& limits = server_->options_.limits;
+    try {
+      return pickle::decode(payload, pickle::read_limits{limits.max_depth, limits.max_frame});
+    } catch (const call_error& e) {
+      reply_error(id, e.type(), e.what(), true);
+      return json(json::value_t::discarded);
+    }
+  }
+
+  void complete(const std::string& id, bool pickled, reply r) {
     --in_flight_;
     --server_->in_flight_;
     ids_in_flight_.erase(id);
     if (!closed_) {
       if (!r.ok())
-        reply_error(id, r.error_type(), r.error_message());
+        reply_error(id, r.error_type(), r.error_message(), pickled);
+      else if (pickled)
+        append(id, "pickle", pickle::encode(r.value()));
       else if (r.value().is_binary())
         append(id, "none", encode(r.value(), codec::none));
       else
@@ -439,11 +481,17 @@ private:
     server_->check_drained();
   }
 
-  void reply_error(const std::string& id, const std::string& type, const std::string& message) {
+  /// Answers `id` with an error: an `error` record, or, for a request in
+  /// pickle, the pickled builtins exception that stands for it.
+  void reply_error(const std::string& id, const std::string& type, const std::string& message,
+                   bool pickled) {
     if (log::enabled(log::level::debug))
       log::debug("socket gateway at " + server_->endpoint_ + " answered " + type + ": " + message,
                  request_id(id));
-    append(id, "error", json_text(error_body(type, message)));
+    if (pickled)
+      append(id, "pickle", pickle::encode_error(type, message));
+    else
+      append(id, "error", json_text(error_body(type, message)));
   }
 
   /// The connection and the record id, as log lines name a call: "unix#3:r17".
@@ -454,7 +502,7 @@ private:
   /// A record that breaks the framing: answer it and the calls admitted
   /// before it, then close.
   void fail_connection(const std::string& id, const std::string& message) {
-    reply_error(id, error_type::bad_request, message);
+    reply_error(id, error_type::bad_request, message, false);
     broken_ = true;
     // Nothing after the break is read: its bytes go, and leave the budget.
     in_.clear();

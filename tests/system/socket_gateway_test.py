@@ -91,7 +91,7 @@ class SocketGatewayTest(unittest.TestCase):
             (b"7 ten json\n", "7", "is not a decimal number"),
             (b"8 1001 json\n", "8", "exceeds the frame limit of 1000 bytes"),
             (b"9 99999999999999999999999 json\n", "9", "exceeds the frame limit"),
-            (b"10 2 pickle\n", "10", "unknown encoder 'pickle'"),
+            (b"10 2 xml\n", "10", "unknown encoder 'xml'"),
             (b"x" * 70000, "-", "header line is longer than 65536 bytes"),
         ]
         for data, rid, text in cases:

@@ -43,8 +43,8 @@ CAF_TEST(malformed headers say what is wrong and keep the id when read) {
                   "1: payload length 101 exceeds the frame limit of 100 bytes");
   CAF_CHECK_EQUAL(error_of("1 99999999999999999999999 json"),
                   "1: payload length 99999999999999999999999 exceeds the frame limit of 100 bytes");
-  CAF_CHECK_EQUAL(error_of("1 2 pickle"),
-                  "1: unknown encoder 'pickle' (known: json, utf8, none, error)");
+  CAF_CHECK_EQUAL(error_of("1 2 xml"),
+                  "1: unknown encoder 'xml' (known: json, pickle, utf8, none, error)");
   CAF_CHECK_EQUAL(error_of(std::string(65, 'a') + " 2 json"),
                   "-: a request id is 1 to 64 printable ASCII characters without spaces");
 }
