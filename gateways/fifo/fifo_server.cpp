@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/call_error.hpp"
 #include "actors/cancel_token.hpp"
 #include "actors/error_type.hpp"
 #include "actors/gateway.hpp"
@@ -17,13 +18,21 @@
 #include "actors/private_file.hpp"
 #include "gateways/client_timeout.hpp"
 #include "gateways/fifo/pipe_connection.hpp"
+#include "gateways/pickle/pickle_reader.hpp"
+#include "gateways/pickle/pickle_writer.hpp"
+#include "gateways/pickle/python_exception.hpp"
 
 namespace actorserve::fifo {
 
 namespace {
 
-/// A reply as the FIFO gateway writes it: {"ok": value} or {"error": ...}.
-std::string reply_text(const reply& r) {
+/// A reply as the FIFO gateway writes it: {"ok": value} or {"error": ...};
+/// to a pickled message, the value pickled, or the builtins exception that
+/// stands for the error.
+std::string reply_text(const reply& r, bool pickled) {
+  if (pickled)
+    return r.ok() ? pickle::encode(r.value())
+                  : pickle::encode_error(r.error_type(), r.error_message());
   auto error = [](const std::string& type, const std::string& message) {
     return json_text(json{{"error", error_body(type, message)}});
   };
@@ -51,11 +60,12 @@ public:
   void write_loop();
   /// Queues the next reply slot, for a message of `bytes`; returns its
   /// number.
-  std::uint64_t reserve(std::size_t bytes);
+  std::uint64_t reserve(std::size_t bytes, bool pickled);
   /// Waits until the calls in flight leave room for one more message.
   void await_room();
   void fill(std::uint64_t seq, reply r);
-  void handle(const std::string& message, std::uint64_t seq);
+  void handle(const std::string& message, bool pickled, std::uint64_t seq);
+  json read_request(const std::string& message, bool pickled, std::uint64_t seq);
   void peer_left();
   void begin_drain(std::function<void()> drained);
   void stop();
@@ -73,6 +83,7 @@ public:
   struct slot {
     std::uint64_t session; // the peer it came from
     std::size_t bytes;     // the message's size, for the in-flight budget
+    bool pickled;          // the message was a pickle: so is its reply
     std::optional<reply> answer;
     std::shared_ptr<cancel_token> cancel; // of its call, while unanswered
   };
@@ -88,10 +99,10 @@ public:
   std::function<void()> drained_;
 };
 
-std::uint64_t fifo_server::impl::reserve(std::size_t bytes) {
+std::uint64_t fifo_server::impl::reserve(std::size_t bytes, bool pickled) {
   std::lock_guard<std::mutex> guard{mutex_};
   auto seq = next_seq_++;
-  slots_.emplace(seq, slot{session_, bytes, std::nullopt, nullptr});
+  slots_.emplace(seq, slot{session_, bytes, pickled, std::nullopt, nullptr});
   in_flight_bytes_ += bytes;
   return seq;
 }
@@ -127,18 +138,38 @@ void fifo_server::impl::fill(std::uint64_t seq, reply r) {
   changed_.notify_all();
 }
 
-void fifo_server::impl::handle(const std::string& message, std::uint64_t seq) {
-  if (json_text_depth(message, options_.max_depth) > options_.max_depth)
-    return fill(seq, reply::failure(error_type::bad_request,
-                                    too_deep_message("the message", options_.max_depth)));
+json fifo_server::impl::read_request(const std::string& message, bool pickled,
+                                     std::uint64_t seq) {
+  if (pickled) {
+    try {
+      return pickle::decode(message, pickle::read_limits{options_.max_depth, options_.max_message});
+    } catch (const call_error& e) {
+      fill(seq, reply::failure(e.type(), e.what()));
+      return json(json::value_t::discarded);
+    }
+  }
+  if (json_text_depth(message, options_.max_depth) > options_.max_depth) {
+    fill(seq, reply::failure(error_type::bad_request,
+                             too_deep_message("the message", options_.max_depth)));
+    return json(json::value_t::discarded);
+  }
   auto request = json::parse(message, nullptr, false);
   if (request.is_discarded())
-    return fill(seq, reply::failure(error_type::bad_request, "the message is not valid JSON"));
+    fill(seq, reply::failure(error_type::bad_request, "the message is not valid JSON"));
+  return request;
+}
+
+void fifo_server::impl::handle(const std::string& message, bool pickled, std::uint64_t seq) {
+  auto request = read_request(message, pickled, seq);
+  if (request.is_discarded())
+    return; // answered
   if (!request.is_array() || request.size() < 2 || request.size() > 3 || !request[0].is_string()
       || (request.size() == 3 && !request[2].is_object()))
     return fill(seq, reply::failure(error_type::bad_request,
-                                    "a message is the JSON array [path, data] or "
-                                    "[path, data, options]"));
+                                    pickled ? "a pickled message is the tuple (path, data) or "
+                                              "(path, data, options)"
+                                            : "a message is the JSON array [path, data] or "
+                                              "[path, data, options]"));
   client_timeout asked;
   if (request.size() == 3 && request[2].contains("timeout"))
     asked = client_timeout_of(request[2]["timeout"]);
@@ -202,9 +233,10 @@ void fifo_server::impl::read_loop() {
       auto message = pipe_.recv_bytes(options_.max_message, std::chrono::milliseconds(0));
       metrics_.request();
       metrics_.open(1); // a peer is there: it sent this
-      handle(message, reserve(message.size()));
+      auto pickled = pickle::is_pickle(message);
+      handle(message, pickled, reserve(message.size(), pickled));
     } catch (const pipe::message_too_long& e) {
-      fill(reserve(0), reply::failure(error_type::payload_too_large, e.what()));
+      fill(reserve(0, false), reply::failure(error_type::payload_too_large, e.what()));
     } catch (const pipe::pipe_closed&) {
       peer_left();
     } catch (const pipe::pipe_timeout&) {
@@ -263,13 +295,13 @@ void fifo_server::impl::write_loop() {
       return;
     }
     // Every reply that is ready, in order, goes out in one write.
-    std::vector<reply> ready;
+    std::vector<std::pair<reply, bool>> ready; // and whether it is pickled
     std::size_t ready_bytes = 0;
     for (auto it = slots_.find(next_write_);
          it != slots_.end() && (it->second.answer || it->second.session != session_);
          it = slots_.find(next_write_)) {
       if (it->second.answer && it->second.session == session_)
-        ready.push_back(std::move(*it->second.answer));
+        ready.emplace_back(std::move(*it->second.answer), it->second.pickled);
       ready_bytes += it->second.bytes;
       slots_.erase(it);
       ++next_write_;
@@ -283,8 +315,8 @@ void fifo_server::impl::write_loop() {
       guard.unlock();
       try {
         std::string frames;
-        for (auto& r : ready)
-          pipe::connection::append_frame(frames, reply_text(r));
+        for (auto& [r, pickled] : ready)
+          pipe::connection::append_frame(frames, reply_text(r, pickled));
         pipe_.send_frames(frames);
       } catch (const std::exception& e) {
         log::error("FIFO gateway at " + options_.path + ": " + e.what());

@@ -47,7 +47,10 @@ struct fifo_options {
 /// The FIFO gateway: serves a node's routes over a pipe pair (the `server`
 /// side of actorserve::pipe). Each message is the JSON array [path, data];
 /// each reply is {"ok": value} or {"error": {"type", "message"}}, in the
-/// order the messages came. When the peer goes away it waits for the next.
+/// order the messages came. A message that is a pickle (Python's
+/// Connection.send((path, data))) is answered in pickle: the value, or the
+/// builtins exception that stands for the error (gateways/pickle). When the
+/// peer goes away it waits for the next.
 class fifo_server {
 public:
   /// Creates the FIFOs (if missing) and serves; throws pipe_error.

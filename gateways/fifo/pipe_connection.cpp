@@ -14,6 +14,8 @@
 
 #include "actors/json_depth.hpp"
 #include "gateways/fifo/frame.hpp"
+#include "gateways/pickle/pickle_reader.hpp"
+#include "gateways/pickle/pickle_writer.hpp"
 
 namespace actorserve::pipe {
 
@@ -381,11 +383,23 @@ std::size_t connection::recv_bytes_into(std::vector<char>& buffer, std::size_t o
 }
 
 void connection::send(const json& value) {
-  send_bytes(json_text(value));
+  send(value, encoding_);
+}
+
+void connection::send(const json& value, message_encoding encoding) {
+  send_bytes(encoding == message_encoding::pickle ? pickle::encode(value) : json_text(value));
 }
 
 json connection::recv(std::optional<milliseconds> timeout) {
   auto bytes = recv_bytes(std::nullopt, timeout);
+  if (pickle::is_pickle(bytes)) {
+    try {
+      return pickle::decode(bytes);
+    } catch (const std::exception& e) {
+      throw pipe_error("the message on " + read_path_ + " is a pickle outside the safe subset: "
+                       + e.what());
+    }
+  }
   if (json_text_depth(bytes, default_max_depth) > default_max_depth)
     throw pipe_error(too_deep_message("the message on " + read_path_, default_max_depth));
   auto value = json::parse(bytes, nullptr, false);

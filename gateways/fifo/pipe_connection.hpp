@@ -14,6 +14,10 @@ namespace actorserve::pipe {
 
 using std::chrono::milliseconds;
 
+/// How send() writes a value: as JSON text, or as a pickle that Python's
+/// multiprocessing.connection (and mpservice.pipe) reads with recv().
+enum class message_encoding { json, pickle };
+
 /// One end of a pair of named pipes (FIFOs), framed exactly as Python's
 /// multiprocessing.connection.Connection frames messages: a 4-byte
 /// big-endian signed length, or -1 and an 8-byte big-endian length for
@@ -33,11 +37,29 @@ public:
   /// told to keep them).
   virtual ~connection();
 
-  /// Sends a JSON value (as its UTF-8 text).
+  /// Sends a value, in this end's encoding (JSON unless set_encoding said
+  /// otherwise).
   void send(const json& value);
 
-  /// Receives a JSON value; pipe_error when the message is not JSON.
+  /// Sends a value in `encoding`.
+  void send(const json& value, message_encoding encoding);
+
+  /// Receives a value, sent as JSON text or as a pickle (protocols 2 to 5,
+  /// the safe subset of gateways/pickle: plain values only), whichever the
+  /// message is: a pickle begins with byte 0x80, which JSON text never
+  /// does. pipe_error when it is neither, or nests deeper than
+  /// default_max_depth.
   json recv(std::optional<milliseconds> timeout = std::nullopt);
+
+  /// The encoding send() uses from now on; a peer that speaks Python's
+  /// Connection.send and recv wants message_encoding::pickle.
+  void set_encoding(message_encoding encoding) noexcept {
+    encoding_ = encoding;
+  }
+
+  message_encoding encoding() const noexcept {
+    return encoding_;
+  }
 
   /// Sends `size` bytes of `buffer` from `offset` (all that follow, when
   /// size is not given); std::out_of_range when they are not in the buffer.
@@ -120,6 +142,7 @@ private:
   std::string read_buffer_;
   std::size_t read_pos_ = 0;
   bool closed_ = false;
+  message_encoding encoding_ = message_encoding::json;
 };
 
 /// The serving end of the pair at `path`: reads `path.1`, writes `path.2`.

@@ -22,6 +22,12 @@ struct read_limits {
   std::size_t max_size = 64 * 1024 * 1024;
 };
 
+/// Whether `bytes` look like a pickle of protocol 2 or later (they begin
+/// with the PROTO opcode, 0x80, which no JSON text begins with).
+inline bool is_pickle(std::string_view bytes) {
+  return !bytes.empty() && static_cast<unsigned char>(bytes[0]) == 0x80;
+}
+
 /// Decodes one pickle (protocols 2 to 5) into our value.
 ///
 /// Reads None, bool, int, float, str, bytes, bytearray, list, tuple, dict,

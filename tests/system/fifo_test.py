@@ -2,8 +2,10 @@
 same FIFO files (opened the way mpservice.pipe opens them: write end O_RDWR,
 read end O_RDONLY) against the C++ pipe API and the FIFO gateway.
 Usage: fifo_test.py EXAMPLE_BINARY PIPE_PEER_BINARY"""
+import datetime
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -61,6 +63,27 @@ class PipeInteropTest(unittest.TestCase):
                                             'json {"from":"c++","n":3}'])
 
 
+    def test_python_objects_through_send_and_recv(self):
+        # Connection.send pickles, as mpservice.pipe's send does.
+        peer = subprocess.Popen([PIPE_PEER, "pickle-echo-server", self.path, "6"],
+                                stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: peer.poll() is None and peer.kill())
+        self.assertEqual(peer.stdout.readline().strip(), "ready")
+        reader, writer = python_end(self.path, "client")
+        for protocol in (2, 5):
+            writer.send_bytes(pickle.dumps({"k": (1, b"\x00"), "s": {3}}, protocol=protocol))
+            self.assertEqual(reader.recv(), {"k": [1, b"\x00"], "s": [3]})
+        writer.send("hello")
+        self.assertEqual(reader.recv(), "hello")
+        writer.send_bytes(json.dumps({"from": "json"}).encode())  # JSON is read too
+        self.assertEqual(reader.recv(), {"from": "json"})
+        writer.send(datetime.date(2026, 1, 1))  # an object: refused, never built
+        self.assertIn("the opcode STACK_GLOBAL names datetime.date", reader.recv())
+        writer.send({"message": "shut up"})
+        self.assertEqual(reader.recv(), {"message": "shut up"})
+        self.assertEqual(peer.wait(30), 0)
+
+
 class FifoGatewayTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -96,6 +119,38 @@ class FifoGatewayTest(unittest.TestCase):
                          [{"ok": 0.3}, {"ok": 2}, {"ok": "x"}])
         big = "y" * (20 * 1024 * 1024)
         self.assertEqual(self.call(reader, writer, "/echo", big), {"ok": big})
+
+    def test_pickled_messages_are_answered_in_pickle(self):
+        # What a Python program using mpservice.pipe or
+        # multiprocessing.connection sends: Connection.send((path, data)).
+        svc = self.start()
+        reader, writer = python_end(self.path, "client")
+        writer.send(("/double", 21))
+        self.assertEqual(reader.recv(), 42)
+        writer.send(("/echo", {"b": b"\x01", "t": (1, 2)}))
+        self.assertEqual(reader.recv(), {"b": b"\x01", "t": [1, 2]})
+        writer.send(("/missing", None))
+        error = reader.recv()
+        self.assertIsInstance(error, KeyError)
+        self.assertEqual(error.args, ("no route /missing",))
+        writer.send(("/fail", "why"))
+        error = reader.recv()
+        self.assertEqual((type(error), str(error)), (RuntimeError, "ExampleError: why"))
+        writer.send(("/echo", datetime.date(2026, 1, 1)))
+        self.assertIn("BadRequest: pickle: the opcode STACK_GLOBAL names datetime.date",
+                      str(reader.recv()))
+        writer.send(["/double", 2, {"timeout": 5}])
+        self.assertEqual(reader.recv(), 4)
+        writer.send("/double")
+        self.assertIn("a pickled message is the tuple (path, data)", str(reader.recv()))
+        # JSON and pickle, one after the other, each answered in its own.
+        writer.send_bytes(b'["/double",5]')
+        writer.send(("/double", 6))
+        self.assertEqual(json.loads(reader.recv_bytes()), {"ok": 10})
+        self.assertEqual(reader.recv(), 12)
+        writer.send(("/shutdown", None))
+        self.assertIsNone(reader.recv())
+        self.assertEqual(svc.wait(30), 0)
 
     def test_the_message_limit_at_and_past_the_edge(self):
         svc = Service([EXAMPLE, f"--fifo-path={self.path}", "--fifo-max-message=1000"])

@@ -3,6 +3,10 @@
 //   pipe_peer echo-server PATH COUNT   echo COUNT messages back, then exit
 //   pipe_peer client PATH              send "", 100 MiB, a JSON value; then
 //                                      print what comes back, one line each
+//   pipe_peer pickle-echo-server PATH COUNT
+//                                      recv() COUNT values (JSON or pickle) and
+//                                      send each back in pickle; an error is
+//                                      sent back as its message, in pickle
 #include <iostream>
 #include <string>
 
@@ -40,6 +44,20 @@ int main(int argc, char** argv) {
               << "json " << value.dump() << std::endl;
     return 0;
   }
-  std::cerr << "usage: pipe_peer echo-server PATH COUNT | client PATH\n";
+  if (mode == "pickle-echo-server" && argc == 4) {
+    pipe::server s(argv[2], /*keep_files=*/true);
+    s.set_encoding(pipe::message_encoding::pickle);
+    std::cout << "ready" << std::endl;
+    for (int i = 0, n = std::stoi(argv[3]); i < n; ++i) {
+      try {
+        s.send(s.recv(std::chrono::seconds{30}));
+      } catch (const pipe::pipe_error& e) {
+        s.send(json(std::string("error: ") + e.what()));
+      }
+    }
+    return 0;
+  }
+  std::cerr << "usage: pipe_peer echo-server PATH COUNT | client PATH"
+               " | pickle-echo-server PATH COUNT\n";
   return 2;
 }
