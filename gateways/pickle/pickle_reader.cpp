@@ -217,14 +217,18 @@ private:
     parent.items.push_back(child);
   }
 
-  node_ptr make_container(kind k, std::vector<entry>&& items) {
-    auto c = std::make_shared<node>(k);
-    c->items.reserve(items.size());
+  void place_all(node& parent, const std::vector<entry>& items) {
+    parent.items.reserve(parent.items.size() + items.size());
     for (auto& e : items) {
       if (!e.value)
         bad(here() + " takes values, not a name");
-      place(*c, e.value);
+      place(parent, e.value);
     }
+  }
+
+  node_ptr make_container(kind k, std::vector<entry>&& items) {
+    auto c = std::make_shared<node>(k);
+    place_all(*c, items);
     return c;
   }
 
@@ -376,12 +380,7 @@ private:
       }
       case op::appends: {
         auto items = pop_to_mark();
-        auto& t = target(kind::list, "a list");
-        for (auto& e : items) {
-          if (!e.value)
-            bad("APPENDS takes values, not a name");
-          place(t, e.value);
-        }
+        place_all(target(kind::list, "a list"), items);
         break;
       }
       case op::setitem: {
@@ -396,22 +395,12 @@ private:
         auto items = pop_to_mark();
         if (items.size() % 2 != 0)
           bad("SETITEMS needs keys and values in pairs");
-        auto& t = target(kind::dict, "a dict");
-        for (auto& e : items) {
-          if (!e.value)
-            bad("SETITEMS takes values, not a name");
-          place(t, e.value);
-        }
+        place_all(target(kind::dict, "a dict"), items);
         break;
       }
       case op::additems: {
         auto items = pop_to_mark();
-        auto& t = target(kind::set, "a set");
-        for (auto& e : items) {
-          if (!e.value)
-            bad("ADDITEMS takes values, not a name");
-          place(t, e.value);
-        }
+        place_all(target(kind::set, "a set"), items);
         break;
       }
       case op::pop:
