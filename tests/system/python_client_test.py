@@ -2,20 +2,27 @@
 SocketClient and AsyncSocketClient against the real actorserve-example over
 a Unix socket in a temporary directory; the pickle encoder against a fake
 server (a thread in this process answering pickle records) and, once the
-service speaks pickle, against the service.
+service speaks pickle, against the service; and `pip install` of
+apps/python into a temporary venv with no network.
 Usage: python_client_test.py BINARY"""
 import asyncio
+import glob
+import hashlib
+import base64
 import json
 import os
 import pickle
 import resource
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
 import urllib.request
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT_DIR = os.path.join(HERE, "..", "..", "apps", "python")
@@ -462,6 +469,55 @@ class PickleAgainstTheServiceTest(ServiceTest):
             with self.assertRaises(KeyError):
                 c.request("/missing", 1)
             self.assertEqual(list(c.stream("/double", range(100))), [2 * i for i in range(100)])
+
+
+class PipInstallTest(unittest.TestCase):
+    def test_pip_installs_the_client_without_network(self):
+        tmp = tempfile.mkdtemp(prefix="actorserve-pip-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        venv = os.path.join(tmp, "venv")
+        made = subprocess.run([sys.executable, "-m", "venv", venv], capture_output=True, text=True)
+        python = os.path.join(venv, "bin", "python")
+        if made.returncode != 0 or not os.path.exists(os.path.join(venv, "bin", "pip")):
+            self.skipTest(f"python3 -m venv cannot make a venv with pip here (needs the venv "
+                          f"and ensurepip modules; Debian: apt-get install python3-venv): "
+                          f"{made.stderr.strip()[-300:]}")
+        source = os.path.abspath(CLIENT_DIR)
+        env = dict(os.environ, PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+        pip = subprocess.run([python, "-m", "pip", "install", "--no-index", source],
+                             capture_output=True, text=True, env=env, timeout=240)
+        self.assertEqual(pip.returncode, 0, pip.stdout + pip.stderr)
+        check = subprocess.run(
+            [python, "-c", "import actorserve_client as m, sys; "
+                           "print(m.__file__); print(m.__version__); "
+                           "print(m.SocketClient.__name__, m.AsyncSocketClient.__name__)"],
+            capture_output=True, text=True, cwd=tmp)  # not the source directory
+        self.assertEqual(check.returncode, 0, check.stderr)
+        where, version, names = check.stdout.split("\n")[:3]
+        self.assertTrue(where.startswith(os.path.join(venv, "lib")), where)
+        self.assertEqual(names, "SocketClient AsyncSocketClient")
+        show = subprocess.run([python, "-m", "pip", "show", "actorserve-client"],
+                              capture_output=True, text=True, env=env)
+        self.assertIn(f"Version: {version}", show.stdout)
+        # The wheel's RECORD holds each file's true sha256 and size.
+        wheels = os.path.join(tmp, "wheels")
+        built = subprocess.run([python, "-m", "pip", "wheel", "--no-index", "--no-deps",
+                                "-w", wheels, source], capture_output=True, text=True, env=env)
+        self.assertEqual(built.returncode, 0, built.stderr)
+        [wheel] = glob.glob(os.path.join(wheels, "actorserve_client-*-py3-none-any.whl"))
+        with zipfile.ZipFile(wheel) as zf:
+            names = set(zf.namelist())
+            record = [line.split(",") for line in
+                      zf.read(f"actorserve_client-{version}.dist-info/RECORD").decode().split()]
+            self.assertEqual({r[0] for r in record}, names)
+            for path, digest, size in record:
+                if digest:
+                    data = zf.read(path)
+                    expect = base64.urlsafe_b64encode(hashlib.sha256(data).digest())
+                    self.assertEqual(digest, "sha256=" + expect.rstrip(b"=").decode(), path)
+                    self.assertEqual(int(size), len(data), path)
+        self.assertIn("actorserve_client.py", names)
+        self.assertNotIn("actorserve_build.py", names)
 
 
 if __name__ == "__main__":
