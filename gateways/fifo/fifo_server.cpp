@@ -236,7 +236,10 @@ void fifo_server::impl::read_loop() {
       auto pickled = pickle::is_pickle(message);
       handle(message, pickled, reserve(message.size(), pickled));
     } catch (const pipe::message_too_long& e) {
-      fill(reserve(0, false), reply::failure(error_type::payload_too_large, e.what()));
+      // Answered in the message's encoding, told by its first byte.
+      char first = static_cast<char>(e.first_byte());
+      fill(reserve(0, pickle::is_pickle(std::string_view(&first, 1))),
+           reply::failure(error_type::payload_too_large, e.what()));
     } catch (const pipe::pipe_closed&) {
       peer_left();
     } catch (const pipe::pipe_timeout&) {

@@ -340,8 +340,10 @@ std::string connection::recv_bytes(std::optional<std::size_t> maxlength,
     deadline = steady::now() + *timeout;
   auto n = read_header(deadline);
   if (maxlength && n > *maxlength) {
-    skip(n);
-    throw message_too_long(n, *maxlength);
+    char first = 0; // n > maxlength >= 0: there is one
+    read_exact(&first, 1, true, std::nullopt);
+    skip(n - 1);
+    throw message_too_long(n, *maxlength, static_cast<unsigned char>(first));
   }
   return read_message(n);
 }
@@ -394,7 +396,10 @@ json connection::recv(std::optional<milliseconds> timeout) {
   auto bytes = recv_bytes(std::nullopt, timeout);
   if (pickle::is_pickle(bytes)) {
     try {
-      return pickle::decode(bytes);
+      // Only memo references and DUP make a value larger than its pickle.
+      return pickle::decode(
+        bytes, pickle::read_limits{default_max_depth,
+                                   std::max(bytes.size(), pickle::read_limits{}.max_size)});
     } catch (const std::exception& e) {
       throw pipe_error("the message on " + read_path_ + " is a pickle outside the safe subset: "
                        + e.what());

@@ -45,10 +45,16 @@ public:
 /// and dropped, so the next receive starts at the next message.
 class message_too_long : public pipe_error {
 public:
-  message_too_long(std::size_t length, std::size_t maxlength)
+  message_too_long(std::size_t length, std::size_t maxlength, unsigned char first_byte = 0)
     : pipe_error("bad message length: " + std::to_string(length)
                  + " bytes, longer than the maxlength of " + std::to_string(maxlength)),
-      length_(length), maxlength_(maxlength) {
+      length_(length), maxlength_(maxlength), first_byte_(first_byte) {
+  }
+
+  /// The message's first byte (a reply may want to answer in the
+  /// message's own encoding: a pickle begins with 0x80).
+  unsigned char first_byte() const noexcept {
+    return first_byte_;
   }
 
   std::size_t length() const noexcept {
@@ -62,6 +68,7 @@ public:
 private:
   std::size_t length_;
   std::size_t maxlength_;
+  unsigned char first_byte_;
 };
 
 /// recv_bytes_into's buffer cannot hold the message. The message was

@@ -681,7 +681,8 @@ private:
     size_ += n;
     if (size_ > limits_.max_size)
       bad("the value takes more than " + std::to_string(limits_.max_size)
-          + " bytes, the limit, once its memo references are copied");
+          + " bytes, the limit (each value counts one, each str and bytes its length too, "
+            "and a value the memo or DUP repeats counts each time)");
   }
 
   json convert(const node& n) {

@@ -165,6 +165,21 @@ class FifoGatewayTest(unittest.TestCase):
         self.assertEqual(err["type"], "PayloadTooLarge")
         self.assertIn("1001 bytes, longer than the maxlength of 1000", err["message"])
         self.assertEqual(self.call(reader, writer, "/double", 4), {"ok": 8})  # goes on
+        # A pickle too: at the limit it is read; past it, the error is pickled.
+        def pickled(n):
+            for size in range(n, 0, -1):
+                data = pickle.dumps(("/echo", "x" * size), protocol=5)
+                if len(data) == n:
+                    return data
+        at_limit = pickled(1000)
+        writer.send_bytes(at_limit)
+        self.assertEqual(reader.recv(), pickle.loads(at_limit)[1])
+        writer.send_bytes(pickled(1001))
+        error = reader.recv()
+        self.assertEqual(type(error), RuntimeError)
+        self.assertIn("PayloadTooLarge: bad message length: 1001 bytes", str(error))
+        writer.send(("/double", 5))
+        self.assertEqual(reader.recv(), 10)
 
     def test_a_peer_that_leaves_and_a_new_one(self):
         svc = self.start()

@@ -282,7 +282,8 @@ class LimitTest(unittest.TestCase):
         s = "y" * 30
         self.assertEqual(self.codec.value(pickle.dumps([s, s])), [s, s])  # 1 + 2 * 31
         got = self.codec.value(pickle.dumps([s, s, s, s]))  # 1 + 4 * 31 > 100
-        self.assertIn("once its memo references are copied", str(got))
+        self.assertIn("takes more than 100 bytes, the limit", str(got))
+        self.assertIn("a value the memo or DUP repeats counts each time", str(got))
 
 
 def _as_lists(v):
