@@ -41,6 +41,7 @@ import itertools
 import json
 import os
 import pickle
+import select
 import selectors
 import socket
 import threading
@@ -60,6 +61,9 @@ _RECV_SIZE = 1 << 18
 # A stream sends what it has pulled from its input after this many seconds,
 # even if the batch is not full, so a slow iterable does not hold items back.
 _BATCH_SECONDS = 0.002
+# Opening a connection again (after the service closed it) waits at most
+# this long, or connection_timeout if shorter.
+_RECONNECT_SECONDS = 5.0
 
 
 class RemoteError(Exception):
@@ -89,12 +93,14 @@ _json_decode = json.JSONDecoder().decode
 class _ExceptionsOnlyUnpickler(pickle.Unpickler):
     """Loads plain values and instances of the built-in exception classes,
     nothing else: a pickle can name any callable, and what a server sends is
-    not trusted to run code in the client."""
+    not trusted to run code in the client. Not BaseException's other
+    children either: a server has no business making a client raise
+    SystemExit or KeyboardInterrupt."""
 
     def find_class(self, module: str, name: str) -> Any:
         if module == "builtins" and "." not in name:
             cls = getattr(builtins, name, None)
-            if isinstance(cls, type) and issubclass(cls, BaseException):
+            if isinstance(cls, type) and issubclass(cls, Exception):
                 return cls
         raise pickle.UnpicklingError(
             f"refusing to load {module}.{name} from a response: only built-in "
@@ -426,31 +432,38 @@ class SocketClient:
         self.close()
         return False
 
+    def _connect_once(self) -> socket.socket:
+        if self.path:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            target: Any = self.path
+        else:
+            sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET,
+                                 socket.SOCK_STREAM)
+            target = (self.host, self.port)
+        try:
+            sock.settimeout(max(0.001, min(self.connection_timeout, _RECONNECT_SECONDS)))
+            sock.connect(target)
+            if not self.path:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setblocking(False)
+            return sock
+        except BaseException:
+            sock.close()
+            raise
+
     def _connect_one(self) -> socket.socket:
         deadline = time.monotonic() + self.connection_timeout
         where = _where(self.path, self.host, self.port)
         while True:
-            if self.path:
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                target: Any = self.path
-            else:
-                sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET,
-                                     socket.SOCK_STREAM)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                target = (self.host, self.port)
             try:
-                sock.connect(target)
-                sock.setblocking(False)
-                return sock
+                return self._connect_once()
             except (ConnectionRefusedError, FileNotFoundError) as e:
-                sock.close()
                 if time.monotonic() >= deadline:
                     raise ConnectionError(
                         f"cannot connect to {where} within "
                         f"{self.connection_timeout} s: {e}") from e
                 time.sleep(0.05)
             except OSError as e:
-                sock.close()
                 raise ConnectionError(f"cannot connect to {where}: {e}") from e
 
     def open(self) -> None:
@@ -511,9 +524,62 @@ class SocketClient:
             raise ClientClosed("the client is closed")
         if not self._opened:
             raise ClientClosed("the client is not open: use it in a with block, or call open()")
+
+    # The service closes a connection left idle (--socket-idle-timeout, 300 s
+    # by default), and a client with no thread notices only when it next
+    # uses it. Before a call goes out on a connection with nothing in flight,
+    # that connection is read (one recv: the end of the stream if it came),
+    # and connections found closed are opened again for the next calls.
+
+    def _reopen(self) -> None:
+        """Opens again, once each, the connections found closed (the lock is
+        held); stops at the first that cannot be opened."""
+        if self._closed:
+            return
+        for i, conn in enumerate(self._conns):
+            if conn.lost is not None:
+                try:
+                    sock = self._connect_once()
+                except OSError:
+                    return  # the service is not there: the calls will say so
+                fresh = _Connection(sock)
+                self._selector.register(sock, selectors.EVENT_READ, fresh)
+                self._conns[i] = fresh
+                self._live.append(fresh)
+
+    def _lost_all(self) -> ClientClosed:
+        return ClientClosed(
+            f"every connection to {_where(self.path, self.host, self.port)} is lost")
+
+    def _pick(self) -> _Connection:
+        """The connection for the next call: the least busy (the lock is held)."""
+        if len(self._live) < len(self._conns):
+            self._reopen()
+        reopened = False
+        while True:
+            live = self._live
+            if not live:
+                raise self._lost_all()
+            conn = min(live, key=lambda c: len(c.inbox.pending)) if len(live) > 1 else live[0]
+            if conn.inbox.pending or conn.out:
+                return conn
+            self._read(conn)
+            if conn.lost is None:
+                return conn
+            if not reopened:
+                reopened = True
+                self._reopen()
+
+    def _refresh(self) -> None:
+        """Before a stream's batch (the lock is held): every connection with
+        nothing in flight is read, and those found closed are opened again."""
+        for conn in self._live:
+            if not conn.inbox.pending and not conn.out:
+                self._read(conn)
+        if len(self._live) < len(self._conns):
+            self._reopen()
         if not self._live:
-            raise ClientClosed(
-                f"every connection to {_where(self.path, self.host, self.port)} is lost")
+            raise self._lost_all()
 
     def _in_flight(self) -> int:
         return sum(len(c.inbox.pending) for c in self._live) + self._reserved
@@ -534,8 +600,7 @@ class SocketClient:
         with self._lock:
             self._check_usable()
             self._wait_for_room(enqueue_timeout)
-            live = self._live
-            conn = min(live, key=lambda c: len(c.inbox.pending)) if len(live) > 1 else live[0]
+            conn = self._pick()
             rid = b"%d" % next(self._ids)
             conn.inbox.pending[rid] = target
             self._send(conn, rid + b" %d" % len(payload) + self._codec.tag + payload)
@@ -657,6 +722,8 @@ class SocketClient:
                 else:
                     free = 0
             free = max(free, 0)
+            if free:
+                self._refresh()
             self._reserved += free
         more = True
         if free == 0:
@@ -1037,21 +1104,30 @@ class AsyncSocketClient:
         await self.close()
         return False
 
+    async def _connect_once(self) -> _AsyncConnection:
+        loop = asyncio.get_running_loop()
+        if self.path:
+            connecting = loop.create_unix_connection(lambda: _AsyncConnection(self), self.path)
+        else:
+            connecting = loop.create_connection(lambda: _AsyncConnection(self),
+                                                self.host, self.port)
+        try:
+            _, conn = await asyncio.wait_for(
+                connecting, max(0.001, min(self.connection_timeout, _RECONNECT_SECONDS)))
+        except asyncio.TimeoutError as e:  # not an OSError before Python 3.11
+            raise TimeoutError(f"no connection within {_RECONNECT_SECONDS} s") from e
+        if not self.path:
+            sock = conn.transport.get_extra_info("socket")
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn
+
     async def _connect_one(self) -> _AsyncConnection:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.connection_timeout
         where = _where(self.path, self.host, self.port)
         while True:
             try:
-                if self.path:
-                    _, conn = await loop.create_unix_connection(
-                        lambda: _AsyncConnection(self), self.path)
-                else:
-                    _, conn = await loop.create_connection(
-                        lambda: _AsyncConnection(self), self.host, self.port)
-                    sock = conn.transport.get_extra_info("socket")
-                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                return conn
+                return await self._connect_once()
             except (ConnectionRefusedError, FileNotFoundError) as e:
                 if loop.time() >= deadline:
                     raise ConnectionError(f"cannot connect to {where} within "
@@ -1102,9 +1178,68 @@ class AsyncSocketClient:
         if not self._opened:
             raise ClientClosed("the client is not open: use it in an async with block, "
                                "or await open()")
+
+    # As SocketClient does, connections the service closed (an idle one, at
+    # --socket-idle-timeout) are opened again for the next calls. The loop
+    # sees a close when it runs; a connection with nothing in flight is
+    # also checked before a call goes out on it, in case the loop did not
+    # run since.
+
+    def _ended(self, conn: _AsyncConnection) -> bool:
+        """Whether a connection with nothing in flight was closed by the
+        service: anything to read on it is the end of the stream (or an
+        error about no call, which comes before a close)."""
+        if conn.lost is not None:
+            return True
+        sock = conn.transport.get_extra_info("socket")
+        if sock is None or select.select([sock.fileno()], [], [], 0)[0]:
+            conn.lost = "the service closed the connection"
+            conn.transport.abort()
+            self._forget(conn)
+            return True
+        return False
+
+    async def _reopen(self) -> None:
+        if self._closed:
+            return
+        for i, conn in enumerate(self._conns):
+            if conn.lost is not None:
+                try:
+                    fresh = await self._connect_once()
+                except OSError:
+                    return  # the service is not there: the calls will say so
+                self._conns[i] = fresh
+                self._live.append(fresh)
+
+    def _lost_all(self) -> ClientClosed:
+        return ClientClosed(
+            f"every connection to {_where(self.path, self.host, self.port)} is lost")
+
+    async def _pick(self) -> _AsyncConnection:
+        """The connection for the next call: the least busy."""
+        if len(self._live) < len(self._conns):
+            await self._reopen()
+        reopened = False
+        while True:
+            live = self._live
+            if not live:
+                raise self._lost_all()
+            conn = min(live, key=lambda c: len(c.inbox.pending)) if len(live) > 1 else live[0]
+            if conn.inbox.pending or not self._ended(conn):
+                return conn
+            if not reopened:
+                reopened = True
+                await self._reopen()
+
+    async def _refresh(self) -> None:
+        """Before a stream's batch: connections found closed are opened again."""
+        for conn in list(self._live):
+            if not conn.inbox.pending:
+                self._ended(conn)
+        if len(self._live) < len(self._conns):
+            await self._reopen()
         if not self._live:
-            raise ClientClosed(
-                f"every connection to {_where(self.path, self.host, self.port)} is lost")
+            raise self._lost_all()
 
     def _in_flight(self) -> int:
         return sum(len(c.inbox.pending) for c in self._live) + self._reserved
@@ -1149,8 +1284,7 @@ class AsyncSocketClient:
         payload = self._codec.maker(path)(data)
         self._check_usable()
         await self._wait_for_room(enqueue_timeout)
-        live = self._live
-        conn = min(live, key=lambda c: len(c.inbox.pending)) if len(live) > 1 else live[0]
+        conn = await self._pick()
         rid = b"%d" % next(self._ids)
         conn.inbox.pending[rid] = target
         conn.transport.write(rid + b" %d" % len(payload) + self._codec.tag + payload)
@@ -1225,6 +1359,7 @@ class AsyncSocketClient:
                         window.append((None, x, 0.0, TimeoutError(
                             f"{backlog} requests in flight; no room within {enqueue_timeout} s")))
                     elif free > 0:
+                        await self._refresh()
                         more = await self._stream_send(items, source, make, tag, free,
                                                        window, results)
                     if not window:

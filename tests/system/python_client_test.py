@@ -228,6 +228,25 @@ class SyncClientTest(ServiceTest):
             c.request("/double", 1)
         self.assertEqual(str(e.exception), "the client is closed")
 
+    def test_connections_the_service_closed_are_opened_again(self):
+        self.svc.kill()
+        idle_closing = [BINARY, f"--socket-path={self.path}", "--socket-idle-timeout=0.3"]
+        svc = Service(idle_closing)
+        self.addCleanup(svc.kill)
+        with SocketClient(path=self.path, num_connections=2) as c:
+            self.assertEqual(c.request("/double", 1), 2)
+            time.sleep(0.8)  # the service closes both connections, idle for 0.3 s
+            self.assertEqual(c.request("/double", 2), 4)
+            time.sleep(0.8)
+            self.assertEqual(list(c.stream("/double", range(100))), [2 * i for i in range(100)])
+            # A service stopped fails the calls; one started again serves them.
+            svc.kill()
+            with self.assertRaises(ClientClosed):
+                c.request("/double", 3)
+            svc = Service(idle_closing)
+            self.addCleanup(svc.kill)
+            self.assertEqual(c.request("/double", 3), 6)
+
     def test_a_client_never_opened_says_so(self):
         with self.assertRaises(ClientClosed) as e:
             SocketClient(path=self.path).request("/double", 1)
@@ -327,6 +346,23 @@ class AsyncClientTest(ServiceTest):
             self.assertLess(time.monotonic() - start, 5)
         self.run_async(main())
 
+    def test_connections_the_service_closed_are_opened_again(self):
+        self.svc.kill()
+        svc = Service([BINARY, f"--socket-path={self.path}", "--socket-idle-timeout=0.3"])
+        self.addCleanup(svc.kill)
+
+        async def main():
+            async with AsyncSocketClient(path=self.path, num_connections=2) as c:
+                self.assertEqual(await c.request("/double", 1), 2)
+                await asyncio.sleep(0.8)  # the loop sees the service close them
+                self.assertEqual(await c.request("/double", 2), 4)
+                time.sleep(0.8)  # the loop does not run: the client finds out itself
+                self.assertEqual(await c.request("/double", 3), 6)
+                time.sleep(0.8)
+                self.assertEqual([y async for y in c.stream("/double", range(100))],
+                                 [2 * i for i in range(100)])
+        self.run_async(main())
+
     def test_calls_fail_with_client_closed_when_the_service_goes(self):
         async def main():
             async with AsyncSocketClient(path=self.path, num_connections=2) as c:
@@ -378,6 +414,8 @@ class FakePickleServer:
             return TimeoutError("no answer within 0.1 s")
         if path == "/evil":
             return Evil()
+        if path == "/exit":
+            return SystemExit(3)
         return ValueError(f"bad path {path}")
 
     def _serve(self, conn):
@@ -431,6 +469,9 @@ class PickleEncoderTest(unittest.TestCase):
                 c.request("/evil", 1)
             self.assertIn("posix.system", str(e.exception))
             self.assertFalse(os.path.exists(self.canary))
+            with self.assertRaises(pickle.UnpicklingError) as e:  # not SystemExit
+                c.request("/exit", 1)
+            self.assertIn("builtins.SystemExit", str(e.exception))
             got = list(c.stream("/double", [1, "a", 2.5]))
             self.assertEqual(got, [2, "aa", 5.0])
             got = list(c.stream("/evil", [1, 2], return_exceptions=True))
