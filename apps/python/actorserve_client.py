@@ -90,15 +90,19 @@ _json_encode = json.JSONEncoder(separators=(",", ":")).encode
 _json_decode = json.JSONDecoder().decode
 
 
+_LOOP_ENDERS = frozenset(("StopIteration", "StopAsyncIteration"))
+
+
 class _ExceptionsOnlyUnpickler(pickle.Unpickler):
     """Loads plain values and instances of the built-in exception classes,
     nothing else: a pickle can name any callable, and what a server sends is
     not trusted to run code in the client. Not BaseException's other
     children either: a server has no business making a client raise
-    SystemExit or KeyboardInterrupt."""
+    SystemExit or KeyboardInterrupt; nor StopIteration and
+    StopAsyncIteration, which would end the caller's loop silently."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if module == "builtins" and "." not in name:
+        if module == "builtins" and "." not in name and name not in _LOOP_ENDERS:
             cls = getattr(builtins, name, None)
             if isinstance(cls, type) and issubclass(cls, Exception):
                 return cls
@@ -175,9 +179,9 @@ def _decode(encoder: Optional[bytes], payload: Any) -> Tuple[Optional[BaseExcept
             return ClientClosed(payload), None
     except pickle.UnpicklingError as e:
         return e, None
-    except (ValueError, AttributeError, TypeError, EOFError, pickle.PickleError) as e:
-        return RemoteError("BadResponse", f"a {encoder.decode()} payload that does not "
-                                          f"decode: {e}"), None
+    except Exception as e:  # whatever a malformed payload makes the decoder raise
+        return RemoteError("BadResponse", f"a {encoder.decode(errors='replace')} payload "
+                                          f"that does not decode: {e!r}"), None
     return RemoteError("BadResponse", f"unknown encoder {encoder.decode(errors='replace')!r}"), None
 
 
@@ -1002,8 +1006,12 @@ class _AsyncCall:
             error, value = _decode(encoder, payload)
             if error is None:
                 f.set_result(value)
-            else:
+                return
+            try:
                 f.set_exception(error)
+            except Exception as e:  # an exception asyncio will not hold
+                f.set_exception(RemoteError("BadResponse", f"the answer {error!r} "
+                                                           f"cannot be raised: {e}"))
 
 
 class _AsyncConnection:

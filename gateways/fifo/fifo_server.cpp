@@ -142,7 +142,7 @@ json fifo_server::impl::read_request(const std::string& message, bool pickled,
                                      std::uint64_t seq) {
   if (pickled) {
     try {
-      return pickle::decode(message, pickle::read_limits{options_.max_depth, options_.max_message});
+      return pickle::decode(message, pickle::read_limits{options_.max_depth});
     } catch (const call_error& e) {
       fill(seq, reply::failure(e.type(), e.what()));
       return json(json::value_t::discarded);

@@ -396,10 +396,7 @@ json connection::recv(std::optional<milliseconds> timeout) {
   auto bytes = recv_bytes(std::nullopt, timeout);
   if (pickle::is_pickle(bytes)) {
     try {
-      // Only memo references and DUP make a value larger than its pickle.
-      return pickle::decode(
-        bytes, pickle::read_limits{default_max_depth,
-                                   std::max(bytes.size(), pickle::read_limits{}.max_size)});
+      return pickle::decode(bytes);
     } catch (const std::exception& e) {
       throw pipe_error("the message on " + read_path_ + " is a pickle outside the safe subset: "
                        + e.what());

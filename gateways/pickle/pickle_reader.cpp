@@ -1,12 +1,13 @@
 #include "gateways/pickle/pickle_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <memory>
+#include <deque>
+#include <iterator>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "actors/call_error.hpp"
@@ -26,47 +27,71 @@ constexpr const char* subset_holds
 // protocols 2 and 3; recognized, never looked up.
 enum class constructor : std::uint8_t { codecs_encode, bytes, bytearray, set, frozenset };
 
-enum class kind : std::uint8_t { scalar, list, tuple, dict, set, frozenset };
+// `text`: a long str or bytes, held once however often the memo names it.
+enum class kind : std::uint8_t { list, tuple, dict, set, frozenset, text };
 
 const char* kind_name(kind k) {
   switch (k) {
-    case kind::scalar: return "a scalar";
     case kind::list: return "a list";
     case kind::tuple: return "a tuple";
     case kind::dict: return "a dict";
     case kind::set: return "a set";
     case kind::frozenset: return "a frozenset";
+    case kind::text: return "a scalar";
   }
-  return "a value";
+  return "a container";
 }
 
-// A value as the pickle builds it. Containers are shared, as in Python: a
-// memo reference names the same list, not a copy. A container is built
-// only until it is placed in another (Python's pickler never adds to it
-// after), so no structure can contain itself, and a container's depth is
-// final once it is placed.
-struct node {
-  explicit node(kind k) : k(k), depth(k == kind::scalar ? 0 : 1) {
-  }
-  kind k;
-  bool placed = false;
-  bool big_int = false; // an int beyond 64 bits, held as the nearest float
-  std::size_t depth;
+// A stack, memo or container entry: a scalar held as itself, a container
+// (by its index: shared, as in Python, so a memo reference names the same
+// list, not a copy), or one of the recognized constructors.
+struct value {
+  static constexpr std::uint32_t no_box = UINT32_MAX;
   json scalar;
-  std::vector<std::shared_ptr<node>> items; // a dict: key, value, key, value
-};
-
-using node_ptr = std::shared_ptr<node>;
-
-// A stack or memo entry: a value, or one of the recognized constructors.
-struct entry {
-  node_ptr value;
+  std::uint32_t box = no_box;
+  bool big_int = false; // an int beyond 64 bits, held as the nearest float
+  bool is_name = false;
   constructor ctor = constructor::bytes;
 };
 
+// A container as the pickle builds it. It is built only until it is placed
+// in another (Python's pickler never adds to it after), so no structure can
+// contain itself, and its depth and size are final once it is placed.
+struct container {
+  explicit container(kind k) : k(k), depth(k == kind::text ? 0 : 1) {
+  }
+  kind k;
+  bool placed = false;
+  std::uint32_t placements = 0; // how many containers hold it
+  std::size_t depth;
+  std::size_t size = 0;      // this and everything placed in it, as charged
+  std::vector<value> items;  // a dict: key, value, key, value
+  json text;                 // kind::text: the str or bytes
+};
+
+// What the size limit counts, close to the memory each takes while it is
+// read and decoded: a value (or a memo entry, or a mark) 24 bytes, a
+// container 96, a str or bytes its length on top. One opcode byte makes at
+// most one of these, so a pickle that repeats nothing stays within 96 times
+// its length. A str or bytes of `long_text` bytes or more is held as a
+// container (counting 96, not 24), so that the memo, which Python fills
+// with every str, shares it rather than copying it.
+constexpr std::size_t value_cost = sizeof(value);
+constexpr std::size_t container_cost = 96;
+constexpr std::size_t long_text = 256;
+constexpr std::size_t expansion = 96;
+constexpr std::size_t expansion_slack = 64 * 1024;
+static_assert(value_cost == 24, "the docs give a value's cost as 24 bytes");
+static_assert(sizeof(container) + value_cost <= container_cost);
+
 class reader {
 public:
-  reader(std::string_view in, const read_limits& limits) : in_(in), limits_(limits) {
+  reader(std::string_view in, const read_limits& limits)
+    : in_(in), limits_(limits),
+      budget_(std::min(limits.max_size,
+                       in.size() > (SIZE_MAX - expansion_slack) / expansion
+                         ? SIZE_MAX
+                         : expansion * in.size() + expansion_slack)) {
   }
 
   json run() {
@@ -137,99 +162,191 @@ private:
     return out;
   }
 
+  // -- the size budget -----------------------------------------------------
+
+  // Counts `n` more bytes of what the pickle makes, before making it.
+  void charge(std::size_t n) {
+    size_ += n;
+    if (size_ > budget_)
+      bad("the value would take more than " + std::to_string(budget_)
+          + " bytes, the limit for this pickle (" + std::to_string(expansion)
+          + " times its length plus " + std::to_string(expansion_slack) + ", at most "
+          + std::to_string(limits_.max_size)
+          + "; each value, memo entry and mark counts 24, each list, tuple, dict and set "
+            "96, each str and bytes its length too, and what the memo or DUP repeats "
+            "counts again)");
+  }
+
+  // The str, bytes or number `v` holds, or null when it holds a container.
+  const json* scalar_of(const value& v) const {
+    if (v.box == value::no_box)
+      return &v.scalar;
+    auto& c = boxes_[v.box];
+    return c.k == kind::text ? &c.text : nullptr;
+  }
+
+  bool is_str(const value& v) const {
+    auto* s = scalar_of(v);
+    return s != nullptr && s->is_string();
+  }
+
+  std::size_t size_of(const value& v) const {
+    if (v.box != value::no_box)
+      return boxes_[v.box].size;
+    if (v.scalar.is_string())
+      return value_cost + v.scalar.get_ref<const std::string&>().size();
+    if (v.scalar.is_binary())
+      return value_cost + v.scalar.get_binary().size();
+    return value_cost;
+  }
+
+  const char* name_of(const value& v) const {
+    if (v.box != value::no_box)
+      return kind_name(boxes_[v.box].k);
+    return v.is_name ? "a name" : "a scalar";
+  }
+
+  container* box_of(const value& v) {
+    return v.box == value::no_box ? nullptr : &boxes_[v.box];
+  }
+
   // -- the stack -----------------------------------------------------------
 
   std::size_t floor() const {
     return marks_.empty() ? 0 : marks_.back();
   }
 
-  void push(node_ptr v) {
-    stack_.push_back(entry{std::move(v)});
+  container& push_box(kind k, bool counted = true) {
+    if (counted)
+      charge(container_cost);
+    if (boxes_.size() >= value::no_box)
+      bad("the pickle makes more containers than can be counted");
+    value v;
+    v.box = static_cast<std::uint32_t>(boxes_.size());
+    auto& c = boxes_.emplace_back(k);
+    c.size = container_cost;
+    stack_.push_back(std::move(v));
+    return c;
   }
 
-  void push_scalar(json v) {
-    auto n = std::make_shared<node>(kind::scalar);
-    n->scalar = std::move(v);
-    push(std::move(n));
+  // A str or bytes counted already (as 24 and its length), before it was
+  // copied.
+  void push_text(json s, std::size_t length) {
+    if (length < long_text) {
+      push_counted(std::move(s));
+      return;
+    }
+    charge(container_cost - value_cost);
+    auto& c = push_box(kind::text, false);
+    c.text = std::move(s);
+    c.size = container_cost + length;
   }
 
-  entry pop_entry() {
+  void push_counted(json s, bool big_int = false) {
+    value v;
+    v.scalar = std::move(s);
+    v.big_int = big_int;
+    stack_.push_back(std::move(v));
+  }
+
+  void push_scalar(json s, bool big_int = false) {
+    charge(value_cost);
+    push_counted(std::move(s), big_int);
+  }
+
+  // A copy of a value the pickle already made (DUP, the memo): counted
+  // again, as it will be in what we decode.
+  void push_copy(const value& v) {
+    charge(size_of(v));
+    stack_.push_back(v);
+  }
+
+  value pop_entry() {
     if (stack_.size() <= floor())
       bad(here() + " needs a value on the stack, and there is none");
-    auto e = std::move(stack_.back());
+    auto v = std::move(stack_.back());
     stack_.pop_back();
-    return e;
+    return v;
   }
 
-  node_ptr pop_value() {
-    auto e = pop_entry();
-    if (!e.value)
+  value pop_value() {
+    auto v = pop_entry();
+    if (v.is_name)
       bad(here() + " takes a value, not a name (only REDUCE takes a name)");
-    return e.value;
+    return v;
   }
 
-  node_ptr& top_value() {
-    if (stack_.size() <= floor())
-      bad(here() + " needs a value on the stack, and there is none");
-    if (!stack_.back().value)
-      bad(here() + " takes a value, not a name");
-    return stack_.back().value;
-  }
-
-  // The entries above the topmost mark, which is dropped.
-  std::vector<entry> pop_to_mark() {
+  // Where the entries above the topmost mark begin; the mark is dropped.
+  std::size_t pop_mark() {
     if (marks_.empty())
       bad(here() + " needs a MARK, and there is none");
     auto from = marks_.back();
     marks_.pop_back();
-    std::vector<entry> out(std::make_move_iterator(stack_.begin() + from),
-                           std::make_move_iterator(stack_.end()));
-    stack_.resize(from);
-    return out;
+    return from;
   }
 
-  // The container below the top of the stack that APPEND and the like add
-  // to (it must still be being built).
-  node& target(kind expected, const char* what) {
-    if (stack_.size() <= floor() || !stack_.back().value)
+  // The container below the entries from `from` on that APPEND and the like
+  // add to (it must still be being built).
+  container& target(std::size_t from, kind expected, const char* what) {
+    if (from <= floor())
       bad(here() + " needs " + what + " below its items, and there is none");
-    auto& t = *stack_.back().value;
-    if (t.k != expected)
-      bad(here() + " adds to " + what + ", not to " + kind_name(t.k));
-    if (t.placed)
-      bad(here() + " adds to " + kind_name(t.k)
+    auto* t = box_of(stack_[from - 1]);
+    if (t == nullptr)
+      bad(here() + " adds to " + what + ", not to " + name_of(stack_[from - 1]));
+    if (t->k != expected)
+      bad(here() + " adds to " + what + ", not to " + kind_name(t->k));
+    if (t->placed)
+      bad(here() + " adds to " + kind_name(t->k)
           + " already placed in another container: Python never writes that, and it "
             "could make a structure contain itself");
-    return t;
+    return *t;
   }
 
-  void place(node& parent, const node_ptr& child) {
-    if (child->k != kind::scalar) {
-      if (child.get() == &parent)
+  // Checks `child` may go into `parent` and counts it there; the child was
+  // counted when it was made.
+  void admit(container& parent, const value& child) {
+    if (child.is_name)
+      bad(here() + " takes values, not a name");
+    if (auto* c = box_of(child)) {
+      if (c == &parent)
         bad(here() + " puts " + kind_name(parent.k)
             + " inside itself: a structure that contains itself has no value in ours");
-      child->placed = true;
-      if (child->depth + 1 > parent.depth)
-        parent.depth = child->depth + 1;
+      c->placed = true;
+      ++c->placements;
+      if (c->depth + 1 > parent.depth)
+        parent.depth = c->depth + 1;
       if (parent.depth > limits_.max_depth)
         bad(too_deep_message("the pickle", limits_.max_depth));
     }
-    parent.items.push_back(child);
+    parent.size += size_of(child);
   }
 
-  void place_all(node& parent, const std::vector<entry>& items) {
-    parent.items.reserve(parent.items.size() + items.size());
-    for (auto& e : items) {
-      if (!e.value)
-        bad(here() + " takes values, not a name");
-      place(parent, e.value);
+  // Moves the stack's entries from `from` on into `parent`, growing its
+  // items as a vector grows (Python appends in batches of 1,000).
+  void place_from(container& parent, std::size_t from) {
+    for (auto i = from; i < stack_.size(); ++i)
+      admit(parent, stack_[i]);
+    if (parent.items.empty() && stack_.size() - from > from) {
+      // Most of the stack: it becomes the items, without a second copy.
+      std::vector<value> below(std::make_move_iterator(stack_.begin()),
+                               std::make_move_iterator(stack_.begin() + from));
+      stack_.erase(stack_.begin(), stack_.begin() + from);
+      parent.items.swap(stack_);
+      stack_ = std::move(below);
+      return;
     }
+    parent.items.insert(parent.items.end(), std::make_move_iterator(stack_.begin() + from),
+                        std::make_move_iterator(stack_.end()));
+    stack_.resize(from);
   }
 
-  node_ptr make_container(kind k, std::vector<entry>&& items) {
-    auto c = std::make_shared<node>(k);
-    place_all(*c, items);
-    return c;
+  // A new container of the stack's entries from `from` on, in their place.
+  void push_container(kind k, std::size_t from) {
+    auto& c = push_box(k); // above the entries, for now
+    auto box = std::move(stack_.back());
+    stack_.pop_back();
+    place_from(c, from);
+    stack_.push_back(std::move(box));
   }
 
   // -- the memo ------------------------------------------------------------
@@ -237,23 +354,26 @@ private:
   void memo_put(std::uint64_t index) {
     if (stack_.size() <= floor())
       bad(here() + " stores the top of the stack, and there is none");
-    if (index < memo_.size())
-      memo_[index] = stack_.back();
-    else if (index == memo_.size() && sparse_.empty())
-      memo_.push_back(stack_.back());
-    else
-      sparse_[index] = stack_.back(); // any index: never sized on a number
+    const auto& top = stack_.back();
+    // The memo shares a container and holds a copy of a scalar.
+    charge(top.box != value::no_box ? value_cost : size_of(top));
+    if (index < memo_.size()) {
+      memo_[index] = top;
+    } else if (index == memo_.size() && sparse_.empty()) {
+      memo_.push_back(top);
+    } else {
+      charge(container_cost); // a map node: any index, never sized on a number
+      sparse_[index] = top;
+    }
   }
 
-  void memo_get(std::uint64_t index) {
-    if (index < memo_.size()) {
-      stack_.push_back(memo_[index]);
-      return;
-    }
+  const value& memo_at(std::uint64_t index) {
+    if (index < memo_.size())
+      return memo_[index];
     auto it = sparse_.find(index);
     if (it == sparse_.end())
       bad(here() + " reads memo entry " + std::to_string(index) + ", which was never stored");
-    stack_.push_back(it->second);
+    return it->second;
   }
 
   // -- opcodes -------------------------------------------------------------
@@ -331,34 +451,35 @@ private:
         push_bytes(take(little_endian(8)));
         break;
       case op::mark:
+        charge(value_cost);
         marks_.push_back(stack_.size());
         break;
       case op::empty_list:
-        push(std::make_shared<node>(kind::list));
+        push_box(kind::list);
         break;
       case op::empty_dict:
-        push(std::make_shared<node>(kind::dict));
+        push_box(kind::dict);
         break;
       case op::empty_set:
-        push(std::make_shared<node>(kind::set));
+        push_box(kind::set);
         break;
       case op::empty_tuple:
-        push(std::make_shared<node>(kind::tuple));
+        push_box(kind::tuple);
         break;
       case op::list:
-        push(make_container(kind::list, pop_to_mark()));
+        push_container(kind::list, pop_mark());
         break;
       case op::tuple:
-        push(make_container(kind::tuple, pop_to_mark()));
+        push_container(kind::tuple, pop_mark());
         break;
       case op::frozenset:
-        push(make_container(kind::frozenset, pop_to_mark()));
+        push_container(kind::frozenset, pop_mark());
         break;
       case op::dict: {
-        auto items = pop_to_mark();
-        if (items.size() % 2 != 0)
+        auto from = pop_mark();
+        if ((stack_.size() - from) % 2 != 0)
           bad("DICT needs keys and values in pairs");
-        push(make_container(kind::dict, std::move(items)));
+        push_container(kind::dict, from);
         break;
       }
       case op::tuple1:
@@ -367,40 +488,38 @@ private:
         std::size_t n = code - op::tuple1 + 1;
         if (stack_.size() < floor() + n)
           bad(here() + " needs " + std::to_string(n) + " values on the stack");
-        std::vector<entry> items(std::make_move_iterator(stack_.end() - n),
-                                 std::make_move_iterator(stack_.end()));
-        stack_.resize(stack_.size() - n);
-        push(make_container(kind::tuple, std::move(items)));
+        push_container(kind::tuple, stack_.size() - n);
         break;
       }
       case op::append: {
-        auto v = pop_value();
-        place(target(kind::list, "a list"), v);
+        if (stack_.size() <= floor())
+          bad("APPEND needs a value on the stack, and there is none");
+        auto from = stack_.size() - 1;
+        place_from(target(from, kind::list, "a list"), from);
         break;
       }
       case op::appends: {
-        auto items = pop_to_mark();
-        place_all(target(kind::list, "a list"), items);
+        auto from = pop_mark();
+        place_from(target(from, kind::list, "a list"), from);
         break;
       }
       case op::setitem: {
-        auto v = pop_value();
-        auto k = pop_value();
-        auto& t = target(kind::dict, "a dict");
-        place(t, k);
-        place(t, v);
+        if (stack_.size() < floor() + 2)
+          bad("SETITEM needs a key and a value on the stack");
+        auto from = stack_.size() - 2;
+        place_from(target(from, kind::dict, "a dict"), from);
         break;
       }
       case op::setitems: {
-        auto items = pop_to_mark();
-        if (items.size() % 2 != 0)
+        auto from = pop_mark();
+        if ((stack_.size() - from) % 2 != 0)
           bad("SETITEMS needs keys and values in pairs");
-        place_all(target(kind::dict, "a dict"), items);
+        place_from(target(from, kind::dict, "a dict"), from);
         break;
       }
       case op::additems: {
-        auto items = pop_to_mark();
-        place_all(target(kind::set, "a set"), items);
+        auto from = pop_mark();
+        place_from(target(from, kind::set, "a set"), from);
         break;
       }
       case op::pop:
@@ -408,15 +527,15 @@ private:
         if (stack_.size() > floor())
           stack_.pop_back();
         else
-          pop_to_mark();
+          stack_.resize(pop_mark());
         break;
       case op::pop_mark:
-        pop_to_mark();
+        stack_.resize(pop_mark());
         break;
       case op::dup:
         if (stack_.size() <= floor())
           bad("DUP needs a value on the stack, and there is none");
-        stack_.push_back(stack_.back());
+        push_copy(stack_.back());
         break;
       case op::binput:
         memo_put(little_endian(1));
@@ -428,10 +547,10 @@ private:
         memo_put(memo_.size() + sparse_.size());
         break;
       case op::binget:
-        memo_get(little_endian(1));
+        push_copy(memo_at(little_endian(1)));
         break;
       case op::long_binget:
-        memo_get(little_endian(4));
+        push_copy(memo_at(little_endian(4)));
         break;
       case op::global: {
         auto module = line();
@@ -442,10 +561,10 @@ private:
       case op::stack_global: {
         auto name = pop_value();
         auto module = pop_value();
-        if (!module->scalar.is_string() || !name->scalar.is_string())
+        if (!is_str(module) || !is_str(name))
           bad("STACK_GLOBAL takes a module and a name, both str");
-        push_constructor(module->scalar.get_ref<const std::string&>(),
-                         name->scalar.get_ref<const std::string&>());
+        push_constructor(scalar_of(module)->get_ref<const std::string&>(),
+                         scalar_of(name)->get_ref<const std::string&>());
         break;
       }
       case op::reduce:
@@ -475,7 +594,8 @@ private:
 
   void push_constructor(std::string_view module, std::string_view name) {
     auto builtin = module == "builtins" || module == "__builtin__";
-    entry e;
+    value e;
+    e.is_name = true;
     if (module == "_codecs" && name == "encode")
       e.ctor = constructor::codecs_encode;
     else if (builtin && name == "bytes")
@@ -489,6 +609,7 @@ private:
     else
       bad("the opcode " + here() + " names " + printable(module) + "." + printable(name)
           + ", which is refused: " + subset_holds);
+    charge(value_cost);
     stack_.push_back(std::move(e));
   }
 
@@ -507,24 +628,33 @@ private:
   void reduce() {
     auto args = pop_value();
     auto callable = pop_entry();
-    if (callable.value)
-      bad("REDUCE calls " + std::string(kind_name(callable.value->k))
+    if (!callable.is_name)
+      bad("REDUCE calls " + std::string(name_of(callable))
           + ", which is refused: " + subset_holds);
-    if (args->k != kind::tuple)
+    auto* tuple = box_of(args);
+    if (tuple == nullptr || tuple->k != kind::tuple)
       bad("REDUCE needs a tuple of arguments");
-    auto& a = args->items;
-    auto is = [&](std::size_t i, auto check) { return i < a.size() && check(*a[i]); };
-    auto str = [](const node& n) { return n.k == kind::scalar && n.scalar.is_string(); };
-    auto bytes = [](const node& n) { return n.k == kind::scalar && n.scalar.is_binary(); };
-    auto list = [](const node& n) { return n.k == kind::list; };
+    const auto& a = tuple->items;
+    auto is = [&](std::size_t i, auto check) { return i < a.size() && check(a[i]); };
+    auto str = [this](const value& v) { return is_str(v); };
+    auto bytes = [this](const value& v) {
+      auto* s = scalar_of(v);
+      return s != nullptr && s->is_binary();
+    };
+    auto text = [&](std::size_t i) -> const std::string& {
+      return scalar_of(a[i])->get_ref<const std::string&>();
+    };
+    auto list = [this](const value& v) {
+      auto* c = box_of(v);
+      return c != nullptr && c->k == kind::list;
+    };
     switch (callable.ctor) {
       case constructor::codecs_encode: {
         // _codecs.encode(text, "latin1"): bytes under protocol 2.
         if (a.size() != 2 || !is(0, str) || !is(1, str)
-            || (a[1]->scalar.get_ref<const std::string&>() != "latin1"
-                && a[1]->scalar.get_ref<const std::string&>() != "latin-1"))
+            || (text(1) != "latin1" && text(1) != "latin-1"))
           bad("REDUCE of _codecs.encode takes (str, 'latin1'), as Python writes bytes");
-        push_bytes(latin1(a[0]->scalar.get_ref<const std::string&>()));
+        push_bytes(latin1(text(0)));
         return;
       }
       case constructor::bytes:
@@ -539,21 +669,23 @@ private:
         }
         if (a.size() != 1 || !is(0, bytes))
           bad("REDUCE of bytearray takes (bytes,) or (), as Python writes a bytearray");
-        push(a[0]);
+        push_copy(value(a[0]));
         return;
       case constructor::set:
       case constructor::frozenset: {
         auto k = callable.ctor == constructor::set ? kind::set : kind::frozenset;
         if (a.empty()) {
-          push(std::make_shared<node>(k));
+          push_box(k);
           return;
         }
         if (a.size() != 1 || !is(0, list))
           bad("REDUCE of set or frozenset takes (list,) or (), as Python writes one");
-        auto s = std::make_shared<node>(k);
-        for (auto& item : a[0]->items)
-          place(*s, item);
-        push(std::move(s));
+        // The list's items, copied onto the stack and into the set: counted
+        // again, as they will be decoded.
+        auto from = stack_.size();
+        for (std::size_t i = 0; i < box_of(a[0])->items.size(); ++i)
+          push_copy(value(box_of(a[0])->items[i]));
+        push_container(k, from);
         return;
       }
     }
@@ -579,11 +711,14 @@ private:
   void push_str(std::string_view text) {
     if (!is_valid_utf8(text))
       bad("a str that is not valid UTF-8 (Python writes a lone surrogate so)");
-    push_scalar(json(std::string(text)));
+    charge(value_cost + text.size());
+    push_text(json(std::string(text)), text.size());
   }
 
   void push_bytes(std::string_view bytes) {
-    push_scalar(json::binary(json::binary_t::container_type(bytes.begin(), bytes.end())));
+    charge(value_cost + bytes.size());
+    push_text(json::binary(json::binary_t::container_type(bytes.begin(), bytes.end())),
+              bytes.size());
   }
 
   // A little-endian two's complement int of any length: an int of ours when
@@ -660,10 +795,7 @@ private:
     auto d = std::ldexp(static_cast<double>(mantissa), exponent);
     if (std::isinf(d))
       bad("an int of " + std::to_string(bits) + " bits is beyond the range of a float");
-    auto n = std::make_shared<node>(kind::scalar);
-    n->scalar = json(negative ? -d : d);
-    n->big_int = true;
-    push(std::move(n));
+    push_scalar(json(negative ? -d : d), true);
   }
 
   // -- the end -------------------------------------------------------------
@@ -672,57 +804,51 @@ private:
     if (pos_ != in_.size())
       bad_at(pos_, std::to_string(in_.size() - pos_) + " bytes follow the STOP opcode");
     auto top = pop_entry();
-    if (!top.value)
+    if (top.is_name)
       bad("the pickle's value is a name, not a value");
-    return convert(*top.value);
+    stack_ = {};
+    memo_ = {};
+    sparse_ = {};
+    return convert(top, true);
   }
 
-  void count(std::size_t n) {
-    size_ += n;
-    if (size_ > limits_.max_size)
-      bad("the value takes more than " + std::to_string(limits_.max_size)
-          + " bytes, the limit (each value counts one, each str and bytes its length too, "
-            "and a value the memo or DUP repeats counts each time)");
-  }
-
-  json convert(const node& n) {
-    switch (n.k) {
-      case kind::scalar:
-        if (n.scalar.is_string())
-          count(1 + n.scalar.get_ref<const std::string&>().size());
-        else if (n.scalar.is_binary())
-          count(1 + n.scalar.get_binary().size());
-        else
-          count(1);
-        return n.scalar;
-      case kind::dict: {
-        count(1);
-        json out = json::object();
-        for (std::size_t i = 0; i + 1 < n.items.size(); i += 2) {
-          auto key = key_text(*n.items[i]);
-          count(key.size());
-          auto [it, fresh] = out.emplace(key, json());
-          if (!fresh)
-            bad("two keys of a dict become the same str key \"" + printable(key) + "\"");
-          it.value() = convert(*n.items[i + 1]);
-        }
-        return out;
+  // Our value for `v`. Moved from when `movable`: a container held by one
+  // container only (or the top one, held by none) is converted once, so
+  // what it holds is moved into what we return and freed as we go.
+  json convert(value& v, bool movable) {
+    auto* c = box_of(v);
+    if (c == nullptr)
+      return movable ? std::move(v.scalar) : v.scalar;
+    bool mine = movable && c->placements <= 1;
+    if (c->k == kind::text)
+      return mine ? std::move(c->text) : c->text;
+    json out;
+    if (c->k == kind::dict) {
+      out = json::object();
+      for (std::size_t i = 0; i + 1 < c->items.size(); i += 2) {
+        auto key = key_text(c->items[i]);
+        auto [it, fresh] = out.emplace(std::move(key), json());
+        if (!fresh)
+          bad("two keys of a dict become the same str key \"" + printable(it.key()) + "\"");
+        it.value() = convert(c->items[i + 1], mine);
       }
-      default: { // list, tuple, set, frozenset
-        count(1);
-        json out = json::array();
-        out.get_ref<json::array_t&>().reserve(n.items.size());
-        for (auto& item : n.items)
-          out.push_back(convert(*item));
-        return out;
-      }
+    } else { // list, tuple, set, frozenset
+      out = json::array();
+      auto& array = out.get_ref<json::array_t&>();
+      array.reserve(c->items.size());
+      for (auto& item : c->items)
+        array.push_back(convert(item, mine));
     }
+    if (mine)
+      std::vector<value>().swap(c->items); // given away: free it now
+    return out;
   }
 
   // A dict key as the key of ours, as Python's json module writes one.
-  std::string key_text(const node& k) {
-    if (k.k == kind::scalar && !k.big_int) {
-      auto& v = k.scalar;
+  std::string key_text(const value& k) {
+    auto* s = scalar_of(k);
+    if (s != nullptr && !k.big_int) {
+      auto& v = *s;
       if (v.is_string())
         return v.get<std::string>();
       if (v.is_boolean())
@@ -734,22 +860,24 @@ private:
       if (v.is_number_integer())
         return std::to_string(v.get<std::int64_t>());
     }
-    std::string what = k.k != kind::scalar ? kind_name(k.k)
-                       : k.big_int          ? "an int beyond 64 bits"
-                       : k.scalar.is_binary() ? "bytes"
-                                              : "a float";
+    std::string what = s == nullptr ? kind_name(boxes_[k.box].k)
+                       : k.big_int  ? "an int beyond 64 bits"
+                       : s->is_binary() ? "bytes"
+                                        : "a float";
     bad("a dict key is a str, an int of 64 bits, a bool or None; got " + what);
   }
 
   std::string_view in_;
   const read_limits& limits_;
+  std::size_t budget_;
   std::size_t pos_ = 0;
   std::size_t op_pos_ = 0;
   std::size_t size_ = 0;
-  std::vector<entry> stack_;
+  std::vector<value> stack_;
   std::vector<std::size_t> marks_;
-  std::vector<entry> memo_;
-  std::unordered_map<std::uint64_t, entry> sparse_;
+  std::vector<value> memo_;
+  std::unordered_map<std::uint64_t, value> sparse_;
+  std::deque<container> boxes_; // every container, by index; never moved
 };
 
 } // namespace

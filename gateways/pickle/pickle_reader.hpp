@@ -15,11 +15,15 @@ namespace actorserve::pickle {
 struct read_limits {
   /// The deepest nesting of lists, tuples, dicts and sets.
   std::size_t max_depth = default_max_depth;
-  /// The size of the decoded value: each value counts one, and a str or
-  /// bytes its length too. A pickle without memo references never decodes
-  /// to more than its own length; this bounds what references to one large
-  /// value, repeated, would copy.
-  std::size_t max_size = 64 * 1024 * 1024;
+  /// The most the decoded value may take, in bytes, close to the memory it
+  /// takes while it is read and decoded: each value, memo entry and mark
+  /// counts 24, each list, tuple, dict and set 96, each str and bytes its
+  /// length too, and a value the memo or DUP repeats counts each time. A
+  /// pickle may also take at most 96 times its own length plus 64 KiB (one
+  /// that repeats nothing always fits that), so a small pickle cannot make
+  /// a large value. Counted as the pickle is read, and refused the moment it
+  /// is past.
+  std::size_t max_size = std::size_t{256} << 20;
 };
 
 /// Whether `bytes` look like a pickle of protocol 2 or later (they begin

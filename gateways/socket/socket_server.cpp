@@ -453,7 +453,7 @@ private:
   json read_pickle(const std::string& id, std::string_view payload) {
     auto& limits = server_->options_.limits;
     try {
-      return pickle::decode(payload, pickle::read_limits{limits.max_depth, limits.max_frame});
+      return pickle::decode(payload, pickle::read_limits{limits.max_depth});
     } catch (const call_error& e) {
       reply_error(id, e.type(), e.what(), true);
       return json(json::value_t::discarded);

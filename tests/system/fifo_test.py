@@ -143,6 +143,12 @@ class FifoGatewayTest(unittest.TestCase):
         self.assertEqual(reader.recv(), 4)
         writer.send("/double")
         self.assertIn("a pickled message is the tuple (path, data)", str(reader.recv()))
+        # A few hundred bytes whose references double at each level: refused
+        # as it is read, and the next message is served.
+        bomb = (b"\x80\x04\x8c\x05/echo" + b"N" + b"q\x000(h\x00h\x00l" * 24
+                + b"\x86.")
+        writer.send_bytes(bomb)
+        self.assertIn("BadRequest: pickle: the value would take more than", str(reader.recv()))
         # JSON and pickle, one after the other, each answered in its own.
         writer.send_bytes(b'["/double",5]')
         writer.send(("/double", 6))

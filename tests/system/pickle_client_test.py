@@ -169,6 +169,30 @@ class OriginalClientTest(unittest.TestCase):
         self.assertIn("a pickle request is the tuple (path, data)", str(caught.exception))
         self.assertEqual(client.request("/double", 21), 42)
 
+    def test_a_small_pickle_cannot_make_a_large_value(self):
+        # 24 levels of a list holding two references to the level below:
+        # 244 bytes that would be 16 million values. Refused as it is read,
+        # while another client's calls go on.
+        self.start()
+        bomb = (b"\x80\x04\x8c\x05/echo" + b"N" + b"q\x000(h\x00h\x00l" * 24
+                + b"\x86.")
+        client, other = self.client(), self.client()
+        futures = [client.submit("/double", 1)]
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.path)
+            f = s.makefile("rb")
+            for i in range(20):
+                s.sendall(f"b{i} {len(bomb)} pickle\n".encode() + bomb)
+                futures.append(other.submit("/double", i))
+            for i in range(20):
+                rid, n, enc = f.readline().decode().split()
+                answer = pickle.loads(f.read(int(n)))
+                self.assertEqual((rid, enc), (f"b{i}", "pickle"))
+                self.assertIsInstance(answer, RuntimeError)
+                self.assertIn("BadRequest: pickle: the value would take more than", str(answer))
+                self.assertIn("the limit for this pickle", str(answer))
+        self.assertEqual([f.result(10) for f in futures], [2] + [2 * i for i in range(20)])
+
     def test_many_in_flight_on_one_connection(self):
         self.start()
         client = self.client()

@@ -43,15 +43,20 @@ def big_nested(depth):
     return v
 
 
-class CodecTest(unittest.TestCase):
+class FilterTest(unittest.TestCase):
+    """Tests against one pickle_filter, started with LIMITS."""
+    LIMITS = ()
+
     @classmethod
     def setUpClass(cls):
-        cls.codec = Filter()
+        cls.codec = Filter(*cls.LIMITS)
 
     @classmethod
     def tearDownClass(cls):
         cls.codec.close()
 
+
+class CodecTest(FilterTest):
     def same_after(self, value, expected, protocols=PROTOCOLS):
         for p in protocols:
             with self.subTest(value=repr(value)[:60], protocol=p):
@@ -255,16 +260,15 @@ class CodecTest(unittest.TestCase):
             self.assertEqual(self.codec.value(pickle.dumps(v)), _as_lists(v))
 
 
-class LimitTest(unittest.TestCase):
-    """pickle_filter with max_depth 4 and max_size 100."""
+# What the size limit counts (docs/protocol.md, "Limits"): each value, memo
+# entry and mark 24, each list, tuple, dict and set 96, each str and bytes
+# its length on top, and what the memo or DUP repeats again.
+VALUE, CONTAINER = 24, 96
 
-    @classmethod
-    def setUpClass(cls):
-        cls.codec = Filter(4, 100)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.codec.close()
+class LimitTest(FilterTest):
+    """pickle_filter with max_depth 4 and max_size 1000."""
+    LIMITS = (4, 1000)
 
     def test_depth_at_and_past_the_edge(self):
         self.assertEqual(self.codec.value(pickle.dumps([[[[1]]]])), [[[[1]]]])
@@ -272,18 +276,97 @@ class LimitTest(unittest.TestCase):
         self.assertIn("deeper than 4 levels", str(got))
 
     def test_size_at_and_past_the_edge(self):
-        # A str counts one and its length.
-        self.assertEqual(self.codec.value(pickle.dumps("x" * 99)), "x" * 99)
-        got = self.codec.value(pickle.dumps("x" * 100))
-        self.assertIsInstance(got, RuntimeError)
-        self.assertIn("takes more than 100 bytes, the limit", str(got))
+        # A str of 256 bytes or more is held once, 96 and its length, and
+        # the memo shares it: 96 + 880 + 24.
+        for p in PROTOCOLS:
+            self.assertEqual(self.codec.value(pickle.dumps("x" * 880, protocol=p)), "x" * 880)
+            got = self.codec.value(pickle.dumps("x" * 881, protocol=p))
+            self.assertIsInstance(got, RuntimeError)
+            self.assertIn("would take more than 1000 bytes", str(got))
+            got = self.codec.value(pickle.dumps(b"x" * 881, protocol=p))
+            self.assertIn("would take more than 1000 bytes", str(got))
 
     def test_memo_references_cannot_multiply_a_value_past_the_limit(self):
-        s = "y" * 30
-        self.assertEqual(self.codec.value(pickle.dumps([s, s])), [s, s])  # 1 + 2 * 31
-        got = self.codec.value(pickle.dumps([s, s, s, s]))  # 1 + 4 * 31 > 100
-        self.assertIn("takes more than 100 bytes, the limit", str(got))
-        self.assertIn("a value the memo or DUP repeats counts each time", str(got))
+        # The list and its memo entry, a mark, a short str and its memo
+        # entry (a copy), and each reference: 96 + 24 + 24 + 4 * (24 + L).
+        s = "y" * 190
+        self.assertEqual(self.codec.value(pickle.dumps([s, s, s])), [s, s, s])  # 1000
+        s = "y" * 191
+        got = self.codec.value(pickle.dumps([s, s, s]))  # 1004
+        self.assertIn("would take more than 1000 bytes", str(got))
+        self.assertIn("what the memo or DUP repeats counts again", str(got))
+        # A long str referenced twice: the list and its memo entry, a mark,
+        # the str, its memo entry, the reference: 96 + 24 + 24 + 2 * (96 + L) + 24.
+        s = "z" * 320
+        self.assertEqual(self.codec.value(pickle.dumps([s, s])), [s, s])  # 1000
+        s = "z" * 321
+        self.assertIn("would take more than 1000 bytes", str(self.codec.value(pickle.dumps([s, s]))))
+
+
+def doubling_tree(levels):
+    """A list of two references to a list of two references to ... None: a
+    few bytes per level, twice the value per level."""
+    return (b"\x80\x04N" + b"q\x000(h\x00h\x00l" * levels + b".")
+
+
+class ExpansionTest(FilterTest):
+    """The default limits: a pickle may take at most 96 times its length
+    plus 64 KiB, so a small one cannot make a large value."""
+
+    @staticmethod
+    def dup_pickle(length, copies):
+        """A list of a str of `length` bytes and `copies` DUPs of it, and
+        what it takes: the list, a mark, the str and each copy."""
+        data = (b"\x80\x04](X" + struct.pack("<I", length) + b"s" * length
+                + b"2" * copies + b"e.")
+        held = CONTAINER if length >= 256 else VALUE  # a long str is held once
+        return data, CONTAINER + VALUE + (copies + 1) * (held + length)
+
+    def test_the_budget_at_and_past_the_edge(self):
+        # Find a pickle that takes exactly its budget: for a number of
+        # copies, what it takes past its budget is linear in the length.
+        def over(length, copies):
+            data, taken = self.dup_pickle(length, copies)
+            return taken - (96 * len(data) + 65536)
+        edge = None
+        for copies in range(1, 20000):  # long strs: linear from 256 bytes on
+            f0, slope = over(256, copies), over(257, copies) - over(256, copies)
+            if slope and -f0 % slope == 0 and -f0 // slope >= 0:
+                edge = (256 - f0 // slope, copies)
+                break
+        self.assertIsNotNone(edge)
+        self.assertEqual(over(*edge), 0)
+        length, copies = edge
+        data, _ = self.dup_pickle(length, copies)
+        self.assertEqual(self.codec.value(data), ["s" * length] * (copies + 1))
+        data, taken = self.dup_pickle(length, copies + 1)
+        budget = 96 * len(data) + 65536
+        self.assertGreater(taken, budget)
+        got = self.codec.value(data)
+        self.assertIsInstance(got, RuntimeError)
+        self.assertIn(f"would take more than {budget} bytes, the limit for this pickle "
+                      "(96 times its length plus 65536", str(got))
+
+    def test_a_doubling_tree_is_refused_while_it_is_read(self):
+        # 25 levels: 33 million values from 256 bytes. Refused at the level
+        # that passes the budget, in no time and no memory.
+        data = doubling_tree(25)
+        got = self.codec.value(data)
+        self.assertIsInstance(got, RuntimeError)
+        self.assertIn(f"would take more than {96 * len(data) + 65536} bytes", str(got))
+        # A few levels are a value like any other.
+        v = None
+        for _ in range(6):
+            v = [v, v]
+        self.assertEqual(self.codec.value(doubling_tree(6)), v)
+
+    def test_a_pickle_that_repeats_nothing_always_fits(self):
+        # One opcode byte per value: empty lists, Nones and marks.
+        for data in (b"\x80\x04](" + b"]" * 100000 + b"e.",
+                     b"\x80\x04](" + b"N" * 100000 + b"e.",
+                     b"\x80\x04" + b")\x85" * 100 + b"."):
+            got = self.codec.value(data)
+            self.assertNotIsInstance(got, Exception, data[:12])
 
 
 def _as_lists(v):

@@ -15,6 +15,7 @@ import pickle
 import resource
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -375,6 +376,10 @@ class AsyncClientTest(ServiceTest):
         self.run_async(main())
 
 
+class RawAnswer(bytes):
+    """An answer's payload as it is, not pickled."""
+
+
 class FakePickleServer:
     """A Unix socket server in a thread that answers pickle records the way
     the service does, and one answer no service should send: a pickle that
@@ -416,6 +421,10 @@ class FakePickleServer:
             return Evil()
         if path == "/exit":
             return SystemExit(3)
+        if path == "/stop-iteration":
+            return StopIteration("the caller's loop would end here")
+        if path == "/huge":  # Python's unpickler raises MemoryError on it
+            return RawAnswer(b"\x80\x05\x96" + struct.pack("<Q", 2 ** 62) + b".")
         return ValueError(f"bad path {path}")
 
     def _serve(self, conn):
@@ -429,7 +438,8 @@ class FakePickleServer:
                 payload = f.read(int(length))
                 request = pickle.loads(payload)  # this end trusts the client under test
                 self.requests.append(((rid, encoder.strip()), request))
-                body = pickle.dumps(self.answer(*request[:2]), protocol=4)
+                answer = self.answer(*request[:2])
+                body = answer if isinstance(answer, RawAnswer) else pickle.dumps(answer, protocol=4)
                 conn.sendall(f"{rid} {len(body)} pickle\n".encode() + body)
         except OSError:
             return
@@ -472,6 +482,17 @@ class PickleEncoderTest(unittest.TestCase):
             with self.assertRaises(pickle.UnpicklingError) as e:  # not SystemExit
                 c.request("/exit", 1)
             self.assertIn("builtins.SystemExit", str(e.exception))
+            # A StopIteration raised out of a stream would end it silently.
+            with self.assertRaises(pickle.UnpicklingError) as e:
+                c.request("/stop-iteration", 1)
+            self.assertIn("builtins.StopIteration", str(e.exception))
+            got = list(c.stream("/stop-iteration", [1, 2], return_exceptions=True))
+            self.assertEqual([type(y) for y in got], [pickle.UnpicklingError] * 2)
+            # Whatever a malformed answer makes the unpickler raise.
+            with self.assertRaises(RemoteError) as e:
+                c.request("/huge", 1)
+            self.assertEqual(e.exception.type, "BadResponse")
+            self.assertIn("MemoryError", str(e.exception))
             got = list(c.stream("/double", [1, "a", 2.5]))
             self.assertEqual(got, [2, "aa", 5.0])
             got = list(c.stream("/evil", [1, 2], return_exceptions=True))
@@ -489,6 +510,10 @@ class PickleEncoderTest(unittest.TestCase):
                     await c.request("/missing")
                 with self.assertRaises(pickle.UnpicklingError):
                     await c.request("/evil", 1)
+                with self.assertRaises(pickle.UnpicklingError):
+                    await c.request("/stop-iteration", 1)
+                with self.assertRaises(RemoteError):
+                    await c.request("/huge", 1)
                 got = [y async for y in c.stream("/double", [3, "b"])]
                 self.assertEqual(got, [6, "bb"])
         asyncio.run(asyncio.wait_for(main(), 60))
