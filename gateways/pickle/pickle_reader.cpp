@@ -7,7 +7,7 @@
 #include <deque>
 #include <iterator>
 #include <string>
-#include <unordered_map>
+#include <map>
 #include <vector>
 
 #include "actors/call_error.hpp"
@@ -71,18 +71,34 @@ struct container {
 
 // What the size limit counts, close to the memory each takes while it is
 // read and decoded: a value (or a memo entry, or a mark) 24 bytes, a
-// container 96, a str or bytes its length on top. One opcode byte makes at
+// container 96, a str or bytes 48 more and its length. One opcode byte makes at
 // most one of these, so a pickle that repeats nothing stays within 96 times
 // its length. A str or bytes of `long_text` bytes or more is held as a
 // container (counting 96, not 24), so that the memo, which Python fills
 // with every str, shares it rather than copying it.
 constexpr std::size_t value_cost = sizeof(value);
+constexpr std::size_t text_cost = 48; // the string or byte vector of ours, besides its bytes
 constexpr std::size_t container_cost = 96;
 constexpr std::size_t long_text = 256;
 constexpr std::size_t expansion = 96;
 constexpr std::size_t expansion_slack = 64 * 1024;
 static_assert(value_cost == 24, "the docs give a value's cost as 24 bytes");
 static_assert(sizeof(container) + value_cost <= container_cost);
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+const char* constructor_name(constructor c) {
+  switch (c) {
+    case constructor::codecs_encode: return "_codecs.encode";
+    case constructor::bytes: return "builtins.bytes";
+    case constructor::bytearray: return "builtins.bytearray";
+    case constructor::set: return "builtins.set";
+    case constructor::frozenset: return "builtins.frozenset";
+  }
+  return "a name";
+}
 
 class reader {
 public:
@@ -169,12 +185,16 @@ private:
     size_ += n;
     if (size_ > budget_)
       bad("the value would take more than " + std::to_string(budget_)
-          + " bytes, the limit for this pickle (" + std::to_string(expansion)
-          + " times its length plus " + std::to_string(expansion_slack) + ", at most "
-          + std::to_string(limits_.max_size)
-          + "; each value, memo entry and mark counts 24, each list, tuple, dict and set "
-            "96, each str and bytes its length too, and what the memo or DUP repeats "
-            "counts again)");
+          + " bytes, the limit for a pickle of " + plural(in_.size(), "byte", "bytes") + " ("
+          + std::to_string(expansion) + " times its length plus "
+          + std::to_string(expansion_slack) + ", at most " + std::to_string(limits_.max_size)
+          + "): what the memo or DUP repeats counts again (docs/protocol.md, "
+            "\"Limits of a pickle\", says what counts)");
+  }
+
+  std::string too_deep() const {
+    return "lists, tuples, dicts and sets nest deeper than "
+           + plural(limits_.max_depth, "level", "levels") + ", the limit";
   }
 
   // The str, bytes or number `v` holds, or null when it holds a container.
@@ -194,16 +214,18 @@ private:
     if (v.box != value::no_box)
       return boxes_[v.box].size;
     if (v.scalar.is_string())
-      return value_cost + v.scalar.get_ref<const std::string&>().size();
+      return value_cost + text_cost + v.scalar.get_ref<const std::string&>().size();
     if (v.scalar.is_binary())
-      return value_cost + v.scalar.get_binary().size();
+      return value_cost + text_cost + v.scalar.get_binary().size();
     return value_cost;
   }
 
-  const char* name_of(const value& v) const {
+  std::string name_of(const value& v) const {
     if (v.box != value::no_box)
       return kind_name(boxes_[v.box].k);
-    return v.is_name ? "a name" : "a scalar";
+    if (v.is_name)
+      return std::string("the name ") + constructor_name(v.ctor);
+    return "a scalar";
   }
 
   container* box_of(const value& v) {
@@ -219,6 +241,8 @@ private:
   container& push_box(kind k, bool counted = true) {
     if (counted)
       charge(container_cost);
+    if (k != kind::text && limits_.max_depth < 1)
+      bad(too_deep());
     if (boxes_.size() >= value::no_box)
       bad("the pickle makes more containers than can be counted");
     value v;
@@ -229,8 +253,8 @@ private:
     return c;
   }
 
-  // A str or bytes counted already (as 24 and its length), before it was
-  // copied.
+  // A str or bytes counted already (as a value, 48 and its length), before
+  // it was copied.
   void push_text(json s, std::size_t length) {
     if (length < long_text) {
       push_counted(std::move(s));
@@ -239,7 +263,7 @@ private:
     charge(container_cost - value_cost);
     auto& c = push_box(kind::text, false);
     c.text = std::move(s);
-    c.size = container_cost + length;
+    c.size = container_cost + text_cost + length;
   }
 
   void push_counted(json s, bool big_int = false) {
@@ -254,10 +278,13 @@ private:
     push_counted(std::move(s), big_int);
   }
 
-  // A copy of a value the pickle already made (DUP, the memo): counted
-  // again, as it will be in what we decode.
+  // A copy of a value the pickle already made (DUP, the memo). A scalar is
+  // counted again, as it will be in what we decode; a container only when
+  // it is placed again (admit), once its size is final: it may still grow
+  // through another copy until it is first placed.
   void push_copy(const value& v) {
-    charge(size_of(v));
+    auto* c = box_of(v);
+    charge(c != nullptr && c->k != kind::text ? value_cost : size_of(v));
     stack_.push_back(v);
   }
 
@@ -272,7 +299,7 @@ private:
   value pop_value() {
     auto v = pop_entry();
     if (v.is_name)
-      bad(here() + " takes a value, not a name (only REDUCE takes a name)");
+      bad(here() + " takes a value, not " + name_of(v) + " (only REDUCE takes a name)");
     return v;
   }
 
@@ -306,17 +333,19 @@ private:
   // counted when it was made.
   void admit(container& parent, const value& child) {
     if (child.is_name)
-      bad(here() + " takes values, not a name");
+      bad(here() + " takes values, not " + name_of(child) + " (only REDUCE takes a name)");
     if (auto* c = box_of(child)) {
       if (c == &parent)
         bad(here() + " puts " + kind_name(parent.k)
             + " inside itself: a structure that contains itself has no value in ours");
       c->placed = true;
-      ++c->placements;
+      // Placed again: a copy in what we decode, of a size now final.
+      if (++c->placements > 1 && c->k != kind::text)
+        charge(c->size);
       if (c->depth + 1 > parent.depth)
         parent.depth = c->depth + 1;
       if (parent.depth > limits_.max_depth)
-        bad(too_deep_message("the pickle", limits_.max_depth));
+        bad(too_deep());
     }
     parent.size += size_of(child);
   }
@@ -324,8 +353,11 @@ private:
   // Moves the stack's entries from `from` on into `parent`, growing its
   // items as a vector grows (Python appends in batches of 1,000).
   void place_from(container& parent, std::size_t from) {
-    for (auto i = from; i < stack_.size(); ++i)
+    for (auto i = from; i < stack_.size(); ++i) {
+      if (parent.k == kind::dict && (parent.items.size() + i - from) % 2 == 0)
+        check_key(stack_[i]); // refused here, where the key is
       admit(parent, stack_[i]);
+    }
     if (parent.items.empty() && stack_.size() - from > from) {
       // Most of the stack: it becomes the items, without a second copy.
       std::vector<value> below(std::make_move_iterator(stack_.begin()),
@@ -526,8 +558,10 @@ private:
         // As Python does: POP with nothing above the topmost mark drops it.
         if (stack_.size() > floor())
           stack_.pop_back();
-        else
+        else if (!marks_.empty())
           stack_.resize(pop_mark());
+        else
+          bad("POP needs a value or a MARK on the stack, and there is none");
         break;
       case op::pop_mark:
         stack_.resize(pop_mark());
@@ -629,7 +663,7 @@ private:
     auto args = pop_value();
     auto callable = pop_entry();
     if (!callable.is_name)
-      bad("REDUCE calls " + std::string(name_of(callable))
+      bad("REDUCE calls " + name_of(callable)
           + ", which is refused: " + subset_holds);
     auto* tuple = box_of(args);
     if (tuple == nullptr || tuple->k != kind::tuple)
@@ -711,12 +745,12 @@ private:
   void push_str(std::string_view text) {
     if (!is_valid_utf8(text))
       bad("a str that is not valid UTF-8 (Python writes a lone surrogate so)");
-    charge(value_cost + text.size());
+    charge(value_cost + text_cost + text.size());
     push_text(json(std::string(text)), text.size());
   }
 
   void push_bytes(std::string_view bytes) {
-    charge(value_cost + bytes.size());
+    charge(value_cost + text_cost + bytes.size());
     push_text(json::binary(json::binary_t::container_type(bytes.begin(), bytes.end())),
               bytes.size());
   }
@@ -802,10 +836,10 @@ private:
 
   json finish() {
     if (pos_ != in_.size())
-      bad_at(pos_, std::to_string(in_.size() - pos_) + " bytes follow the STOP opcode");
+      bad_at(pos_, plural(in_.size() - pos_, "byte follows", "bytes follow") + " the STOP opcode");
     auto top = pop_entry();
     if (top.is_name)
-      bad("the pickle's value is a name, not a value");
+      bad("the pickle's value is " + name_of(top) + ", which only REDUCE may take");
     stack_ = {};
     memo_ = {};
     sparse_ = {};
@@ -829,7 +863,8 @@ private:
         auto key = key_text(c->items[i]);
         auto [it, fresh] = out.emplace(std::move(key), json());
         if (!fresh)
-          bad("two keys of a dict become the same str key \"" + printable(it.key()) + "\"");
+          bad("two keys of a dict are the same str key \"" + printable(it.key())
+              + "\" (as 1 and \"1\" are: our keys are strs)");
         it.value() = convert(c->items[i + 1], mine);
       }
     } else { // list, tuple, set, frozenset
@@ -844,27 +879,32 @@ private:
     return out;
   }
 
-  // A dict key as the key of ours, as Python's json module writes one.
-  std::string key_text(const value& k) {
+  // Refuses a dict key with no str form of ours.
+  void check_key(const value& k) const {
     auto* s = scalar_of(k);
-    if (s != nullptr && !k.big_int) {
-      auto& v = *s;
-      if (v.is_string())
-        return v.get<std::string>();
-      if (v.is_boolean())
-        return v.get<bool>() ? "true" : "false";
-      if (v.is_null())
-        return "null";
-      if (v.is_number_unsigned())
-        return std::to_string(v.get<std::uint64_t>());
-      if (v.is_number_integer())
-        return std::to_string(v.get<std::int64_t>());
-    }
+    if (s != nullptr && !k.big_int
+        && (s->is_string() || s->is_boolean() || s->is_null() || s->is_number_integer()))
+      return;
     std::string what = s == nullptr ? kind_name(boxes_[k.box].k)
                        : k.big_int  ? "an int beyond 64 bits"
                        : s->is_binary() ? "bytes"
                                         : "a float";
     bad("a dict key is a str, an int of 64 bits, a bool or None; got " + what);
+  }
+
+  // A dict key as the key of ours, as Python's json module writes one.
+  std::string key_text(const value& k) const {
+    check_key(k);
+    auto& v = *scalar_of(k);
+    if (v.is_string())
+      return v.get<std::string>();
+    if (v.is_boolean())
+      return v.get<bool>() ? "true" : "false";
+    if (v.is_null())
+      return "null";
+    if (v.is_number_unsigned())
+      return std::to_string(v.get<std::uint64_t>());
+    return std::to_string(v.get<std::int64_t>());
   }
 
   std::string_view in_;
@@ -876,7 +916,7 @@ private:
   std::vector<value> stack_;
   std::vector<std::size_t> marks_;
   std::vector<value> memo_;
-  std::unordered_map<std::uint64_t, value> sparse_;
+  std::map<std::uint64_t, value> sparse_; // indexes the pickle chose: no hash to collide
   std::deque<container> boxes_; // every container, by index; never moved
 };
 

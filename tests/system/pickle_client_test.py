@@ -190,7 +190,7 @@ class OriginalClientTest(unittest.TestCase):
                 self.assertEqual((rid, enc), (f"b{i}", "pickle"))
                 self.assertIsInstance(answer, RuntimeError)
                 self.assertIn("BadRequest: pickle: the value would take more than", str(answer))
-                self.assertIn("the limit for this pickle", str(answer))
+                self.assertIn(f"the limit for a pickle of {len(bomb)} bytes", str(answer))
         self.assertEqual([f.result(10) for f in futures], [2] + [2 * i for i in range(20)])
 
     def test_many_in_flight_on_one_connection(self):

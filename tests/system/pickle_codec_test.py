@@ -132,7 +132,7 @@ class CodecTest(FilterTest):
     def test_keys_that_meet_as_one_str_are_refused(self):
         for p in PROTOCOLS:
             self.refused(pickle.dumps({1: "a", "1": "b"}, protocol=p),
-                         'two keys of a dict become the same str key "1"')
+                         'two keys of a dict are the same str key "1"')
 
     def test_shared_values_are_copied(self):
         s = "shared" * 10
@@ -215,7 +215,8 @@ class CodecTest(FilterTest):
         self.refused(unframed[:-1], "ends before its STOP opcode")
         self.refused(unframed[:-8], "BINUNICODE needs 3 bytes, but the pickle ends after 1")
         self.refused(good[:-1], "FRAME needs 19 bytes, but the pickle ends after 18")
-        self.refused(good + b"N", "1 bytes follow the STOP opcode")
+        self.refused(good + b"N", "1 byte follows the STOP opcode")
+        self.refused(good + b"NN", "2 bytes follow the STOP opcode")
         self.refused(b"\x80\x04\x00.", "byte 0x00 is no pickle opcode")
         self.refused(b"\x80\x04\x8c\x01\xff.", "not valid UTF-8")
         self.refused(b"\x80\x04.", "needs a value on the stack")
@@ -224,6 +225,14 @@ class CodecTest(FilterTest):
         self.refused(b"\x80\x04h\x05.", "reads memo entry 5, which was never stored")
         self.refused(b"\x80\x04(K\x01u.", "pairs")
         self.refused(b"\x80\x04NK\x01a.", "adds to a list, not to a scalar")
+        self.refused(b"\x80\x040.", "POP needs a value or a MARK on the stack")
+        self.refused(b"\x80\x04\x8c\x08builtins\x8c\x03set\x93.",
+                     "the pickle's value is the name builtins.set, which only REDUCE may take")
+        self.refused(b"\x80\x04(\x8c\x08builtins\x8c\x03set\x93l.",
+                     "LIST takes values, not the name builtins.set")
+        # A key with no str form is refused where it is, not at the end.
+        self.refused(b"\x80\x04}G?\xf0\x00\x00\x00\x00\x00\x00K\x01s]0.",
+                     "got a float (at byte 14)")  # the SETITEM
 
     def test_declared_lengths_are_checked_against_the_input(self):
         for op, width in ((b"\x8d", 8), (b"\x8e", 8), (b"\x96", 8), (b"X", 4), (b"B", 4),
@@ -260,10 +269,11 @@ class CodecTest(FilterTest):
             self.assertEqual(self.codec.value(pickle.dumps(v)), _as_lists(v))
 
 
-# What the size limit counts (docs/protocol.md, "Limits"): each value, memo
-# entry and mark 24, each list, tuple, dict and set 96, each str and bytes
-# its length on top, and what the memo or DUP repeats again.
-VALUE, CONTAINER = 24, 96
+# What the size limit counts (docs/protocol.md, "Limits of a pickle"): each
+# value, memo entry and mark 24, each list, tuple, dict and set 96, each str
+# and bytes 48 more and its length (a long one is held as a container), and
+# what the memo or DUP repeats again.
+VALUE, CONTAINER, TEXT = 24, 96, 48
 
 
 class LimitTest(FilterTest):
@@ -276,30 +286,31 @@ class LimitTest(FilterTest):
         self.assertIn("deeper than 4 levels", str(got))
 
     def test_size_at_and_past_the_edge(self):
-        # A str of 256 bytes or more is held once, 96 and its length, and
-        # the memo shares it: 96 + 880 + 24.
+        # A str of 256 bytes or more is held once, 96 + 48 and its length,
+        # and the memo shares it: 96 + 48 + 832 + 24.
         for p in PROTOCOLS:
-            self.assertEqual(self.codec.value(pickle.dumps("x" * 880, protocol=p)), "x" * 880)
-            got = self.codec.value(pickle.dumps("x" * 881, protocol=p))
+            self.assertEqual(self.codec.value(pickle.dumps("x" * 832, protocol=p)), "x" * 832)
+            got = self.codec.value(pickle.dumps("x" * 833, protocol=p))
             self.assertIsInstance(got, RuntimeError)
             self.assertIn("would take more than 1000 bytes", str(got))
-            got = self.codec.value(pickle.dumps(b"x" * 881, protocol=p))
+            got = self.codec.value(pickle.dumps(b"x" * 833, protocol=p))
             self.assertIn("would take more than 1000 bytes", str(got))
 
     def test_memo_references_cannot_multiply_a_value_past_the_limit(self):
         # The list and its memo entry, a mark, a short str and its memo
-        # entry (a copy), and each reference: 96 + 24 + 24 + 4 * (24 + L).
-        s = "y" * 190
+        # entry (a copy), and each reference: 96 + 24 + 24 + 4 * (24 + 48 + L).
+        s = "y" * 142
         self.assertEqual(self.codec.value(pickle.dumps([s, s, s])), [s, s, s])  # 1000
-        s = "y" * 191
+        s = "y" * 143
         got = self.codec.value(pickle.dumps([s, s, s]))  # 1004
         self.assertIn("would take more than 1000 bytes", str(got))
         self.assertIn("what the memo or DUP repeats counts again", str(got))
         # A long str referenced twice: the list and its memo entry, a mark,
-        # the str, its memo entry, the reference: 96 + 24 + 24 + 2 * (96 + L) + 24.
-        s = "z" * 320
+        # the str, its memo entry, the reference:
+        # 96 + 24 + 24 + 2 * (96 + 48 + L) + 24.
+        s = "z" * 272
         self.assertEqual(self.codec.value(pickle.dumps([s, s])), [s, s])  # 1000
-        s = "z" * 321
+        s = "z" * 273
         self.assertIn("would take more than 1000 bytes", str(self.codec.value(pickle.dumps([s, s]))))
 
 
@@ -320,7 +331,7 @@ class ExpansionTest(FilterTest):
         data = (b"\x80\x04](X" + struct.pack("<I", length) + b"s" * length
                 + b"2" * copies + b"e.")
         held = CONTAINER if length >= 256 else VALUE  # a long str is held once
-        return data, CONTAINER + VALUE + (copies + 1) * (held + length)
+        return data, CONTAINER + VALUE + (copies + 1) * (held + TEXT + length)
 
     def test_the_budget_at_and_past_the_edge(self):
         # Find a pickle that takes exactly its budget: for a number of
@@ -344,8 +355,8 @@ class ExpansionTest(FilterTest):
         self.assertGreater(taken, budget)
         got = self.codec.value(data)
         self.assertIsInstance(got, RuntimeError)
-        self.assertIn(f"would take more than {budget} bytes, the limit for this pickle "
-                      "(96 times its length plus 65536", str(got))
+        self.assertIn(f"would take more than {budget} bytes, the limit for a pickle of "
+                      f"{len(data)} bytes (96 times its length plus 65536", str(got))
 
     def test_a_doubling_tree_is_refused_while_it_is_read(self):
         # 25 levels: 33 million values from 256 bytes. Refused at the level
@@ -359,6 +370,19 @@ class ExpansionTest(FilterTest):
         for _ in range(6):
             v = [v, v]
         self.assertEqual(self.codec.value(doubling_tree(6)), v)
+
+    def test_a_copy_taken_before_a_list_is_filled_counts_what_it_holds(self):
+        # Each level: an empty list, DUPed twice, filled through one copy:
+        # the other copies, placed later, hold everything it holds.
+        d = 22
+        data = b"\x80\x04(" + b"]22(" * d + b"N" + b"e0" * d + b"l."
+        got = self.codec.value(data)
+        self.assertIsInstance(got, RuntimeError)
+        self.assertIn(f"would take more than {96 * len(data) + 65536} bytes", str(got))
+        # The same through the memo.
+        data = (b"\x80\x04(" + b"".join(b"]q%ch%ch%c(" % (i, i, i) for i in range(21))
+                + b"N" + b"e0" * 21 + b"l.")
+        self.assertIn("would take more than", str(self.codec.value(data)))
 
     def test_a_pickle_that_repeats_nothing_always_fits(self):
         # One opcode byte per value: empty lists, Nones and marks.
