@@ -15,6 +15,7 @@ packages=(
   python3 curl              # system tests drive the service with real clients
   iproute2                  # network namespaces for the multi-host tests
   wrk                       # HTTP benchmark
+  valgrind                  # callgrind counts instructions per call (apps/bench/instructions_per_call.py)
   prometheus                # promtool checks the metrics exposition (tests)
   systemd                   # systemd-analyze verifies the units in deploy/systemd (tests)
   dpkg-dev file             # cpack -G DEB: dpkg-shlibdeps (and file) find the package's Depends
