@@ -136,6 +136,7 @@ void connection::close() {
 }
 
 void connection::interrupt() {
+  interrupted_.store(true, std::memory_order_relaxed);
   std::uint64_t one = 1;
   if (wake_fd_ >= 0) {
     auto ignored = ::write(wake_fd_, &one, sizeof one);
@@ -158,8 +159,9 @@ void connection::open_read_end() {
 
 void connection::await_next_peer() {
   check_open();
-  read_buffer_.clear();
+  read_len_ = 0;
   read_pos_ = 0;
+  readable_ = false;
   if (read_fd_ >= 0)
     ::close(read_fd_);
   read_fd_ = -1;
@@ -179,7 +181,7 @@ void connection::discard_unread_sent() {
 bool connection::poll(milliseconds timeout) {
   check_open();
   open_read_end();
-  if (read_pos_ < read_buffer_.size())
+  if (read_pos_ < read_len_)
     return true;
   pollfd p[2] = {{read_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   auto wait = static_cast<int>(std::clamp<long long>(timeout.count(), 0, 24LL * 3600 * 1000));
@@ -189,6 +191,7 @@ bool connection::poll(milliseconds timeout) {
   } while (n < 0 && errno == EINTR);
   if (n > 0 && p[1].revents != 0)
     throw pipe_interrupted("receiving from " + read_path_ + " was interrupted");
+  readable_ = n > 0 && (p[0].revents & POLLIN) != 0;
   return n > 0 && (p[0].revents & (POLLIN | POLLHUP)) != 0;
 }
 
@@ -205,42 +208,59 @@ bool connection::peer_hung_up() {
 
 void connection::read_exact(char* out, std::size_t n, bool message_started,
                             std::optional<steady::time_point> deadline) {
-  std::size_t got = std::min(n, read_buffer_.size() - read_pos_);
-  std::memcpy(out, read_buffer_.data() + read_pos_, got);
+  std::size_t got = std::min(n, read_len_ - read_pos_);
+  if (got > 0)
+    std::memcpy(out, read_buffer_.get() + read_pos_, got);
   read_pos_ += got;
   constexpr std::size_t chunk = 64 * 1024;
+  // The descriptor does not block: once poll() saw bytes, or a message
+  // began (its writer is there), read first and wait only when it has
+  // nothing: one system call for a message that is there, not two. Before
+  // that, wait first: a FIFO nobody opened yet reads as its end.
+  bool wait_first = !(readable_ || message_started || got > 0);
+  readable_ = false;
   while (got < n) {
-    // Only the wait for a message's first byte is bounded: once it began,
-    // the rest is read whole, so the stream never loses its framing.
-    int wait = -1;
-    if (!message_started && got == 0 && deadline) {
-      auto left = std::chrono::duration_cast<milliseconds>(*deadline - steady::now()).count();
-      wait = static_cast<int>(std::max<long long>(0, left));
+    auto interrupted = [&] {
+      return pipe_interrupted("receiving from " + read_path_ + " was interrupted"
+                              + (message_started || got > 0 ? " in the middle of a message" : ""));
+    };
+    if (interrupted_.load(std::memory_order_relaxed))
+      throw interrupted();
+    if (wait_first) {
+      // Only the wait for a message's first byte is bounded: once it began,
+      // the rest is read whole, so the stream never loses its framing.
+      int wait = -1;
+      if (!message_started && got == 0 && deadline) {
+        auto left = std::chrono::duration_cast<milliseconds>(*deadline - steady::now()).count();
+        wait = static_cast<int>(std::max<long long>(0, left));
+      }
+      pollfd p[2] = {{read_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      int ready = ::poll(p, 2, wait);
+      if (ready < 0) {
+        if (errno == EINTR)
+          continue;
+        throw pipe_error(os_error("cannot wait on", read_path_));
+      }
+      if (ready > 0 && p[1].revents != 0)
+        throw interrupted();
+      if (ready == 0)
+        throw pipe_timeout("no message on " + read_path_ + " within the timeout");
     }
-    pollfd p[2] = {{read_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    int ready = ::poll(p, 2, wait);
-    if (ready < 0) {
-      if (errno == EINTR)
-        continue;
-      throw pipe_error(os_error("cannot wait on", read_path_));
-    }
-    if (ready > 0 && p[1].revents != 0)
-      throw pipe_interrupted("receiving from " + read_path_ + " was interrupted"
-                             + (message_started || got > 0 ? " in the middle of a message" : ""));
-    if (ready == 0)
-      throw pipe_timeout("no message on " + read_path_ + " within the timeout");
     // Large rests go straight to their place; small ones through the
     // buffer, which may take the next messages along.
     bool direct = n - got >= chunk;
     if (!direct) {
-      read_buffer_.resize(chunk);
+      if (!read_buffer_)
+        read_buffer_.reset(new char[chunk]); // not zeroed: each read fills its part
       read_pos_ = 0;
     }
     auto r = direct ? ::read(read_fd_, out + got, n - got)
-                    : ::read(read_fd_, read_buffer_.data(), chunk);
+                    : ::read(read_fd_, read_buffer_.get(), chunk);
     if (!direct)
-      read_buffer_.resize(r > 0 ? static_cast<std::size_t>(r) : 0);
+      read_len_ = r > 0 ? static_cast<std::size_t>(r) : 0;
     if (r < 0) {
+      if (errno == EAGAIN)
+        wait_first = true;
       if (errno == EAGAIN || errno == EINTR)
         continue;
       throw pipe_error(os_error("cannot read", read_path_));
@@ -254,8 +274,8 @@ void connection::read_exact(char* out, std::size_t n, bool message_started,
     if (direct) {
       got += static_cast<std::size_t>(r);
     } else {
-      auto take = std::min(n - got, read_buffer_.size());
-      std::memcpy(out + got, read_buffer_.data(), take);
+      auto take = std::min(n - got, read_len_);
+      std::memcpy(out + got, read_buffer_.get(), take);
       read_pos_ = take;
       got += take;
     }

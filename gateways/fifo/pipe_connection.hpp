@@ -1,7 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -137,10 +139,13 @@ private:
   int read_fd_ = -1;
   int write_fd_ = -1;
   int wake_fd_ = -1; // an eventfd, readable once interrupt() was called
+  std::atomic<bool> interrupted_{false}; // the same, for a receive that need not wait
   // Bytes read ahead of the current message: small messages arrive many to
-  // a read.
-  std::string read_buffer_;
+  // a read. Allocated once, never cleared: a read fills what it uses.
+  std::unique_ptr<char[]> read_buffer_;
+  std::size_t read_len_ = 0;
   std::size_t read_pos_ = 0;
+  bool readable_ = false; // poll() saw bytes to read, and nothing read them yet
   bool closed_ = false;
   message_encoding encoding_ = message_encoding::json;
 };
