@@ -181,6 +181,8 @@ void connection::discard_unread_sent() {
 bool connection::poll(milliseconds timeout) {
   check_open();
   open_read_end();
+  if (interrupted_.load(std::memory_order_relaxed))
+    throw pipe_interrupted("receiving from " + read_path_ + " was interrupted");
   if (read_pos_ < read_len_)
     return true;
   pollfd p[2] = {{read_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -208,6 +210,12 @@ bool connection::peer_hung_up() {
 
 void connection::read_exact(char* out, std::size_t n, bool message_started,
                             std::optional<steady::time_point> deadline) {
+  // Even a message read ahead whole is not handed out after interrupt().
+  if (interrupted_.load(std::memory_order_relaxed))
+    throw pipe_interrupted("receiving from " + read_path_ + " was interrupted"
+                           + (message_started ? " in the middle of a message" : ""));
+  if (n == 0)
+    return;
   std::size_t got = std::min(n, read_len_ - read_pos_);
   if (got > 0)
     std::memcpy(out, read_buffer_.get() + read_pos_, got);

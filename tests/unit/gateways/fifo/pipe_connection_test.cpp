@@ -197,4 +197,15 @@ CAF_TEST(interrupt frees a receive waiting for the rest of a message) {
   CAF_CHECK(throws<pipe_interrupted>([&] { srv.poll(1s); }));
 }
 
+CAF_TEST(after interrupt no receive hands out a message not even one read ahead) {
+  server s(path);
+  client c(path);
+  c.send_bytes("one");
+  c.send_bytes("two");
+  CAF_CHECK_EQUAL(s.recv_bytes(), "one"); // "two" came along in the same read
+  s.interrupt();
+  CAF_CHECK(throws<pipe_interrupted>([&] { s.poll(0ms); }));
+  CAF_CHECK(throws<pipe_interrupted>([&] { s.recv_bytes(); }));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
