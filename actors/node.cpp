@@ -57,6 +57,11 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
   // the busy polling phase straight to sleeping on a condition variable,
   // which an enqueue wakes at once.
   cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+  // An idle worker wakes this often to look for work to steal. CAF's 10 ms
+  // made an idle service burn 0.4 s of CPU a minute; an enqueue from
+  // outside wakes a sleeping worker at once anyway, and a busy one steals
+  // while it polls (docs/performance.md, "Idle cost": no benchmark moved).
+  cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::seconds{1}});
   if (options.pool.links_nodes())
     configure_node_link(cfg, options.pool.tls);
   return cfg;

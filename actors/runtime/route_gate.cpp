@@ -461,7 +461,16 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
   // No timeout: CAF keeps a request's timeout scheduled until it fires,
   // even after the answer, which costs memory and time per call. A worker
   // answers every call it took, or is lost, which fails the call here.
-  request(target.handle, caf::infinite, call_atom::value, p.request)
+  // The instance gets the call's input and meta, moved, not copied; the
+  // gate keeps the rest, for /debug/calls and its logs.
+  json input = std::move(p.request.input);
+  json meta = std::move(p.request.meta);
+  p.request.input = nullptr;
+  p.request.meta = nullptr;
+  call sent = p.request;
+  sent.input = std::move(input);
+  sent.meta = std::move(meta);
+  request(target.handle, caf::infinite, call_atom::value, std::move(sent))
     .then(
       [this, call_id, instance_id](reply& r) {
         finish(call_id, instance_id, std::move(r));
@@ -469,9 +478,6 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
       [this, call_id, instance_id](caf::error& err) {
         finish(call_id, instance_id, failed_dispatch(err));
       });
-  // The call's input is no longer needed here; the instance has its copy.
-  p.request.input = nullptr;
-  p.request.meta = nullptr;
 }
 
 reply route_gate::failed_dispatch(const caf::error& err) const {

@@ -47,10 +47,13 @@ std::string reply_text(const reply& r, bool pickled) {
 
 } // namespace
 
-/// A reader thread takes messages and starts calls; a writer thread turns
-/// the replies into bytes and writes them in message order (a write may
-/// wait while the peer is slow to read; no actor ever waits on it, nor
-/// spends its time encoding).
+/// A reader thread takes messages and starts calls. Replies go out in
+/// message order. The reply to the one message in flight is written by the
+/// thread that has it (a scheduler thread: no hand-over to another thread
+/// before the write), as far as the pipe takes it without waiting. The
+/// rest, and what a full pipe did not take, a writer thread writes, many
+/// replies in one write; it may wait while the peer is slow to read. No
+/// actor ever waits on the pipe.
 class fifo_server::impl : public std::enable_shared_from_this<fifo_server::impl> {
 public:
   impl(node& n, fifo_options options)
@@ -65,6 +68,11 @@ public:
   /// Waits until the calls in flight leave room for one more message.
   void await_room();
   void fill(std::uint64_t seq, reply r);
+  /// Writes what is ready at the head of the reply queue, in order, until
+  /// nothing is; under the lock, which it lets go while writing. Without
+  /// `may_wait`, what the pipe does not take at once is left in unsent_.
+  void write_ready(std::unique_lock<std::mutex>& guard, bool may_wait);
+  bool head_ready() const;
   void handle(const std::string& message, bool pickled, std::uint64_t seq);
   json read_request(const std::string& message, bool pickled, std::uint64_t seq);
   void peer_left();
@@ -80,6 +88,7 @@ public:
   gateway_metrics metrics_;
   std::mutex mutex_;
   std::condition_variable changed_;
+  std::condition_variable writer_wanted_; // the writer thread's: unsent_ or a stop
   /// A message read and not yet answered on the pipe.
   struct slot {
     std::uint64_t session; // the peer it came from
@@ -97,6 +106,10 @@ public:
   bool stopping_ = false;
   bool writer_done_ = false;
   bool writer_busy_ = false;
+  /// Frames a thread that must not wait left unwritten, the pipe being
+  /// full, and the in-flight bytes of their messages: the writer thread's.
+  std::string unsent_;
+  std::size_t unsent_bytes_ = 0;
   std::function<void()> drained_;
 };
 
@@ -128,15 +141,80 @@ void fifo_server::impl::await_room() {
 }
 
 void fifo_server::impl::fill(std::uint64_t seq, reply r) {
-  {
-    std::lock_guard<std::mutex> guard{mutex_};
-    auto it = slots_.find(seq);
-    if (it != slots_.end()) {
-      it->second.answer = std::move(r);
-      it->second.cancel = nullptr;
+  std::unique_lock<std::mutex> guard{mutex_};
+  auto it = slots_.find(seq);
+  if (it == slots_.end())
+    return;
+  it->second.answer = std::move(r);
+  it->second.cancel = nullptr;
+  // Until the reply the peer waits for next is here, nothing can go out; a
+  // writer at work takes it too when it is done.
+  if (seq != next_write_ || writer_busy_)
+    return;
+  // The one message in flight: this thread writes its reply at once. With
+  // more, the writer thread writes, gathering the replies that come
+  // meanwhile into one write (a write per reply costs the peer that keeps
+  // many in flight a tenth of its rate). Before unsent_, nothing goes out.
+  if (slots_.size() == 1 && unsent_.empty())
+    write_ready(guard, false);
+  else
+    writer_wanted_.notify_one();
+}
+
+bool fifo_server::impl::head_ready() const {
+  auto it = slots_.find(next_write_);
+  return it != slots_.end() && (it->second.answer || it->second.session != session_);
+}
+
+void fifo_server::impl::write_ready(std::unique_lock<std::mutex>& guard, bool may_wait) {
+  while (!stopping_ && !writer_busy_ && (head_ready() || !unsent_.empty())) {
+    // Every reply that is ready, in order, goes out in one write.
+    std::string frames = std::move(unsent_);
+    std::size_t bytes = unsent_bytes_;
+    unsent_.clear();
+    unsent_bytes_ = 0;
+    std::vector<std::pair<reply, bool>> ready; // and whether it is pickled
+    for (auto it = slots_.find(next_write_); it != slots_.end()
+                                              && (it->second.answer || it->second.session != session_);
+         it = slots_.find(next_write_)) {
+      if (it->second.answer && it->second.session == session_)
+        ready.emplace_back(std::move(*it->second.answer), it->second.pickled);
+      bytes += it->second.bytes;
+      slots_.erase(it);
+      ++next_write_;
     }
+    std::size_t written = 0;
+    if (!ready.empty() || !frames.empty()) {
+      writer_busy_ = true;
+      guard.unlock();
+      try {
+        for (auto& [r, pickled] : ready)
+          pipe::connection::append_frame(frames, reply_text(r, pickled));
+        if (may_wait) {
+          pipe_.send_frames(frames);
+          written = frames.size();
+        } else {
+          written = pipe_.try_send_frames(frames);
+        }
+      } catch (const std::exception& e) {
+        log::error("FIFO gateway at " + options_.path + ": " + e.what());
+        written = frames.size(); // dropped
+      }
+      guard.lock();
+      writer_busy_ = false;
+    }
+    if (written < frames.size()) {
+      // The pipe is full: the writer thread waits for the peer instead.
+      unsent_ = frames.substr(written);
+      unsent_bytes_ = bytes;
+      writer_wanted_.notify_one();
+      changed_.notify_all(); // writer_busy_ went back
+      return;
+    }
+    in_flight_bytes_ -= bytes; // written (or a departed peer's): the reader may go on
+    changed_.notify_all();
+    check_drained(guard);
   }
-  changed_.notify_all();
 }
 
 json fifo_server::impl::read_request(const std::string& message, bool pickled,
@@ -229,7 +307,7 @@ void fifo_server::impl::read_loop() {
     await_room();
     try {
       // Wake up now and then to notice a drain.
-      if (!pipe_.poll(std::chrono::milliseconds(100)))
+      if (!pipe_.poll(std::chrono::hours(24)))
         continue;
       auto message = pipe_.recv_bytes(options_.max_message, std::chrono::milliseconds(0));
       metrics_.request();
@@ -264,6 +342,9 @@ void fifo_server::impl::peer_left() {
   {
     std::unique_lock<std::mutex> guard{mutex_};
     ++session_; // replies still due to the old peer are dropped
+    in_flight_bytes_ -= unsent_bytes_; // and what a full pipe left unsent
+    unsent_.clear();
+    unsent_bytes_ = 0;
     // ...and its calls that still wait are dropped too.
     for (auto& [seq, sl] : slots_)
       if (!sl.answer && sl.cancel)
@@ -271,14 +352,14 @@ void fifo_server::impl::peer_left() {
     changed_.notify_all();
     // Let a write under way finish before dropping what is unread, so no
     // part of a message is left for the next peer. Nobody reads the pipe
-    // now, so a write that filled it is freed by dropping what it holds.
+    // now, so a write that filled it is freed by dropping what it holds,
+    // as fast as it writes (a peer that comes meanwhile would read it).
     while (writer_busy_ && !stopping_) {
       guard.unlock();
-      pipe_.discard_unread_sent();
+      pipe_.discard_unread_sent(std::chrono::milliseconds(10));
       guard.lock();
-      changed_.wait_for(guard, std::chrono::milliseconds(10),
-                        [this] { return !writer_busy_ || stopping_; });
     }
+    write_ready(guard, false); // drops the old peer's slots, freeing their room
   }
   pipe_.await_next_peer();
   pipe_.discard_unread_sent();
@@ -287,55 +368,20 @@ void fifo_server::impl::peer_left() {
 void fifo_server::impl::write_loop() {
   std::unique_lock<std::mutex> guard{mutex_};
   for (;;) {
-    changed_.wait(guard, [this] {
-      if (stopping_)
-        return true;
-      auto it = slots_.find(next_write_);
-      return it != slots_.end() && (it->second.answer || it->second.session != session_);
+    writer_wanted_.wait(guard, [this] {
+      return stopping_ || (!writer_busy_ && (!unsent_.empty() || head_ready()));
     });
     if (stopping_) {
       writer_done_ = true;
       changed_.notify_all();
       return;
     }
-    // Every reply that is ready, in order, goes out in one write.
-    std::vector<std::pair<reply, bool>> ready; // and whether it is pickled
-    std::size_t ready_bytes = 0;
-    for (auto it = slots_.find(next_write_);
-         it != slots_.end() && (it->second.answer || it->second.session != session_);
-         it = slots_.find(next_write_)) {
-      if (it->second.answer && it->second.session == session_)
-        ready.emplace_back(std::move(*it->second.answer), it->second.pickled);
-      ready_bytes += it->second.bytes;
-      slots_.erase(it);
-      ++next_write_;
-    }
-    if (ready.empty()) {
-      in_flight_bytes_ -= ready_bytes; // a departed peer's: dropped
-      changed_.notify_all();
-    }
-    if (!ready.empty()) {
-      writer_busy_ = true;
-      guard.unlock();
-      try {
-        std::string frames;
-        for (auto& [r, pickled] : ready)
-          pipe::connection::append_frame(frames, reply_text(r, pickled));
-        pipe_.send_frames(frames);
-      } catch (const std::exception& e) {
-        log::error("FIFO gateway at " + options_.path + ": " + e.what());
-      }
-      guard.lock();
-      writer_busy_ = false;
-      in_flight_bytes_ -= ready_bytes; // written: the reader may go on
-      changed_.notify_all();
-    }
-    check_drained(guard);
+    write_ready(guard, true);
   }
 }
 
 void fifo_server::impl::check_drained(std::unique_lock<std::mutex>& guard) {
-  if (!draining_ || next_write_ != next_seq_ || !drained_)
+  if (!draining_ || next_write_ != next_seq_ || !unsent_.empty() || writer_busy_ || !drained_)
     return;
   auto done = std::move(drained_);
   drained_ = nullptr;
@@ -359,6 +405,7 @@ void fifo_server::impl::stop() {
   }
   pipe_.interrupt(); // frees a reader waiting for the rest of a message
   changed_.notify_all();
+  writer_wanted_.notify_all();
 }
 
 void fifo_options::check() const {

@@ -130,9 +130,11 @@ void connection::close() {
     ::close(read_fd_);
   if (write_fd_ >= 0)
     ::close(write_fd_);
+  if (try_write_fd_ >= 0)
+    ::close(try_write_fd_);
   if (wake_fd_ >= 0)
     ::close(wake_fd_);
-  read_fd_ = write_fd_ = wake_fd_ = -1;
+  read_fd_ = write_fd_ = try_write_fd_ = wake_fd_ = -1;
 }
 
 void connection::interrupt() {
@@ -167,13 +169,20 @@ void connection::await_next_peer() {
   read_fd_ = -1;
 }
 
-void connection::discard_unread_sent() {
+void connection::discard_unread_sent(milliseconds linger) {
   check_open();
   int fd = ::open(write_path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return;
   char sink[65536];
-  while (::read(fd, sink, sizeof sink) > 0) {
+  for (;;) {
+    while (::read(fd, sink, sizeof sink) > 0) {
+    }
+    // A writer refills the pipe as it empties: drop that too as it comes,
+    // rather than one pipeful per call.
+    pollfd p{fd, POLLIN, 0};
+    if (linger.count() <= 0 || ::poll(&p, 1, static_cast<int>(linger.count())) <= 0)
+      break;
   }
   ::close(fd);
 }
@@ -336,6 +345,27 @@ void connection::append_frame(std::string& out, std::string_view message) {
 void connection::send_frames(std::string_view frames) {
   check_open();
   write_all(frames.data(), frames.size());
+}
+
+std::size_t connection::try_send_frames(std::string_view frames) {
+  check_open();
+  // A second open of the same FIFO, non-blocking: the sends that wait keep
+  // their own, blocking, open (the flag belongs to an open, not the pipe).
+  if (try_write_fd_ < 0)
+    try_write_fd_ = open_private_fifo(write_path_, O_WRONLY | O_NONBLOCK);
+  std::size_t written = 0;
+  while (written < frames.size()) {
+    auto w = ::write(try_write_fd_, frames.data() + written, frames.size() - written);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        break; // the pipe is full
+      throw pipe_error(os_error("cannot write", write_path_));
+    }
+    written += static_cast<std::size_t>(w);
+  }
+  return written;
 }
 
 void connection::send_bytes(std::string_view buffer, std::size_t offset,

@@ -75,6 +75,11 @@ public:
   /// pipe takes it (a writer with many replies saves a call per message).
   void send_frames(std::string_view frames);
 
+  /// Writes as much of `frames` as the pipe takes without waiting; returns
+  /// how many bytes that was (a thread that must not wait writes the rest
+  /// later, or hands it on).
+  std::size_t try_send_frames(std::string_view frames);
+
   /// Receives one message; message_too_long past `maxlength`.
   std::string recv_bytes(std::optional<std::size_t> maxlength = std::nullopt,
                          std::optional<milliseconds> timeout = std::nullopt);
@@ -99,8 +104,9 @@ public:
   void await_next_peer();
 
   /// Drops what this end sent that nobody read (left for a peer that went
-  /// away), so a new peer starts clean.
-  void discard_unread_sent();
+  /// away), so a new peer starts clean. With `linger`, goes on dropping
+  /// what a write under way adds, until nothing comes for that long.
+  void discard_unread_sent(milliseconds linger = milliseconds{0});
 
   /// Makes every receive under way and to come throw pipe_interrupted, at
   /// once, even one waiting for the rest of a message from a peer that
@@ -138,6 +144,7 @@ private:
   bool created_write_ = false;
   int read_fd_ = -1;
   int write_fd_ = -1;
+  int try_write_fd_ = -1; // the same FIFO, non-blocking, for try_send_frames
   int wake_fd_ = -1; // an eventfd, readable once interrupt() was called
   std::atomic<bool> interrupted_{false}; // the same, for a receive that need not wait
   // Bytes read ahead of the current message: small messages arrive many to

@@ -216,6 +216,24 @@ class FifoGatewayTest(unittest.TestCase):
         svc.signal(signal.SIGTERM)
         self.assertEqual(svc.wait(10), 0)
 
+    def test_a_peer_that_leaves_in_the_middle_of_a_large_reply(self):
+        # The one reply in flight is written at once as far as the pipe
+        # takes it; the writer thread waits to write the rest. The peer
+        # leaves having read a part: the next peer's stream starts clean.
+        svc = self.start()
+        reader, writer = python_end(self.path, "client")
+        big = "q" * (4 * 1024 * 1024)
+        writer.send_bytes(json.dumps(["/echo", big]).encode())
+        time.sleep(0.3)
+        os.read(reader.fileno(), 1000)  # a part of the reply's first bytes
+        reader.close()
+        writer.close()
+        time.sleep(0.3)
+        reader, writer = python_end(self.path, "client")
+        self.assertEqual(self.call(reader, writer, "/double", 8), {"ok": 16})
+        self.assertEqual(self.call(reader, writer, "/echo", big), {"ok": big})
+        self.assertIsNone(svc.proc.poll())
+
     def test_shutdown_answers_calls_in_flight_first(self):
         svc = self.start()
         reader, writer = python_end(self.path, "client")
