@@ -26,7 +26,10 @@ namespace actorserve {
 
 namespace {
 
-/// How often the supervisor reaps exited processes and checks heartbeats.
+/// How often the supervisor reaps exited processes and checks heartbeats
+/// while anything starts, stops or was lost; once every worker is ready it
+/// ticks once per heartbeat interval, so an idle service stays idle (a
+/// link that closes brings the next tick forward).
 constexpr auto tick_interval = std::chrono::milliseconds{100};
 
 /// How long a worker that exited while starting has for its own account of
@@ -80,17 +83,19 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
       s->link_lost = clock().now();
     else
       lost(*s, "its connection closed");
+    schedule_tick(tick_interval);
   });
 }
 
 caf::behavior supervisor::make_behavior() {
-  send(this, reap_atom::value, local_only{});
+  schedule_tick(caf::timespan{0});
   return {
     [this](start_atom, local_only) -> caf::result<std::string> {
       if (stopping_)
         return std::string{"the service stopped before every worker was ready"};
       start_promise_ = make_response_promise();
       starting_ = true;
+      schedule_tick(tick_interval);
       start_began_ = clock().now();
       for (auto& [index, s] : slots_) {
         start_process(s);
@@ -126,6 +131,7 @@ caf::behavior supervisor::make_behavior() {
       if (auto s = proven(index, token);
           s != nullptr && s->status.state == worker_state::ready && s->agent) {
         log::info(worker_name(index, s->status.pid) + " is leaving");
+        schedule_tick(tick_interval);
         publish(*s, worker_state::leaving);
         for (auto& [path, gate] : settings_.gates)
           send(gate, retire_worker_atom::value, index, local_only{});
@@ -140,16 +146,23 @@ caf::behavior supervisor::make_behavior() {
                                std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
     },
     [this](respawn_atom, std::int32_t index, std::uint64_t generation, local_only) {
-      if (auto s = find(index); s != nullptr && s->generation == generation && !draining_)
+      if (auto s = find(index); s != nullptr && s->generation == generation && !draining_) {
         start_process(*s);
+        schedule_tick(tick_interval);
+      }
     },
-    [this](reap_atom, local_only) {
+    [this](reap_atom, std::uint64_t number, local_only) {
+      if (number != tick_number_)
+        return; // replaced by an earlier one
+      next_tick_ = time_point::max();
       tick();
       if (!stopping_ || !slots_.empty() || !dying_.empty())
-        delayed_send(this, tick_interval, reap_atom::value, local_only{});
+        schedule_tick(settled() ? caf::timespan{settings_.options.heartbeat_interval}
+                                : caf::timespan{tick_interval});
     },
     [this](shutdown_atom, local_only) {
       draining_ = true;
+      schedule_tick(tick_interval);
       // The main node's gates hold every call; the workers stop after them.
       send(caf::actor_cast<caf::actor>(current_sender()), drained_atom::value, local_only{});
     },
@@ -317,6 +330,7 @@ void supervisor::start_process(slot& s) {
 
 void supervisor::lost(slot& s, const std::string& why) {
   s.link_lost.reset();
+  schedule_tick(tick_interval);
   if (s.status.state != worker_state::ready && s.status.state != worker_state::starting
       && s.status.state != worker_state::leaving)
     return;
@@ -371,6 +385,23 @@ void supervisor::schedule_restart(slot& s) {
             + std::to_string(backoff->count()) + " ms");
   delayed_send(this, *backoff, respawn_atom::value, static_cast<std::int32_t>(s.index),
                ++s.generation, local_only{});
+}
+
+void supervisor::schedule_tick(caf::timespan delay) {
+  auto when = clock().now() + delay;
+  if (when >= next_tick_)
+    return;
+  next_tick_ = when;
+  delayed_send(this, delay, reap_atom::value, ++tick_number_, local_only{});
+}
+
+bool supervisor::settled() const {
+  if (starting_ || draining_ || stopping_ || !dying_.empty())
+    return false;
+  for (auto& [index, s] : slots_)
+    if (s.status.state != worker_state::ready || !s.agent || s.link_lost)
+      return false;
+  return true;
 }
 
 void supervisor::tick() {
@@ -483,6 +514,7 @@ void supervisor::begin_stop() {
     return;
   stopping_ = true;
   draining_ = true;
+  schedule_tick(tick_interval);
   if (starting_)
     fail_start("the service stopped before every worker was ready");
   // The main node's gates have answered every call by now (after the drain,

@@ -89,6 +89,11 @@ private:
   void lost(slot& s, const std::string& why);
   void schedule_restart(slot& s);
   void tick();
+  /// Makes the next tick come within `delay`, unless one comes sooner.
+  void schedule_tick(caf::timespan delay);
+  /// Every worker is ready, linked and alive, and nothing starts or stops:
+  /// the supervisor only needs to tick for heartbeats.
+  bool settled() const;
   void check_started();
   void fail_start(const std::string& why);
   void begin_stop();
@@ -115,6 +120,10 @@ private:
   bool draining_ = false;
   bool stopping_ = false;
   time_point next_ping_;
+  /// The tick to come: when, and its number (an earlier one replaces it;
+  /// a replaced tick that still arrives is ignored).
+  time_point next_tick_ = time_point::max();
+  std::uint64_t tick_number_ = 0;
   time_point start_began_;
   time_point stop_deadline_;
 };
