@@ -157,8 +157,7 @@ caf::behavior supervisor::make_behavior() {
       next_tick_ = time_point::max();
       tick();
       if (!stopping_ || !slots_.empty() || !dying_.empty())
-        schedule_tick(settled() ? caf::timespan{settings_.options.heartbeat_interval}
-                                : caf::timespan{tick_interval});
+        schedule_tick(settled() ? until_heartbeat_due() : caf::timespan{tick_interval});
     },
     [this](shutdown_atom, local_only) {
       draining_ = true;
@@ -234,6 +233,7 @@ caf::result<worker_assignment> supervisor::prove(const worker_proof& proof) {
     joined.started = clock().now();
     s = &slots_.emplace(index, std::move(joined)).first->second;
     publish(*s, worker_state::starting);
+    schedule_tick(tick_interval); // its start timeout
   }
   s->status.pid = joining.pid;
   s->status.host = joining.host;
@@ -393,6 +393,17 @@ void supervisor::schedule_tick(caf::timespan delay) {
     return;
   next_tick_ = when;
   delayed_send(this, delay, reap_atom::value, ++tick_number_, local_only{});
+}
+
+caf::timespan supervisor::until_heartbeat_due() const {
+  // The next ping, or the moment a worker that has not answered since
+  // would be past its heartbeat timeout, whichever comes first.
+  auto due = next_ping_;
+  for (auto& [index, s] : slots_)
+    due = std::min(due, s.last_pong + settings_.options.heartbeat_timeout
+                          + std::chrono::milliseconds{1});
+  auto now = clock().now();
+  return due > now ? caf::timespan{due - now} : caf::timespan{0};
 }
 
 bool supervisor::settled() const {

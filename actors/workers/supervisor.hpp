@@ -94,6 +94,9 @@ private:
   /// Every worker is ready, linked and alive, and nothing starts or stops:
   /// the supervisor only needs to tick for heartbeats.
   bool settled() const;
+  /// When settled: how long until the next ping is due, or a worker that
+  /// stays silent would be past its heartbeat timeout.
+  caf::timespan until_heartbeat_due() const;
   void check_started();
   void fail_start(const std::string& why);
   void begin_stop();

@@ -45,6 +45,18 @@ std::string reply_text(const reply& r, bool pickled) {
   return "{\"ok\":" + json_text(r.value()) + "}";
 }
 
+/// reply_text, or, should encoding fail, the error that says so: every
+/// message gets a frame, so no later reply is taken for its answer.
+std::string encoded_reply(const reply& r, bool pickled) {
+  try {
+    return reply_text(r, pickled);
+  } catch (const std::exception& e) {
+    return reply_text(reply::failure(error_type::route_failed,
+                                     std::string("the reply could not be encoded: ") + e.what()),
+                      pickled);
+  }
+}
+
 } // namespace
 
 /// A reader thread takes messages and starts calls. Replies go out in
@@ -72,6 +84,8 @@ public:
   /// nothing is; under the lock, which it lets go while writing. Without
   /// `may_wait`, what the pipe does not take at once is left in unsent_.
   void write_ready(std::unique_lock<std::mutex>& guard, bool may_wait);
+  /// On stop: writes what a write without waiting left of a frame.
+  void finish_begun_frame(std::unique_lock<std::mutex>& guard);
   bool head_ready() const;
   void handle(const std::string& message, bool pickled, std::uint64_t seq);
   json read_request(const std::string& message, bool pickled, std::uint64_t seq);
@@ -186,22 +200,25 @@ void fifo_server::impl::write_ready(std::unique_lock<std::mutex>& guard, bool ma
     std::size_t written = 0;
     if (!ready.empty() || !frames.empty()) {
       writer_busy_ = true;
+      auto session = session_;
       guard.unlock();
       try {
         for (auto& [r, pickled] : ready)
-          pipe::connection::append_frame(frames, reply_text(r, pickled));
-        if (may_wait) {
-          pipe_.send_frames(frames);
-          written = frames.size();
-        } else {
-          written = pipe_.try_send_frames(frames);
-        }
+          pipe::connection::append_frame(frames, encoded_reply(r, pickled));
+        // Without waiting, a failed write is left to the writer thread,
+        // which reports it: it takes what was not written.
+        written = may_wait ? (pipe_.send_frames(frames), frames.size())
+                           : pipe_.try_send_frames(frames);
       } catch (const std::exception& e) {
         log::error("FIFO gateway at " + options_.path + ": " + e.what());
-        written = frames.size(); // dropped
+        written = frames.size(); // dropped, whole: only a blocking send fails here
       }
       guard.lock();
       writer_busy_ = false;
+      if (stopping_)
+        writer_wanted_.notify_all(); // the writer thread finishes a frame begun
+      if (session != session_)
+        written = frames.size(); // the peer left meanwhile: nobody reads the rest
     }
     if (written < frames.size()) {
       // The pipe is full: the writer thread waits for the peer instead.
@@ -342,9 +359,6 @@ void fifo_server::impl::peer_left() {
   {
     std::unique_lock<std::mutex> guard{mutex_};
     ++session_; // replies still due to the old peer are dropped
-    in_flight_bytes_ -= unsent_bytes_; // and what a full pipe left unsent
-    unsent_.clear();
-    unsent_bytes_ = 0;
     // ...and its calls that still wait are dropped too.
     for (auto& [seq, sl] : slots_)
       if (!sl.answer && sl.cancel)
@@ -359,6 +373,9 @@ void fifo_server::impl::peer_left() {
       pipe_.discard_unread_sent(std::chrono::milliseconds(10));
       guard.lock();
     }
+    in_flight_bytes_ -= unsent_bytes_; // what a full pipe left unsent: dropped
+    unsent_.clear();
+    unsent_bytes_ = 0;
     write_ready(guard, false); // drops the old peer's slots, freeing their room
   }
   pipe_.await_next_peer();
@@ -372,12 +389,34 @@ void fifo_server::impl::write_loop() {
       return stopping_ || (!writer_busy_ && (!unsent_.empty() || head_ready()));
     });
     if (stopping_) {
+      finish_begun_frame(guard);
       writer_done_ = true;
       changed_.notify_all();
       return;
     }
     write_ready(guard, true);
   }
+}
+
+void fifo_server::impl::finish_begun_frame(std::unique_lock<std::mutex>& guard) {
+  // A write without waiting may be under way; what it leaves is a frame's
+  // rest, which goes out so the peer never holds half a frame. (A peer that
+  // does not read is dealt with by the destructor, which drops what it
+  // wrote.)
+  writer_wanted_.wait(guard, [this] { return !writer_busy_; });
+  if (unsent_.empty())
+    return;
+  auto rest = std::move(unsent_);
+  unsent_.clear();
+  writer_busy_ = true;
+  guard.unlock();
+  try {
+    pipe_.send_frames(rest);
+  } catch (const std::exception& e) {
+    log::error("FIFO gateway at " + options_.path + ": " + e.what());
+  }
+  guard.lock();
+  writer_busy_ = false;
 }
 
 void fifo_server::impl::check_drained(std::unique_lock<std::mutex>& guard) {
@@ -449,6 +488,9 @@ fifo_server::~fifo_server() {
     }
   }
   impl_->writer_.join();
+  // A reply's callback may hold the gateway a moment longer: the files go
+  // now, so that a gateway started again on the path keeps its own.
+  impl_->pipe_.remove_files();
 }
 
 const std::string& fifo_server::path() const {

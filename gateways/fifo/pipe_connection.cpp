@@ -97,6 +97,10 @@ connection::connection(std::string read_path, std::string write_path, bool keep_
     // Read-write: never blocks here, and a send finds a reader (ourselves)
     // even before the peer comes, so it waits instead of failing.
     write_fd_ = open_private_fifo(write_path_, O_RDWR);
+    // The same FIFO again, non-blocking, for try_send_frames (the flag
+    // belongs to an open, not to the pipe): opened now, so that a send
+    // never fails for want of it later.
+    try_write_fd_ = open_private_fifo(write_path_, O_WRONLY | O_NONBLOCK);
     // The read end too, at once (it does not wait for the peer): a FIFO
     // drops its buffered bytes when nobody has it open, so a peer that sends
     // and exits before our first receive would otherwise lose its messages.
@@ -114,12 +118,17 @@ connection::connection(std::string read_path, std::string write_path, bool keep_
 
 connection::~connection() {
   close();
+  remove_files();
+}
+
+void connection::remove_files() {
   if (!keep_files_) {
     if (created_read_)
       ::unlink(read_path_.c_str());
     if (created_write_)
       ::unlink(write_path_.c_str());
   }
+  created_read_ = created_write_ = false;
 }
 
 void connection::close() {
@@ -349,19 +358,15 @@ void connection::send_frames(std::string_view frames) {
 
 std::size_t connection::try_send_frames(std::string_view frames) {
   check_open();
-  // A second open of the same FIFO, non-blocking: the sends that wait keep
-  // their own, blocking, open (the flag belongs to an open, not the pipe).
-  if (try_write_fd_ < 0)
-    try_write_fd_ = open_private_fifo(write_path_, O_WRONLY | O_NONBLOCK);
   std::size_t written = 0;
   while (written < frames.size()) {
     auto w = ::write(try_write_fd_, frames.data() + written, frames.size() - written);
     if (w < 0) {
       if (errno == EINTR)
         continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        break; // the pipe is full
-      throw pipe_error(os_error("cannot write", write_path_));
+      // The pipe is full, or the write failed: a send that waits tries the
+      // rest, and reports a failure.
+      break;
     }
     written += static_cast<std::size_t>(w);
   }

@@ -77,8 +77,14 @@ public:
 
   /// Writes as much of `frames` as the pipe takes without waiting; returns
   /// how many bytes that was (a thread that must not wait writes the rest
-  /// later, or hands it on).
+  /// later, or hands it on). Never throws for a failed write: the send
+  /// that writes the rest reports it.
   std::size_t try_send_frames(std::string_view frames);
+
+  /// Removes the FIFO files this end made (unless it keeps them) now,
+  /// rather than when it is destroyed, which a thread still finishing
+  /// with it may do later.
+  void remove_files();
 
   /// Receives one message; message_too_long past `maxlength`.
   std::string recv_bytes(std::optional<std::size_t> maxlength = std::nullopt,

@@ -467,6 +467,21 @@ class WorkersTest(unittest.TestCase):
         self.assertLess(time.monotonic() - killed_at, 10)
         self.assertEqual(processes_with_argument(self.contexts), set())
 
+    def test_heartbeats_keep_their_interval_after_a_restart(self):
+        # A timeout just above the interval: a ping that came late after the
+        # supervisor settled again would have the healthy worker killed.
+        self.start(["h0", "h1"], "--heartbeat-interval=0.2", "--heartbeat-timeout=0.3")
+        w = self.workers()
+        first, other = w[0]["pid"], w[1]["pid"]
+        for restarts in (1, 2, 3):
+            os.kill(first, signal.SIGKILL)
+            first = self.wait_restarted(0, first, restarts=restarts)["pid"]
+            time.sleep(1.0)  # five heartbeat intervals, settled
+        w = self.workers()
+        self.assertEqual((w[0]["state"], w[0]["pid"], w[0]["restarts"]), ("ready", first, 3), w)
+        self.assertEqual((w[1]["state"], w[1]["pid"], w[1]["restarts"]), ("ready", other, 0), w)
+        self.assertNotIn("did not answer heartbeats", self.stderr())
+
     def test_a_worker_restarted_too_often_is_marked_failed(self):
         self.start(["r0", "r1"], "--max-restarts=1")
         w = self.workers()
