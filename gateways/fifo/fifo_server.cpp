@@ -211,7 +211,7 @@ void fifo_server::impl::write_ready(std::unique_lock<std::mutex>& guard, bool ma
                            : pipe_.try_send_frames(frames);
       } catch (const std::exception& e) {
         log::error("FIFO gateway at " + options_.path + ": " + e.what());
-        written = frames.size(); // dropped, whole: only a blocking send fails here
+        written = frames.size(); // dropped: a blocking send failed, or memory ran out
       }
       guard.lock();
       writer_busy_ = false;

@@ -83,6 +83,14 @@ int open_private_fifo(const std::string& path, int flags) {
   throw fifo_not_private(why);
 }
 
+/// Whether two descriptors are opens of one file (a path can be replaced
+/// between two opens of it).
+bool same_file(int a, int b) {
+  struct stat sa {}, sb {};
+  return ::fstat(a, &sa) == 0 && ::fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev
+         && sa.st_ino == sb.st_ino;
+}
+
 } // namespace
 
 connection::connection(std::string read_path, std::string write_path, bool keep_files)
@@ -101,6 +109,8 @@ connection::connection(std::string read_path, std::string write_path, bool keep_
     // belongs to an open, not to the pipe): opened now, so that a send
     // never fails for want of it later.
     try_write_fd_ = open_private_fifo(write_path_, O_WRONLY | O_NONBLOCK);
+    if (!same_file(write_fd_, try_write_fd_))
+      throw pipe_error(write_path_ + " was replaced while it was being opened");
     // The read end too, at once (it does not wait for the peer): a FIFO
     // drops its buffered bytes when nobody has it open, so a peer that sends
     // and exits before our first receive would otherwise lose its messages.
