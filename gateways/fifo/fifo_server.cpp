@@ -86,6 +86,7 @@ public:
   void write_ready(std::unique_lock<std::mutex>& guard, bool may_wait);
   /// On stop: writes what a write without waiting left of a frame.
   void finish_begun_frame(std::unique_lock<std::mutex>& guard);
+  /// Whether the reply at the head of the queue can go (or be dropped).
   bool head_ready() const;
   void handle(const std::string& message, bool pickled, std::uint64_t seq);
   json read_request(const std::string& message, bool pickled, std::uint64_t seq);
@@ -111,6 +112,8 @@ public:
     std::optional<reply> answer;
     std::shared_ptr<cancel_token> cancel; // of its call, while unanswered
   };
+  /// Its reply can go out: answered, or dropped (a departed peer's).
+  bool writable(const slot& s) const;
   std::map<std::uint64_t, slot> slots_; // by sequence number
   std::size_t in_flight_bytes_ = 0;
   std::uint64_t next_seq_ = 1;
@@ -175,9 +178,13 @@ void fifo_server::impl::fill(std::uint64_t seq, reply r) {
     writer_wanted_.notify_one();
 }
 
+bool fifo_server::impl::writable(const slot& s) const {
+  return s.answer || s.session != session_;
+}
+
 bool fifo_server::impl::head_ready() const {
   auto it = slots_.find(next_write_);
-  return it != slots_.end() && (it->second.answer || it->second.session != session_);
+  return it != slots_.end() && writable(it->second);
 }
 
 void fifo_server::impl::write_ready(std::unique_lock<std::mutex>& guard, bool may_wait) {
@@ -188,8 +195,7 @@ void fifo_server::impl::write_ready(std::unique_lock<std::mutex>& guard, bool ma
     unsent_.clear();
     unsent_bytes_ = 0;
     std::vector<std::pair<reply, bool>> ready; // and whether it is pickled
-    for (auto it = slots_.find(next_write_); it != slots_.end()
-                                              && (it->second.answer || it->second.session != session_);
+    for (auto it = slots_.find(next_write_); it != slots_.end() && writable(it->second);
          it = slots_.find(next_write_)) {
       if (it->second.answer && it->second.session == session_)
         ready.emplace_back(std::move(*it->second.answer), it->second.pickled);
