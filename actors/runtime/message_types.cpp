@@ -2,12 +2,15 @@
 
 #include "actors/call.hpp"
 #include "actors/reply.hpp"
+#include "actors/runtime/worker_batch.hpp"
 
 namespace actorserve {
 
 void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<call>("actorserve::call");
   cfg.add_message_type<reply>("actorserve::reply");
+  cfg.add_message_type<std::vector<worker_call>>("actorserve::worker_calls");
+  cfg.add_message_type<std::vector<worker_reply>>("actorserve::worker_replies");
 }
 
 } // namespace actorserve

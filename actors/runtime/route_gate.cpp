@@ -44,14 +44,37 @@ caf::behavior route_gate::make_behavior() {
         return caf::make_error(caf::sec::runtime_error,
                                "route " + settings_.path
                                  + " takes calls only from its own process and its supervisor");
-      // Asked before the promise takes the sender out of the message.
-      bool from_caller_node = !sent_from_this_node(*this); // may_call() held
       auto promise = make_response_promise();
-      admit(std::move(request), promise, reply_callback{}, from_caller_node);
+      gathering_ = true;
+      admit(std::move(request), promise, reply_callback{});
+      send_gathered_when_idle();
       return promise;
     },
     [this](call_atom, call& request, reply_callback& cb) {
-      admit(std::move(request), caf::response_promise{}, std::move(cb), false);
+      gathering_ = true;
+      admit(std::move(request), caf::response_promise{}, std::move(cb));
+      send_gathered_when_idle();
+    },
+    // A worker's gate: calls from its supervisor's gate, answered in batches.
+    [this](call_batch_atom, std::vector<worker_call>& calls) {
+      if (!may_call())
+        return;
+      auto& sender = current_sender();
+      gathering_ = true;
+      for (auto& c : calls)
+        admit(std::move(c.request), caf::response_promise{}, reply_callback{},
+              c.ticket, sender);
+      send_gathered_when_idle();
+    },
+    // A supervisor's gate: what its workers' gates answered.
+    [this](reply_batch_atom, std::vector<worker_reply>& replies) {
+      gathering_ = true;
+      take_replies(replies);
+      send_gathered_when_idle();
+    },
+    [this](flush_atom, local_only) {
+      flush_pending_ = false;
+      send_gathered();
     },
     // A function run in place answered later (it called routes).
     [this](deferred_atom, std::uint64_t call_id, reply& r, local_only) {
@@ -59,11 +82,11 @@ caf::behavior route_gate::make_behavior() {
     },
     [this](cancel_atom, std::uint64_t call_id, local_only) { on_cancel(call_id); },
     // From the supervisor's gate: the call it sent here was given up.
-    [this](cancel_atom, std::uint64_t caller_id) {
+    [this](cancel_atom, std::uint64_t ticket) {
       if (sent_from_this_node(*this) || !may_call())
         return;
-      auto it = by_caller_id_.find(caller_id);
-      if (it == by_caller_id_.end())
+      auto it = by_ticket_.find(ticket);
+      if (it == by_ticket_.end())
         return;
       if (auto pit = pending_.find(it->second); pit != pending_.end())
         pit->second.request.cancel->cancel();
@@ -117,12 +140,17 @@ void route_gate::on_exit() {
   settings_.directory = nullptr; // it holds this gate
   instances_.clear();
   pending_.clear();
+  replies_out_.clear();
   drain_listener_ = nullptr;
 }
 
 void route_gate::add_instance(caf::actor handle, int worker) {
   monitor(handle);
-  instances_.push_back(instance{std::move(handle), next_instance_id_++, 0, worker, false});
+  instance added;
+  added.handle = std::move(handle);
+  added.id = next_instance_id_++;
+  added.worker = worker;
+  instances_.push_back(std::move(added));
   publish_capacity();
 }
 
@@ -222,9 +250,15 @@ void route_gate::fail_calls_of(std::uint64_t instance_id, const reply& failure) 
 }
 
 void route_gate::admit(call&& request, caf::response_promise promise,
-                       reply_callback callback, bool from_caller_node) {
-  pending_call p{std::move(request), std::move(promise), std::move(callback),
-                 clock().now(), {}, false, false};
+                       reply_callback callback, std::uint64_t ticket,
+                       caf::strong_actor_ptr reply_to) {
+  pending_call p;
+  p.request = std::move(request);
+  p.promise = std::move(promise);
+  p.callback = std::move(callback);
+  p.admitted = clock().now();
+  p.ticket = ticket;
+  p.reply_to = std::move(reply_to);
   auto& path = settings_.path;
   // While draining, the calls that admitted calls make (a composition's
   // members, a route's calls) are still taken: the drain finishes them.
@@ -274,7 +308,6 @@ void route_gate::admit(call&& request, caf::response_promise promise,
   }
   ++admitted_;
   p.counted = true;
-  p.from_caller_node = from_caller_node;
   // The route may call this process's routes (route_call.hpp).
   p.request.routes = settings_.directory;
   if (settings_.in_place && !batching()) {
@@ -301,8 +334,8 @@ std::pair<std::uint64_t, route_gate::pending_iterator> route_gate::file(pending_
   auto deadline = p.request.deadline;
   auto [it, added] = pending_.emplace(id, std::move(p));
   it->second.deadline_entry = deadlines_.emplace(deadline, id);
-  if (it->second.from_caller_node) // a cancel from the supervisor reaches it
-    by_caller_id_[it->second.request.id] = id;
+  if (it->second.ticket != 0) // a cancel from the supervisor's gate reaches it
+    by_ticket_[it->second.ticket] = id;
   if (deadline < next_tick_)
     schedule_tick(deadline);
   publish_load();
@@ -333,11 +366,14 @@ void route_gate::on_cancel(std::uint64_t call_id) {
     return;
   }
   unwant(p); // a batch nobody waits for any more makes no more calls
-  // Running in a worker: its gate drops it there if it still waits.
+  // Running in a worker: its gate drops it there if it still waits. The
+  // call goes first, if it is still gathered here.
   if (settings_.remote)
     for (auto& inst : instances_)
-      if (inst.id == p.instance_id)
-        send(inst.handle, cancel_atom::value, p.request.id);
+      if (inst.id == p.instance_id) {
+        send_calls(inst);
+        send(inst.handle, cancel_atom::value, call_id);
+      }
 }
 
 void route_gate::run_in_place(pending_call&& p) {
@@ -382,6 +418,9 @@ void route_gate::answer(pending_call& p, reply r) {
     } catch (...) {
       log::error("route " + settings_.path + ": a reply callback threw");
     }
+  } else if (p.reply_to) {
+    replies_out_.emplace_back(std::move(p.reply_to), worker_reply{p.ticket, std::move(r)});
+    outgoing_added();
   } else if (p.promise.pending()) {
     p.promise.deliver(std::move(r));
   }
@@ -470,6 +509,14 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
   call sent = p.request;
   sent.input = std::move(input);
   sent.meta = std::move(meta);
+  if (settings_.remote) {
+    target.outbox.push_back(worker_call{call_id, std::move(sent)});
+    if (target.outbox.size() >= max_calls_per_message)
+      send_calls(target);
+    else
+      outgoing_added();
+    return;
+  }
   request(target.handle, caf::infinite, call_atom::value, std::move(sent))
     .then(
       [this, call_id, instance_id](reply& r) {
@@ -478,6 +525,77 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
       [this, call_id, instance_id](caf::error& err) {
         finish(call_id, instance_id, failed_dispatch(err));
       });
+}
+
+void route_gate::take_replies(std::vector<worker_reply>& replies) {
+  auto& sender = current_sender();
+  if (sender == nullptr || !settings_.remote)
+    return;
+  auto from = std::find_if(instances_.begin(), instances_.end(), [&](const instance& i) {
+    return i.handle.address() == sender->address();
+  });
+  if (from == instances_.end())
+    return; // a lost worker's, or forged
+  auto instance_id = from->id;
+  for (auto& r : replies) {
+    // Only the instance a call went to answers it, and only once.
+    auto it = pending_.find(r.ticket);
+    if (it == pending_.end() || !it->second.dispatched || it->second.instance_id != instance_id)
+      continue;
+    finish(r.ticket, instance_id, std::move(r.answer));
+  }
+}
+
+void route_gate::outgoing_added() {
+  has_gathered_ = true;
+  if (gathering_ || flush_pending_)
+    return;
+  flush_pending_ = true;
+  send(this, flush_atom::value, local_only{});
+}
+
+void route_gate::send_gathered_when_idle() {
+  gathering_ = false;
+  if (!has_gathered_)
+    return;
+  // More calls or replies waiting in the mailbox would join these: send
+  // once they have been handled.
+  if (mailbox().empty()) {
+    send_gathered();
+  } else if (!flush_pending_) {
+    flush_pending_ = true;
+    send(this, flush_atom::value, local_only{});
+  }
+}
+
+void route_gate::send_gathered() {
+  has_gathered_ = false;
+  for (auto& inst : instances_)
+    send_calls(inst);
+  send_replies();
+}
+
+void route_gate::send_replies() {
+  // Replies, to each caller in turn, in order (a worker's gate has one
+  // caller, its supervisor's gate).
+  auto out = std::move(replies_out_);
+  replies_out_.clear();
+  std::size_t i = 0;
+  while (i < out.size()) {
+    auto& to = out[i].first;
+    std::vector<worker_reply> batch;
+    for (; i < out.size() && out[i].first == to && batch.size() < max_calls_per_message; ++i)
+      batch.push_back(std::move(out[i].second));
+    send(caf::actor_cast<caf::actor>(to), reply_batch_atom::value, std::move(batch));
+  }
+}
+
+void route_gate::send_calls(instance& target) {
+  if (target.outbox.empty())
+    return;
+  auto batch = std::move(target.outbox);
+  target.outbox.clear();
+  send(target.handle, call_batch_atom::value, std::move(batch));
 }
 
 reply route_gate::failed_dispatch(const caf::error& err) const {
@@ -661,8 +779,8 @@ void route_gate::finish(std::uint64_t call_id, std::uint64_t instance_id,
 }
 
 void route_gate::forget(pending_iterator it) {
-  if (it->second.from_caller_node)
-    by_caller_id_.erase(it->second.request.id);
+  if (it->second.ticket != 0)
+    by_ticket_.erase(it->second.ticket);
   if (!it->second.dispatched)
     --waiting_count_;
   if (it->second.deadline_entry != deadlines_.end())
@@ -760,6 +878,7 @@ void route_gate::instance_down(const caf::down_msg& msg) {
 void route_gate::check_drained() {
   if (draining_ && !drained_sent_ && pending_.empty()) {
     drained_sent_ = true;
+    send_gathered(); // the last replies leave before the drain is reported
     if (drain_listener_)
       send(drain_listener_, drained_atom::value, local_only{});
   }
@@ -776,6 +895,7 @@ void route_gate::stop() {
     if (!settings_.remote) // a worker's gates stop with their worker
       send_exit(inst.handle, caf::exit_reason::user_shutdown);
   }
+  send_replies(); // the calls gathered for workers were just answered here
   quit();
 }
 

@@ -21,6 +21,7 @@
 #include "actors/route_options.hpp"
 #include "actors/runtime/route_directory.hpp"
 #include "actors/runtime/route_metrics.hpp"
+#include "actors/runtime/worker_batch.hpp"
 
 namespace actorserve {
 
@@ -72,6 +73,14 @@ struct gate_settings {
 /// supervisor's (by the sender's node, which a peer can forge: calls are
 /// what any client of a gateway may make).
 ///
+/// Between a supervisor's gate and a worker's, calls and replies travel
+/// many to a message (worker_batch.hpp): `(call_batch_atom, calls)` to the
+/// worker's gate, taken from the same senders as a call, and
+/// `(reply_batch_atom, replies)` back, taken only from the instance each
+/// call was sent to. A gate sends what it gathered once nothing else waits
+/// in its mailbox, so a lone call goes at once and calls that arrive
+/// together share a message.
+///
 /// - `(counts_atom, local_only)` → (admitted, timed out before running,
 ///   dropped because their caller gave up);
 /// - `(debug_calls_atom, local_only)` → a reply with its capacity, what is
@@ -111,10 +120,11 @@ public:
 private:
   struct instance {
     caf::actor handle;
-    std::uint64_t id;
+    std::uint64_t id = 0;
     std::size_t outstanding = 0;
     int worker = -1; // remote gates: the worker it runs in
     bool retired = false; // takes no new calls; its own still run
+    std::vector<worker_call> outbox; // remote gates: dispatched, not yet sent
   };
 
   struct pending_call {
@@ -125,7 +135,10 @@ private:
     std::multimap<deadline_point, std::uint64_t>::iterator deadline_entry;
     bool dispatched = false;
     bool answered = false;
-    bool from_caller_node = false; // a worker's gate: from its supervisor
+    // A worker's gate, a call from its supervisor's: the supervisor gate's
+    // id for it (its cancel names it), and where its reply goes.
+    std::uint64_t ticket = 0;
+    caf::strong_actor_ptr reply_to;
     bool unwanted = false; // in a batch, but answered (timed out, cancelled)
     bool counted = false; // admitted: its duration is measured
     std::uint64_t instance_id = 0;
@@ -143,9 +156,22 @@ private:
 
   using pending_iterator = std::unordered_map<std::uint64_t, pending_call>::iterator;
 
-  /// `from_caller_node`: a worker's gate, a call from its supervisor.
+  /// `ticket` and `reply_to`: a worker's gate, a call in a batch from its
+  /// supervisor's gate, answered in a batch of replies.
   void admit(call&& request, caf::response_promise promise, reply_callback callback,
-             bool from_caller_node);
+             std::uint64_t ticket = 0, caf::strong_actor_ptr reply_to = nullptr);
+  /// Replies from a worker's gate: each answers its call if that call went
+  /// to the instance that sent them.
+  void take_replies(std::vector<worker_reply>& replies);
+  /// Something waits to be sent in a batch: sent at the end of the message
+  /// being handled if the mailbox is empty then, else by a flush message.
+  void outgoing_added();
+  /// At the end of a message that may have gathered calls or replies.
+  void send_gathered_when_idle();
+  /// Sends every batch gathered.
+  void send_gathered();
+  void send_calls(instance& target);
+  void send_replies();
   /// Keeps `p` in flight: its id, its deadline, its supervisor's id.
   std::pair<std::uint64_t, pending_iterator> file(pending_call&& p);
   void watch_cancel(std::uint64_t call_id, pending_call& p);
@@ -204,8 +230,13 @@ private:
   std::unordered_map<std::uint64_t, batch_run> batches_;
   std::uint64_t next_batch_id_ = 1;
   deadline_point batch_due_ = deadline_point::max();
-  // A worker's gate: its supervisor's call ids, for their cancels.
-  std::unordered_map<std::uint64_t, std::uint64_t> by_caller_id_;
+  // A worker's gate: its supervisor gate's tickets, for their cancels.
+  std::unordered_map<std::uint64_t, std::uint64_t> by_ticket_;
+  // A worker's gate: replies not yet sent, and to whom.
+  std::vector<std::pair<caf::strong_actor_ptr, worker_reply>> replies_out_;
+  bool gathering_ = false; // in a message whose end sends what it gathered
+  bool has_gathered_ = false; // calls or replies wait to be sent
+  bool flush_pending_ = false; // a flush message is in the mailbox
   // What the gate counts (counts_atom).
   std::uint64_t admitted_ = 0;
   std::uint64_t timed_out_waiting_ = 0;

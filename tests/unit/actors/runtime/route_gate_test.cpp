@@ -12,6 +12,7 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/runtime/start_route.hpp"
+#include "actors/runtime/worker_batch.hpp"
 #include "tests/unit/test_routes.hpp"
 
 using namespace actorserve;
@@ -591,6 +592,126 @@ CAF_TEST(control messages without a sender of this node are ignored) {
   release_all();
   CAF_REQUIRE_EQUAL(replies.size(), 1u);
   CAF_CHECK(replies[0].ok());
+}
+
+namespace {
+
+/// What a stand-in for a worker's gate received.
+struct worker_log {
+  std::vector<std::size_t> batches; // sizes of the call batches, in order
+  std::vector<std::uint64_t> tickets;
+  std::vector<json> inputs;
+};
+
+/// A worker's gate stand-in: records the batches it gets, and on
+/// `(std::string "answer", supervisor gate, tickets)` answers those tickets
+/// in one batch, echoing "ok".
+caf::behavior fake_worker_gate(caf::event_based_actor* self, std::shared_ptr<worker_log> log) {
+  return {
+    [log](call_batch_atom, std::vector<worker_call>& calls) {
+      log->batches.push_back(calls.size());
+      for (auto& c : calls) {
+        log->tickets.push_back(c.ticket);
+        log->inputs.push_back(c.request.input);
+      }
+    },
+    [self](const std::string&, const caf::actor& to, const std::vector<std::uint64_t>& tickets) {
+      std::vector<worker_reply> out;
+      for (auto t : tickets)
+        out.push_back(worker_reply{t, reply{json("ok")}});
+      self->send(to, reply_batch_atom::value, std::move(out));
+    },
+  };
+}
+
+} // namespace
+
+CAF_TEST(calls that arrive together go to a worker in one message and its one reply answers them) {
+  auto main = main_gate();
+  auto log = std::make_shared<worker_log>();
+  auto worker = sys.spawn(fake_worker_gate, log);
+  add(main, 0, worker);
+  for (int i = 0; i < 5; ++i) // queued before the gate runs
+    send_collecting(main, call{"/hold", i, sched.clock().now() + 10s, 1, nullptr}, replies);
+  sched.run();
+  CAF_CHECK_EQUAL(log->batches, (std::vector<std::size_t>{5}));
+  CAF_REQUIRE_EQUAL(log->inputs.size(), 5u);
+  for (int i = 0; i < 5; ++i)
+    CAF_CHECK_EQUAL(log->inputs[static_cast<std::size_t>(i)], json(i));
+  CAF_CHECK_EQUAL(replies.size(), 0u);
+  caf::anon_send(worker, std::string{"answer"}, main, log->tickets);
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 5u);
+  for (auto& r : replies)
+    CAF_CHECK_EQUAL(r.value(), json("ok"));
+  // A lone call goes at once, alone.
+  send(main, "alone");
+  CAF_CHECK_EQUAL(log->batches, (std::vector<std::size_t>{5, 1}));
+}
+
+CAF_TEST(no batch holds more than max_calls_per_message calls) {
+  auto main = main_gate(1000);
+  auto log = std::make_shared<worker_log>();
+  add(main, 0, sys.spawn(fake_worker_gate, log));
+  auto n = max_calls_per_message * 2 + 1;
+  for (std::size_t i = 0; i < n; ++i)
+    send_collecting(main, call{"/hold", i, sched.clock().now() + 10s, 1, nullptr}, replies);
+  sched.run();
+  CAF_CHECK_EQUAL(log->batches, (std::vector<std::size_t>{max_calls_per_message,
+                                                          max_calls_per_message, 1}));
+}
+
+CAF_TEST(a reply counts only from the worker its call went to and only once) {
+  auto main = main_gate();
+  auto log0 = std::make_shared<worker_log>();
+  auto log1 = std::make_shared<worker_log>();
+  auto worker0 = sys.spawn(fake_worker_gate, log0);
+  auto worker1 = sys.spawn(fake_worker_gate, log1);
+  add(main, 0, worker0);
+  add(main, 1, worker1);
+  send(main, "a");
+  send(main, "b");
+  CAF_REQUIRE_EQUAL(log0->tickets.size(), 1u);
+  CAF_REQUIRE_EQUAL(log1->tickets.size(), 1u);
+  // Worker 1 answers worker 0's call; an actor that is no worker answers both.
+  caf::anon_send(worker1, std::string{"answer"}, main, log0->tickets);
+  self->send(main, reply_batch_atom::value,
+             std::vector<worker_reply>{{log0->tickets[0], reply{json("forged")}},
+                                       {log1->tickets[0], reply{json("forged")}}});
+  sched.run();
+  CAF_CHECK_EQUAL(replies.size(), 0u);
+  // Worker 0 answers its call twice in one batch: it is answered once.
+  auto twice = std::vector<std::uint64_t>{log0->tickets[0], log0->tickets[0]};
+  caf::anon_send(worker0, std::string{"answer"}, main, twice);
+  sched.run();
+  CAF_REQUIRE_EQUAL(replies.size(), 1u);
+  CAF_CHECK_EQUAL(replies[0].value(), json("ok"));
+  caf::anon_send(worker1, std::string{"answer"}, main, log1->tickets);
+  sched.run();
+  CAF_CHECK_EQUAL(replies.size(), 2u);
+}
+
+CAF_TEST(a worker gate answers a batch of calls with one batch of replies to its sender) {
+  app.add_route("/twice", [](const json& x) { return x.get<int>() * 2; });
+  auto worker = start_route(sys, *app.find("/twice"), worker_context{0, nullptr});
+  sched.run();
+  auto got = std::make_shared<std::vector<std::vector<worker_reply>>>();
+  auto supervisor_gate = sys.spawn([got, worker](caf::event_based_actor* me) -> caf::behavior {
+    std::vector<worker_call> calls;
+    for (std::uint64_t i = 1; i <= 3; ++i)
+      calls.push_back(worker_call{100 + i, call{"/twice", static_cast<int>(i),
+                                                me->clock().now() + 10s, 1, nullptr}});
+    me->send(worker, call_batch_atom::value, std::move(calls));
+    return {[got](reply_batch_atom, std::vector<worker_reply>& rs) { got->push_back(std::move(rs)); }};
+  });
+  sched.run();
+  CAF_REQUIRE_EQUAL(got->size(), 1u);
+  auto& batch = got->front();
+  CAF_REQUIRE_EQUAL(batch.size(), 3u);
+  for (std::uint64_t i = 1; i <= 3; ++i) {
+    CAF_CHECK_EQUAL(batch[i - 1].ticket, 100 + i);
+    CAF_CHECK_EQUAL(batch[i - 1].answer.value(), json(2 * static_cast<int>(i)));
+  }
 }
 
 CAF_TEST(a call damaged on its way is refused with BadRequest) {

@@ -1,0 +1,55 @@
+#pragma once
+
+// How calls and replies cross between a supervisor's gate and a worker's
+// gate: many to a message. A CAF message across processes costs a header,
+// a system call each way and a thread hand-over on both sides, whatever it
+// holds; while other calls are in flight, one message carries all the
+// calls (or replies) that are ready, so that cost is paid once for them.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "actors/call.hpp"
+#include "actors/reply.hpp"
+
+namespace actorserve {
+
+/// `(call_batch_atom, std::vector<worker_call>)`: a supervisor's gate to a
+/// worker's gate, which answers with `(reply_batch_atom,
+/// std::vector<worker_reply>)` to the sender.
+using call_batch_atom = caf::atom_constant<caf::atom("w_calls")>;
+using reply_batch_atom = caf::atom_constant<caf::atom("w_replies")>;
+/// A gate sends itself this to send what it has gathered (local_only).
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
+/// The most calls or replies one message carries: a message is encoded
+/// whole before it is sent, so a long one would hold back its first call.
+inline constexpr std::size_t max_calls_per_message = 64;
+
+/// One call in a batch. The ticket is the supervisor gate's own id for it:
+/// its reply and its cancel name it.
+struct worker_call {
+  std::uint64_t ticket = 0;
+  call request;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, worker_call& x) {
+    return f(caf::meta::type_name("actorserve::worker_call"), x.ticket, x.request);
+  }
+};
+
+/// One reply in a batch, to the call with that ticket.
+struct worker_reply {
+  std::uint64_t ticket = 0;
+  reply answer;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, worker_reply& x) {
+    return f(caf::meta::type_name("actorserve::worker_reply"), x.ticket, x.answer);
+  }
+};
+
+} // namespace actorserve
