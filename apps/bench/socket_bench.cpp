@@ -3,6 +3,8 @@
 // for several rounds; medians are reported, one line per measure:
 //   BENCH socket_stream unix_items_per_s=... tcp_items_per_s=... settings: ...
 //   BENCH socket_request unix_requests_per_s=... unix_p50_us=... ... settings: ...
+// The request line also holds the round-trip floor (round_trip_floor.hpp),
+// measured in each round between the request modes, and each p50 over it.
 //
 // Usage: actorserve-bench-socket [EXAMPLE_BINARY [ROUNDS [STREAM_ITEMS [SECONDS]]]]
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "apps/bench/ready_process.hpp"
+#include "apps/bench/round_trip_floor.hpp"
 #include "gateways/socket/socket_client.hpp"
 
 
@@ -110,12 +113,16 @@ int main(int argc, char** argv) {
   auto svc = start_service(binary, dir);
   int status = 1;
   try {
-    std::vector<double> su, st, ru, rt, pu50, pt50, pu99, pt99;
+    std::vector<double> su, st, ru, rt, pu50, pt50, pu99, pt99, floor50, unix_over, tcp_over;
     for (int r = 0; r < rounds; ++r) {
       su.push_back(stream_items_per_s(unix_client(svc, 4), items));
       st.push_back(stream_items_per_s(tcp_client(svc, 4), items));
       auto u = sequential_requests(unix_client(svc, 1), seconds);
+      auto pair_floor = bench::measure_round_trip_floor(20000);
       auto t = sequential_requests(tcp_client(svc, 1), seconds);
+      floor50.push_back(pair_floor.p50_us);
+      unix_over.push_back(u.p50_us / pair_floor.p50_us);
+      tcp_over.push_back(t.p50_us / pair_floor.p50_us);
       ru.push_back(u.per_s), pu50.push_back(u.p50_us), pu99.push_back(u.p99_us);
       rt.push_back(t.per_s), pt50.push_back(t.p50_us), pt99.push_back(t.p99_us);
     }
@@ -125,10 +132,13 @@ int main(int argc, char** argv) {
                 bench::median(su), bench::median(st), items, rounds);
     std::printf("BENCH socket_request unix_requests_per_s=%.0f unix_p50_us=%.1f "
                 "unix_p99_us=%.1f tcp_requests_per_s=%.0f tcp_p50_us=%.1f tcp_p99_us=%.1f "
+                "floor_p50_us=%.1f unix_p50_over_floor=%.2f tcp_p50_over_floor=%.2f "
                 "settings: sequential=1_in_flight seconds_per_mode=%.1f route=/double "
+                "floor=socketpair_round_trip_20000_between_the_modes "
                 "rounds=%d medians_of_rounds server=separate_process\n",
                 bench::median(ru), bench::median(pu50), bench::median(pu99), bench::median(rt), bench::median(pt50),
-                bench::median(pt99), seconds, rounds);
+                bench::median(pt99), bench::median(floor50), bench::median(unix_over),
+                bench::median(tcp_over), seconds, rounds);
     std::fflush(stdout);
     socket_client(unix_client(svc, 1)).request("/shutdown");
     status = 0;
