@@ -9,8 +9,8 @@ namespace actorserve {
 void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<call>("actorserve::call");
   cfg.add_message_type<reply>("actorserve::reply");
-  cfg.add_message_type<std::vector<worker_call>>("actorserve::worker_calls");
-  cfg.add_message_type<std::vector<worker_reply>>("actorserve::worker_replies");
+  cfg.add_message_type<call_batch>("actorserve::call_batch");
+  cfg.add_message_type<reply_batch>("actorserve::reply_batch");
 }
 
 } // namespace actorserve

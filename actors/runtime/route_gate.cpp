@@ -33,44 +33,43 @@ route_gate::route_gate(caf::actor_config& cfg, gate_settings settings)
     add_instance(std::move(handle));
   settings_.instances.clear();
   publish_capacity();
-  set_down_handler([this](caf::down_msg& msg) { instance_down(msg); });
+  set_down_handler([this](caf::down_msg& msg) {
+    gather_scope scope{*this};
+    instance_down(msg);
+  });
   set_default_handler(caf::drop); // what no handler takes: forged or stray
 }
 
 caf::behavior route_gate::make_behavior() {
   return {
     [this](call_atom, call& request) -> caf::result<reply> {
-      if (!may_call())
+      if (!sent_from_this_node(*this))
         return caf::make_error(caf::sec::runtime_error,
                                "route " + settings_.path
-                                 + " takes calls only from its own process and its supervisor");
+                                 + " takes single calls only from its own process");
       auto promise = make_response_promise();
-      gathering_ = true;
-      admit(std::move(request), promise, reply_callback{});
-      send_gathered_when_idle();
+      gather_scope scope{*this};
+      admit(std::move(request), promise, reply_callback{}, batch_origin{});
       return promise;
     },
     [this](call_atom, call& request, reply_callback& cb) {
-      gathering_ = true;
-      admit(std::move(request), caf::response_promise{}, std::move(cb));
-      send_gathered_when_idle();
+      gather_scope scope{*this};
+      admit(std::move(request), caf::response_promise{}, std::move(cb), batch_origin{});
     },
     // A worker's gate: calls from its supervisor's gate, answered in batches.
-    [this](call_batch_atom, std::vector<worker_call>& calls) {
+    [this](call_batch_atom, call_batch& batch) {
       if (!may_call())
         return;
       auto& sender = current_sender();
-      gathering_ = true;
-      for (auto& c : calls)
+      gather_scope scope{*this};
+      for (auto& c : batch.items)
         admit(std::move(c.request), caf::response_promise{}, reply_callback{},
-              c.ticket, sender);
-      send_gathered_when_idle();
+              batch_origin{c.ticket, sender, batch.key});
     },
     // A supervisor's gate: what its workers' gates answered.
-    [this](reply_batch_atom, std::vector<worker_reply>& replies) {
-      gathering_ = true;
-      take_replies(replies);
-      send_gathered_when_idle();
+    [this](reply_batch_atom, reply_batch& batch) {
+      gather_scope scope{*this};
+      take_replies(batch);
     },
     [this](flush_atom, local_only) {
       flush_pending_ = false;
@@ -78,9 +77,13 @@ caf::behavior route_gate::make_behavior() {
     },
     // A function run in place answered later (it called routes).
     [this](deferred_atom, std::uint64_t call_id, reply& r, local_only) {
+      gather_scope scope{*this};
       finish(call_id, 0, std::move(r));
     },
-    [this](cancel_atom, std::uint64_t call_id, local_only) { on_cancel(call_id); },
+    [this](cancel_atom, std::uint64_t call_id, local_only) {
+      gather_scope scope{*this};
+      on_cancel(call_id);
+    },
     // From the supervisor's gate: the call it sent here was given up.
     [this](cancel_atom, std::uint64_t ticket) {
       if (sent_from_this_node(*this) || !may_call())
@@ -96,14 +99,17 @@ caf::behavior route_gate::make_behavior() {
     },
     [this](debug_calls_atom, local_only) { return reply{calls_in_flight()}; },
     [this](batch_done_atom, std::uint64_t batch_id, reply& r, local_only) {
+      gather_scope scope{*this};
       finish_batch(batch_id, 0, std::move(r));
     },
     [this](batch_atom, deadline_point due) {
+      gather_scope scope{*this};
       if (due == batch_due_)
         batch_due_ = deadline_point::max();
       run_batches();
     },
     [this](tick_atom, deadline_point when) {
+      gather_scope scope{*this};
       if (when == next_tick_)
         next_tick_ = deadline_point::max();
       sweep();
@@ -118,6 +124,7 @@ caf::behavior route_gate::make_behavior() {
     [this](add_instance_atom, std::int32_t worker, caf::actor& gate, local_only) {
       if (!settings_.remote)
         return;
+      gather_scope scope{*this};
       add_instance(std::move(gate), worker);
       dispatch_waiting();
     },
@@ -150,6 +157,8 @@ void route_gate::add_instance(caf::actor handle, int worker) {
   added.handle = std::move(handle);
   added.id = next_instance_id_++;
   added.worker = worker;
+  if (settings_.remote)
+    added.key = batch_key::random();
   instances_.push_back(std::move(added));
   publish_capacity();
 }
@@ -250,15 +259,15 @@ void route_gate::fail_calls_of(std::uint64_t instance_id, const reply& failure) 
 }
 
 void route_gate::admit(call&& request, caf::response_promise promise,
-                       reply_callback callback, std::uint64_t ticket,
-                       caf::strong_actor_ptr reply_to) {
+                       reply_callback callback, batch_origin origin) {
   pending_call p;
   p.request = std::move(request);
   p.promise = std::move(promise);
   p.callback = std::move(callback);
   p.admitted = clock().now();
-  p.ticket = ticket;
-  p.reply_to = std::move(reply_to);
+  p.ticket = origin.ticket;
+  p.reply_to = std::move(origin.reply_to);
+  p.key = origin.key;
   auto& path = settings_.path;
   // While draining, the calls that admitted calls make (a composition's
   // members, a route's calls) are still taken: the drain finishes them.
@@ -275,6 +284,12 @@ void route_gate::admit(call&& request, caf::response_promise promise,
                                + " calls in flight (capacity "
                                + std::to_string(capacity())
                                + "); try again later"));
+    return;
+  }
+  if (p.reply_to && by_ticket_.count(p.ticket) != 0) {
+    answer(p, reply::failure(error_type::bad_request,
+                             "a call to " + path + " with ticket " + std::to_string(p.ticket)
+                               + " is already in flight"));
     return;
   }
   if (p.request.damaged()) {
@@ -334,7 +349,7 @@ std::pair<std::uint64_t, route_gate::pending_iterator> route_gate::file(pending_
   auto deadline = p.request.deadline;
   auto [it, added] = pending_.emplace(id, std::move(p));
   it->second.deadline_entry = deadlines_.emplace(deadline, id);
-  if (it->second.ticket != 0) // a cancel from the supervisor's gate reaches it
+  if (it->second.reply_to) // a cancel from the supervisor's gate reaches it
     by_ticket_[it->second.ticket] = id;
   if (deadline < next_tick_)
     schedule_tick(deadline);
@@ -419,7 +434,8 @@ void route_gate::answer(pending_call& p, reply r) {
       log::error("route " + settings_.path + ": a reply callback threw");
     }
   } else if (p.reply_to) {
-    replies_out_.emplace_back(std::move(p.reply_to), worker_reply{p.ticket, std::move(r)});
+    replies_out_.push_back(
+      outgoing_reply{std::move(p.reply_to), p.key, worker_reply{p.ticket, std::move(r)}});
     outgoing_added();
   } else if (p.promise.pending()) {
     p.promise.deliver(std::move(r));
@@ -520,24 +536,24 @@ void route_gate::dispatch(std::uint64_t call_id, pending_call& p,
   request(target.handle, caf::infinite, call_atom::value, std::move(sent))
     .then(
       [this, call_id, instance_id](reply& r) {
+        gather_scope scope{*this};
         finish(call_id, instance_id, std::move(r));
       },
       [this, call_id, instance_id](caf::error& err) {
+        gather_scope scope{*this};
         finish(call_id, instance_id, failed_dispatch(err));
       });
 }
 
-void route_gate::take_replies(std::vector<worker_reply>& replies) {
-  auto& sender = current_sender();
-  if (sender == nullptr || !settings_.remote)
+void route_gate::take_replies(reply_batch& batch) {
+  if (!settings_.remote)
     return;
-  auto from = std::find_if(instances_.begin(), instances_.end(), [&](const instance& i) {
-    return i.handle.address() == sender->address();
-  });
+  auto from = std::find_if(instances_.begin(), instances_.end(),
+                           [&](const instance& i) { return i.key == batch.key; });
   if (from == instances_.end())
     return; // a lost worker's, or forged
   auto instance_id = from->id;
-  for (auto& r : replies) {
+  for (auto& r : batch.items) {
     // Only the instance a call went to answers it, and only once.
     auto it = pending_.find(r.ticket);
     if (it == pending_.end() || !it->second.dispatched || it->second.instance_id != instance_id)
@@ -548,7 +564,12 @@ void route_gate::take_replies(std::vector<worker_reply>& replies) {
 
 void route_gate::outgoing_added() {
   has_gathered_ = true;
-  if (gathering_ || flush_pending_)
+  if (!gathering_)
+    schedule_flush();
+}
+
+void route_gate::schedule_flush() {
+  if (flush_pending_)
     return;
   flush_pending_ = true;
   send(this, flush_atom::value, local_only{});
@@ -560,12 +581,10 @@ void route_gate::send_gathered_when_idle() {
     return;
   // More calls or replies waiting in the mailbox would join these: send
   // once they have been handled.
-  if (mailbox().empty()) {
+  if (mailbox().empty())
     send_gathered();
-  } else if (!flush_pending_) {
-    flush_pending_ = true;
-    send(this, flush_atom::value, local_only{});
-  }
+  else
+    schedule_flush();
 }
 
 void route_gate::send_gathered() {
@@ -582,10 +601,13 @@ void route_gate::send_replies() {
   replies_out_.clear();
   std::size_t i = 0;
   while (i < out.size()) {
-    auto& to = out[i].first;
-    std::vector<worker_reply> batch;
-    for (; i < out.size() && out[i].first == to && batch.size() < max_calls_per_message; ++i)
-      batch.push_back(std::move(out[i].second));
+    auto& to = out[i].to;
+    reply_batch batch;
+    batch.key = out[i].key;
+    for (; i < out.size() && out[i].to == to && out[i].key == batch.key
+           && batch.items.size() < max_calls_per_message;
+         ++i)
+      batch.items.push_back(std::move(out[i].reply));
     send(caf::actor_cast<caf::actor>(to), reply_batch_atom::value, std::move(batch));
   }
 }
@@ -593,7 +615,9 @@ void route_gate::send_replies() {
 void route_gate::send_calls(instance& target) {
   if (target.outbox.empty())
     return;
-  auto batch = std::move(target.outbox);
+  call_batch batch;
+  batch.key = target.key;
+  batch.items = std::move(target.outbox);
   target.outbox.clear();
   send(target.handle, call_batch_atom::value, std::move(batch));
 }
@@ -694,10 +718,15 @@ void route_gate::dispatch_batch(instance* target, deadline_point now) {
   }
   ++target->outstanding;
   request(target->handle, caf::infinite, call_atom::value, std::move(batch))
-    .then([this, batch_id, instance_id](reply& r) { finish_batch(batch_id, instance_id, std::move(r)); },
-          [this, batch_id, instance_id](caf::error& err) {
-            finish_batch(batch_id, instance_id, failed_dispatch(err));
-          });
+    .then(
+      [this, batch_id, instance_id](reply& r) {
+        gather_scope scope{*this};
+        finish_batch(batch_id, instance_id, std::move(r));
+      },
+      [this, batch_id, instance_id](caf::error& err) {
+        gather_scope scope{*this};
+        finish_batch(batch_id, instance_id, failed_dispatch(err));
+      });
 }
 
 void route_gate::finish_batch(std::uint64_t batch_id, std::uint64_t instance_id, reply r) {
@@ -780,7 +809,8 @@ void route_gate::finish(std::uint64_t call_id, std::uint64_t instance_id,
 
 void route_gate::forget(pending_iterator it) {
   if (it->second.ticket != 0)
-    by_ticket_.erase(it->second.ticket);
+    if (auto t = by_ticket_.find(it->second.ticket); t != by_ticket_.end() && t->second == it->first)
+      by_ticket_.erase(t);
   if (!it->second.dispatched)
     --waiting_count_;
   if (it->second.deadline_entry != deadlines_.end())
@@ -886,6 +916,7 @@ void route_gate::check_drained() {
 
 void route_gate::stop() {
   draining_ = true;
+  gathering_ = true; // the replies below leave together, before the gate quits
   for (auto& [id, p] : pending_)
     answer(p, reply::failure(error_type::shutting_down,
                              "the service stopped before route "
@@ -895,7 +926,9 @@ void route_gate::stop() {
     if (!settings_.remote) // a worker's gates stop with their worker
       send_exit(inst.handle, caf::exit_reason::user_shutdown);
   }
-  send_replies(); // the calls gathered for workers were just answered here
+  // A worker's gate: the replies to its supervisor's calls, just given.
+  // (A supervisor's gate drops the calls it gathered: answered above.)
+  send_replies();
   quit();
 }
 

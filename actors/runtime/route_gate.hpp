@@ -69,23 +69,25 @@ struct gate_settings {
 /// Control messages (`shutdown_atom`, `stop_atom` and those below) carry
 /// `local_only` (local_only.hpp), which no message from another process can
 /// hold: a peer that reached the node's port controls nothing. `(call_atom,
-/// call)` is taken only from this process or, for a worker's gate, its
-/// supervisor's (by the sender's node, which a peer can forge: calls are
-/// what any client of a gateway may make).
+/// call)` is taken only from this process; a worker's gate takes its
+/// supervisor's calls in batches (below), by the sender's node, which a peer
+/// can forge: calls are what any client of a gateway may make.
 ///
 /// Between a supervisor's gate and a worker's, calls and replies travel
-/// many to a message (worker_batch.hpp): `(call_batch_atom, calls)` to the
-/// worker's gate, taken from the same senders as a call, and
-/// `(reply_batch_atom, replies)` back, taken only from the instance each
-/// call was sent to. A gate sends what it gathered once nothing else waits
-/// in its mailbox, so a lone call goes at once and calls that arrive
-/// together share a message.
+/// many to a message (worker_batch.hpp): `(call_batch_atom, call_batch)` to
+/// the worker's gate, taken from this process or its supervisor's, and
+/// `(reply_batch_atom, reply_batch)` back to the sender, taken only under
+/// the random key the supervisor's gate drew for that worker gate, and only
+/// for calls sent to it. A gate gathers what a message makes it send, and
+/// sends it when that message is handled if nothing else waits in its
+/// mailbox (a lone call goes at once), else after what waits: calls that
+/// arrive together share a message.
 ///
 /// - `(counts_atom, local_only)` → (admitted, timed out before running,
 ///   dropped because their caller gave up);
 /// - `(debug_calls_atom, local_only)` → a reply with its capacity, what is
 ///   in flight and waiting, and its oldest calls (GET /debug/calls);
-/// - `(cancel_atom, call id)`: the supervisor's gate cancels a call it sent
+/// - `(cancel_atom, ticket)`: the supervisor's gate cancels a call it sent
 ///   to this worker's gate (taken from the supervisor only);
 /// - remote gates only: `(add_instance_atom, worker, gate)`,
 ///   `(lost_worker_atom, worker, why)` (its calls fail with WorkerLost now)
@@ -125,6 +127,7 @@ private:
     int worker = -1; // remote gates: the worker it runs in
     bool retired = false; // takes no new calls; its own still run
     std::vector<worker_call> outbox; // remote gates: dispatched, not yet sent
+    batch_key key; // remote gates: what its replies must carry
   };
 
   struct pending_call {
@@ -136,9 +139,11 @@ private:
     bool dispatched = false;
     bool answered = false;
     // A worker's gate, a call from its supervisor's: the supervisor gate's
-    // id for it (its cancel names it), and where its reply goes.
+    // id for it (its cancel names it), where its reply goes, and the key
+    // the reply carries.
     std::uint64_t ticket = 0;
     caf::strong_actor_ptr reply_to;
+    batch_key key;
     bool unwanted = false; // in a batch, but answered (timed out, cancelled)
     bool counted = false; // admitted: its duration is measured
     std::uint64_t instance_id = 0;
@@ -156,18 +161,45 @@ private:
 
   using pending_iterator = std::unordered_map<std::uint64_t, pending_call>::iterator;
 
-  /// `ticket` and `reply_to`: a worker's gate, a call in a batch from its
-  /// supervisor's gate, answered in a batch of replies.
+  /// A call of a worker's gate from a batch (`reply_to` set): answered in a
+  /// batch of replies under `key`.
+  struct batch_origin {
+    std::uint64_t ticket = 0;
+    caf::strong_actor_ptr reply_to;
+    batch_key key;
+  };
+
   void admit(call&& request, caf::response_promise promise, reply_callback callback,
-             std::uint64_t ticket = 0, caf::strong_actor_ptr reply_to = nullptr);
-  /// Replies from a worker's gate: each answers its call if that call went
-  /// to the instance that sent them.
-  void take_replies(std::vector<worker_reply>& replies);
-  /// Something waits to be sent in a batch: sent at the end of the message
-  /// being handled if the mailbox is empty then, else by a flush message.
+             batch_origin origin);
+  /// Replies from a worker's gate: each answers its call if it went to the
+  /// instance whose key the batch carries.
+  void take_replies(reply_batch& batch);
+  /// Something waits to be sent: sent when the message being handled is
+  /// (gather_scope), else by a flush message.
   void outgoing_added();
-  /// At the end of a message that may have gathered calls or replies.
+  void schedule_flush();
+  /// What a message gathered: sent now if the mailbox is empty, else by a
+  /// flush message behind what waits.
   void send_gathered_when_idle();
+
+  /// Marks the handling of one message: what it makes the gate send is
+  /// gathered, and sent at its end (send_gathered_when_idle).
+  class gather_scope {
+  public:
+    explicit gather_scope(route_gate& gate) : gate_(gate), outer_(!gate.gathering_) {
+      gate.gathering_ = true;
+    }
+    ~gather_scope() {
+      if (outer_)
+        gate_.send_gathered_when_idle();
+    }
+    gather_scope(const gather_scope&) = delete;
+    gather_scope& operator=(const gather_scope&) = delete;
+
+  private:
+    route_gate& gate_;
+    bool outer_;
+  };
   /// Sends every batch gathered.
   void send_gathered();
   void send_calls(instance& target);
@@ -232,8 +264,13 @@ private:
   deadline_point batch_due_ = deadline_point::max();
   // A worker's gate: its supervisor gate's tickets, for their cancels.
   std::unordered_map<std::uint64_t, std::uint64_t> by_ticket_;
-  // A worker's gate: replies not yet sent, and to whom.
-  std::vector<std::pair<caf::strong_actor_ptr, worker_reply>> replies_out_;
+  // A worker's gate: replies not yet sent, to whom, under which key.
+  struct outgoing_reply {
+    caf::strong_actor_ptr to;
+    batch_key key;
+    worker_reply reply;
+  };
+  std::vector<outgoing_reply> replies_out_;
   bool gathering_ = false; // in a message whose end sends what it gathered
   bool has_gathered_ = false; // calls or replies wait to be sent
   bool flush_pending_ = false; // a flush message is in the mailbox

@@ -1,5 +1,6 @@
-// What crosses between nodes: calls and replies (their values as
-// MessagePack, the deadline as time left) and the join protocol's messages,
+// What crosses between nodes: calls and replies, alone and many to a message
+// (their values as MessagePack, the deadline as time left) and the join
+// protocol's messages,
 // decoded from bytes a peer sent, as CAF's deserializer does. A damaged call
 // must come out marked damaged, a damaged reply as an error: never a crash,
 // an exception out of the decoder, or an allocation on a declared length.
@@ -18,6 +19,7 @@
 #include "actors/call.hpp"
 #include "actors/json_wire.hpp"
 #include "actors/reply.hpp"
+#include "actors/runtime/worker_batch.hpp"
 #include "actors/workers/join_protocol.hpp"
 #include "actors/workers/link_proof.hpp"
 
@@ -68,6 +70,11 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     auto answer = answer_link_greeting(link_secret, challenge.greeting());
     std::ofstream{dir + "/link_answer", std::ios::binary} << '\x06' << answer->answer;
     std::ofstream{dir + "/link_greeting", std::ios::binary} << '\x07' << challenge.greeting();
+    call_batch calls{batch_key{1, 2}, {worker_call{3, c}, worker_call{4, c}}};
+    write_seed(dir, "call_batch", 8, calls);
+    reply_batch replies{batch_key{1, 2}, {worker_reply{3, reply{json(42)}},
+                                          worker_reply{4, reply::failure("Timeout", "late")}}};
+    write_seed(dir, "reply_batch", 9, replies);
     break;
   }
   return 0;
@@ -77,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0)
     return 0;
   // The first byte picks the type, as the message's type name would.
-  auto kind = data[0] % 8;
+  auto kind = data[0] % 10;
   ++data;
   --size;
   switch (kind) {
@@ -114,12 +121,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         __builtin_trap();
       break;
     }
-    default: {
+    case 7: {
       auto answer = answer_link_greeting(
         link_secret, std::string(reinterpret_cast<const char*>(data), size));
       if (answer && (answer->answer.size() != link_answer_size
                      || answer->expected_proof.size() != link_proof_size))
         __builtin_trap();
+      break;
+    }
+    case 8: {
+      // Calls many to a message, as a worker's gate takes them.
+      call_batch batch;
+      caf::binary_deserializer source{nullptr, reinterpret_cast<const char*>(data), size};
+      if (!source(batch))
+        for (auto& c : batch.items)
+          if (!c.request.damaged())
+            (void) json_text(c.request.input);
+      break;
+    }
+    default: {
+      // Replies many to a message, as a supervisor's gate takes them.
+      reply_batch batch;
+      caf::binary_deserializer source{nullptr, reinterpret_cast<const char*>(data), size};
+      if (!source(batch))
+        for (auto& r : batch.items)
+          if (r.answer.ok())
+            (void) json_text(r.answer.value());
       break;
     }
   }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "actors/application.hpp"
+#include "actors/cancel_token.hpp"
 #include "actors/call_error.hpp"
 #include "actors/error_type.hpp"
 #include "actors/runtime/atoms.hpp"
@@ -601,27 +602,47 @@ struct worker_log {
   std::vector<std::size_t> batches; // sizes of the call batches, in order
   std::vector<std::uint64_t> tickets;
   std::vector<json> inputs;
+  std::vector<std::uint64_t> cancels;
+  batch_key key; // the key of the last batch
 };
 
 /// A worker's gate stand-in: records the batches it gets, and on
 /// `(std::string "answer", supervisor gate, tickets)` answers those tickets
-/// in one batch, echoing "ok".
+/// in one batch under its key, echoing "ok".
 caf::behavior fake_worker_gate(caf::event_based_actor* self, std::shared_ptr<worker_log> log) {
   return {
-    [log](call_batch_atom, std::vector<worker_call>& calls) {
-      log->batches.push_back(calls.size());
-      for (auto& c : calls) {
+    [log](call_batch_atom, call_batch& batch) {
+      log->key = batch.key;
+      log->batches.push_back(batch.items.size());
+      for (auto& c : batch.items) {
         log->tickets.push_back(c.ticket);
         log->inputs.push_back(c.request.input);
       }
     },
-    [self](const std::string&, const caf::actor& to, const std::vector<std::uint64_t>& tickets) {
-      std::vector<worker_reply> out;
+    [log](cancel_atom, std::uint64_t ticket) { log->cancels.push_back(ticket); },
+    [self, log](const std::string&, const caf::actor& to, const std::vector<std::uint64_t>& tickets) {
+      reply_batch out;
+      out.key = log->key;
       for (auto t : tickets)
-        out.push_back(worker_reply{t, reply{json("ok")}});
+        out.items.push_back(worker_reply{t, reply{json("ok")}});
       self->send(to, reply_batch_atom::value, std::move(out));
     },
   };
+}
+
+/// A supervisor's gate stand-in: sends `calls` to `worker` in one batch
+/// under `key`, and keeps the reply batches it gets.
+caf::behavior fake_supervisor_gate(caf::event_based_actor* self, caf::actor worker, batch_key key,
+                                   std::vector<json> inputs, std::string path,
+                                   std::shared_ptr<std::vector<reply_batch>> got) {
+  call_batch batch;
+  batch.key = key;
+  std::uint64_t ticket = 100;
+  for (auto& input : inputs)
+    batch.items.push_back(
+      worker_call{++ticket, call{path, std::move(input), self->clock().now() + 10s, 1, nullptr}});
+  self->send(worker, call_batch_atom::value, std::move(batch));
+  return {[got](reply_batch_atom, reply_batch& r) { got->push_back(std::move(r)); }};
 }
 
 } // namespace
@@ -644,7 +665,7 @@ CAF_TEST(calls that arrive together go to a worker in one message and its one re
   CAF_REQUIRE_EQUAL(replies.size(), 5u);
   for (auto& r : replies)
     CAF_CHECK_EQUAL(r.value(), json("ok"));
-  // A lone call goes at once, alone.
+  // A call alone goes alone.
   send(main, "alone");
   CAF_CHECK_EQUAL(log->batches, (std::vector<std::size_t>{5, 1}));
 }
@@ -661,7 +682,7 @@ CAF_TEST(no batch holds more than max_calls_per_message calls) {
                                                           max_calls_per_message, 1}));
 }
 
-CAF_TEST(a reply counts only from the worker its call went to and only once) {
+CAF_TEST(replies count only under the key of the worker a call went to and only once) {
   auto main = main_gate();
   auto log0 = std::make_shared<worker_log>();
   auto log1 = std::make_shared<worker_log>();
@@ -673,11 +694,16 @@ CAF_TEST(a reply counts only from the worker its call went to and only once) {
   send(main, "b");
   CAF_REQUIRE_EQUAL(log0->tickets.size(), 1u);
   CAF_REQUIRE_EQUAL(log1->tickets.size(), 1u);
-  // Worker 1 answers worker 0's call; an actor that is no worker answers both.
+  // Each worker gate got a key of its own.
+  CAF_CHECK(log0->key != log1->key);
+  CAF_CHECK(log0->key != batch_key{});
+  // Worker 1 answers worker 0's call under its own key; a sender that knows
+  // no key answers both.
   caf::anon_send(worker1, std::string{"answer"}, main, log0->tickets);
-  self->send(main, reply_batch_atom::value,
-             std::vector<worker_reply>{{log0->tickets[0], reply{json("forged")}},
-                                       {log1->tickets[0], reply{json("forged")}}});
+  reply_batch forged;
+  forged.items = {{log0->tickets[0], reply{json("forged")}},
+                    {log1->tickets[0], reply{json("forged")}}};
+  self->send(main, reply_batch_atom::value, forged);
   sched.run();
   CAF_CHECK_EQUAL(replies.size(), 0u);
   // Worker 0 answers its call twice in one batch: it is answered once.
@@ -691,27 +717,73 @@ CAF_TEST(a reply counts only from the worker its call went to and only once) {
   CAF_CHECK_EQUAL(replies.size(), 2u);
 }
 
-CAF_TEST(a worker gate answers a batch of calls with one batch of replies to its sender) {
+CAF_TEST(a cancelled call sent to a worker is cancelled there by its ticket) {
+  auto main = main_gate();
+  auto log = std::make_shared<worker_log>();
+  add(main, 0, sys.spawn(fake_worker_gate, log));
+  call c{"/hold", "slow", sched.clock().now() + 10s, 1, nullptr};
+  auto token = std::make_shared<cancel_token>();
+  c.cancel = token;
+  send_collecting(main, std::move(c), replies);
+  sched.run();
+  CAF_REQUIRE_EQUAL(log->tickets.size(), 1u);
+  token->cancel();
+  sched.run();
+  CAF_CHECK_EQUAL(log->cancels, log->tickets);
+}
+
+CAF_TEST(a worker gate answers a batch of calls with one batch of replies under its key) {
   app.add_route("/twice", [](const json& x) { return x.get<int>() * 2; });
   auto worker = start_route(sys, *app.find("/twice"), worker_context{0, nullptr});
   sched.run();
-  auto got = std::make_shared<std::vector<std::vector<worker_reply>>>();
-  auto supervisor_gate = sys.spawn([got, worker](caf::event_based_actor* me) -> caf::behavior {
-    std::vector<worker_call> calls;
-    for (std::uint64_t i = 1; i <= 3; ++i)
-      calls.push_back(worker_call{100 + i, call{"/twice", static_cast<int>(i),
-                                                me->clock().now() + 10s, 1, nullptr}});
-    me->send(worker, call_batch_atom::value, std::move(calls));
-    return {[got](reply_batch_atom, std::vector<worker_reply>& rs) { got->push_back(std::move(rs)); }};
-  });
+  auto got = std::make_shared<std::vector<reply_batch>>();
+  auto key = batch_key::random();
+  sys.spawn(fake_supervisor_gate, worker, key, std::vector<json>{1, 2, 3}, "/twice", got);
   sched.run();
   CAF_REQUIRE_EQUAL(got->size(), 1u);
   auto& batch = got->front();
-  CAF_REQUIRE_EQUAL(batch.size(), 3u);
+  CAF_CHECK(batch.key == key);
+  CAF_REQUIRE_EQUAL(batch.items.size(), 3u);
   for (std::uint64_t i = 1; i <= 3; ++i) {
-    CAF_CHECK_EQUAL(batch[i - 1].ticket, 100 + i);
-    CAF_CHECK_EQUAL(batch[i - 1].answer.value(), json(2 * static_cast<int>(i)));
+    CAF_CHECK_EQUAL(batch.items[i - 1].ticket, 100 + i);
+    CAF_CHECK_EQUAL(batch.items[i - 1].answer.value(), json(2 * static_cast<int>(i)));
   }
+}
+
+CAF_TEST(a worker gate that stops answers the calls of its supervisor before it quits) {
+  auto worker = worker_gate(0);
+  auto got = std::make_shared<std::vector<reply_batch>>();
+  sys.spawn(fake_supervisor_gate, worker, batch_key::random(), std::vector<json>{"a", "b"},
+            "/hold", got);
+  sched.run();
+  CAF_CHECK_EQUAL(hold_route::held()[0], 2);
+  CAF_CHECK(got->empty());
+  self->send(worker, stop_atom::value, local_only{});
+  sched.run();
+  CAF_REQUIRE_EQUAL(got->size(), 1u);
+  CAF_REQUIRE_EQUAL(got->front().items.size(), 2u);
+  for (auto& r : got->front().items)
+    CAF_CHECK_EQUAL(r.answer.error_type(), error_type::shutting_down);
+}
+
+CAF_TEST(a ticket already in flight is refused) {
+  auto worker = worker_gate(0);
+  auto got = std::make_shared<std::vector<reply_batch>>();
+  auto me = sys.spawn([worker, got](caf::event_based_actor* self) -> caf::behavior {
+    call_batch batch;
+    for (int i = 0; i < 2; ++i)
+      batch.items.push_back(worker_call{7, call{"/hold", i, self->clock().now() + 10s, 1, nullptr}});
+    self->send(worker, call_batch_atom::value, std::move(batch));
+    return {[got](reply_batch_atom, reply_batch& r) { got->push_back(std::move(r)); }};
+  });
+  sched.run();
+  CAF_CHECK_EQUAL(hold_route::held()[0], 1);
+  CAF_REQUIRE_EQUAL(got->size(), 1u);
+  CAF_REQUIRE_EQUAL(got->front().items.size(), 1u);
+  CAF_CHECK_EQUAL(got->front().items[0].answer.error_type(), error_type::bad_request);
+  release_all();
+  CAF_CHECK_EQUAL(got->size(), 2u);
+  (void) me;
 }
 
 CAF_TEST(a call damaged on its way is refused with BadRequest) {
