@@ -144,12 +144,16 @@ public:
 };
 
 /// One client connection: reads records, makes calls, writes replies in the
-/// order they complete. Lives on the server's I/O thread only.
+/// order they complete. Lives on the server's I/O thread, but for one
+/// thing: a call's reply is written by the thread that has it (answer()),
+/// which saves the client a thread hand-over; what it touches (`out_`,
+/// `writing_`, closing the socket) is under `out_mutex_`.
 class connection : public std::enable_shared_from_this<connection> {
 public:
   connection(std::shared_ptr<socket_server::impl> server, generic::socket sock)
     : server_(std::move(server)),
       socket_(std::move(sock)),
+      fd_(socket_.native_handle()),
       timer_(socket_.get_executor()),
       write_timer_(socket_.get_executor()),
       name_((server_->unix_ ? "unix#" : "tcp#") + std::to_string(++server_->connections_made_)) {
@@ -163,22 +167,28 @@ public:
   void close() {
     if (closed_)
       return;
-    closed_ = true;
     timer_.cancel();
     write_timer_.cancel();
     count_incomplete(0);
     // The client is gone: its calls that still wait are dropped.
     for (auto& [id, cancel] : ids_in_flight_)
       cancel->cancel();
-    boost::system::error_code ignored;
-    socket_.shutdown(generic::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    {
+      // A reply being written from another thread finishes first; none is
+      // written after (its descriptor may be another file's by then).
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      closed_ = true;
+      boost::system::error_code ignored;
+      socket_.shutdown(generic::socket::shutdown_both, ignored);
+      socket_.close(ignored);
+    }
     server_->connections_.erase(shared_from_this());
     server_->metrics_.open(server_->connections_.size());
   }
 
   /// Nothing to write and nothing being written.
   bool idle() const {
+    std::lock_guard<std::mutex> guard{out_mutex_};
     return closed_ || (out_.empty() && !writing_);
   }
 
@@ -261,7 +271,7 @@ private:
       next = watch_state::none;
     else if (in_.size() > start_ || header_)
       next = watch_state::record;
-    else if (in_flight_ == 0 && out_.empty() && !writing_)
+    else if (in_flight_ == 0 && nothing_to_write())
       next = watch_state::idle;
     // A record's clock runs from its first byte, not its last: it is armed
     // again only for the next record.
@@ -309,7 +319,15 @@ private:
   /// read them: stop reading until that eases.
   bool paused() const {
     constexpr std::size_t max_unwritten = 4 * 1024 * 1024;
-    return in_flight_ >= server_->options_.backlog || out_.size() >= max_unwritten;
+    if (in_flight_ >= server_->options_.backlog)
+      return true;
+    std::lock_guard<std::mutex> guard{out_mutex_};
+    return out_.size() >= max_unwritten;
+  }
+
+  bool nothing_to_write() const {
+    std::lock_guard<std::mutex> guard{out_mutex_};
+    return out_.empty() && !writing_;
   }
 
   /// Handles every complete record in the buffer, while below the backlog.
@@ -421,6 +439,7 @@ private:
     }
     ++in_flight_;
     ++server_->in_flight_;
+    awaiting_reply_.fetch_add(1, std::memory_order_relaxed);
     auto cancel = std::make_shared<cancel_token>();
     ids_in_flight_.emplace(id, cancel);
     auto& n = server_->node_;
@@ -429,10 +448,47 @@ private:
     c.cancel = std::move(cancel);
     c.request_id = request_id(id);
     n.call_async(std::move(c), [self = shared_from_this(), id, pickled](reply r) mutable {
-      auto server = self->server_;
-      server->post([self = std::move(self), id = std::move(id), pickled,
-                    r = std::move(r)]() mutable { self->complete(id, pickled, std::move(r)); });
+      self->answer(std::move(id), pickled, r);
     });
+  }
+
+  /// On the thread that has the reply (a scheduler thread): the reply to
+  /// the one call in flight goes out at once when nothing is queued before
+  /// it, as far as the socket takes it without waiting. The rest, or all
+  /// of it, waits in `out_` for the I/O thread, which also does the call's
+  /// bookkeeping (complete()). With more calls in flight the I/O thread
+  /// writes their replies, many to a write: a write per reply would cost a
+  /// client that streams half its rate.
+  void answer(std::string id, bool pickled, const reply& r) {
+    auto record = reply_record(id, pickled, r);
+    bool alone = awaiting_reply_.fetch_sub(1, std::memory_order_relaxed) == 1;
+    {
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      if (!closed_) {
+        std::size_t sent = 0;
+        if (alone && !writing_ && out_.empty())
+          sent = send_without_waiting(record);
+        out_.append(record, sent, std::string::npos);
+      }
+    }
+    auto server = server_;
+    server->post([self = shared_from_this(), id = std::move(id)] { self->complete(id); });
+  }
+
+  /// Writes what the socket takes now; the bytes written. A failure is left
+  /// to the I/O thread's write, which meets it too and closes.
+  std::size_t send_without_waiting(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0)
+        sent += static_cast<std::size_t>(n);
+      else if (n < 0 && errno == EINTR)
+        continue;
+      else
+        break;
+    }
+    return sent;
   }
 
   /// The JSON request in `payload`, or, answered already, a discarded value.
@@ -460,19 +516,33 @@ private:
     }
   }
 
-  void complete(const std::string& id, bool pickled, reply r) {
+  /// The record that answers `id` with `r`. Runs on the thread that has
+  /// the reply: a value that cannot be encoded is answered RouteFailed.
+  std::string reply_record(const std::string& id, bool pickled, const reply& r) const {
+    if (!r.ok())
+      return error_record(id, r.error_type(), r.error_message(), pickled);
+    std::string out;
+    try {
+      if (pickled)
+        append_record(out, id, "pickle", pickle::encode(r.value()));
+      else if (r.value().is_binary())
+        append_record(out, id, "none", encode(r.value(), codec::none));
+      else
+        append_record(out, id, "json", json_text(r.value()));
+    } catch (const std::exception& e) {
+      return error_record(id, error_type::route_failed,
+                          std::string("the reply could not be encoded: ") + e.what(), pickled);
+    }
+    return out;
+  }
+
+  /// After a call's reply was written or queued (answer()): the call is no
+  /// longer in flight.
+  void complete(const std::string& id) {
     --in_flight_;
     --server_->in_flight_;
     ids_in_flight_.erase(id);
     if (!closed_) {
-      if (!r.ok())
-        reply_error(id, r.error_type(), r.error_message(), pickled);
-      else if (pickled)
-        append(id, "pickle", pickle::encode(r.value()));
-      else if (r.value().is_binary())
-        append(id, "none", encode(r.value(), codec::none));
-      else
-        append(id, "json", json_text(r.value()));
       process(); // records that waited for the backlog
       read();
       write(); // closes a closing connection once its last reply is out
@@ -485,13 +555,21 @@ private:
   /// pickle, the pickled builtins exception that stands for it.
   void reply_error(const std::string& id, const std::string& type, const std::string& message,
                    bool pickled) {
+    queue(error_record(id, type, message, pickled));
+  }
+
+  /// The record that answers `id` with an error (logged at debug).
+  std::string error_record(const std::string& id, const std::string& type,
+                           const std::string& message, bool pickled) const {
     if (log::enabled(log::level::debug))
       log::debug("socket gateway at " + server_->endpoint_ + " answered " + type + ": " + message,
                  request_id(id));
+    std::string out;
     if (pickled)
-      append(id, "pickle", pickle::encode_error(type, message));
+      append_record(out, id, "pickle", pickle::encode_error(type, message));
     else
-      append(id, "error", json_text(error_body(type, message)));
+      append_record(out, id, "error", json_text(error_body(type, message)));
+    return out;
   }
 
   /// The connection and the record id, as log lines name a call: "unix#3:r17".
@@ -512,23 +590,41 @@ private:
   }
 
   void append(std::string_view id, std::string_view encoder, std::string_view payload) {
-    append_record(out_, id, encoder, payload);
+    {
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      append_record(out_, id, encoder, payload);
+    }
+    write();
+  }
+
+  void queue(const std::string& record) {
+    {
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      out_ += record;
+    }
     write();
   }
 
   void write() {
-    if (writing_ || closed_)
+    if (closed_)
       return;
-    if (out_.empty()) {
+    {
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      if (writing_)
+        return;
+      if (!out_.empty()) {
+        writing_ = true;
+        sending_.swap(out_);
+        out_.clear();
+      }
+    }
+    if (!writing_) { // only this thread sets it
       // A closing connection still answers the calls it admitted first.
       if ((broken_ || peer_done_) && in_flight_ == 0)
         close();
       server_->check_drained();
       return;
     }
-    writing_ = true;
-    sending_.swap(out_);
-    out_.clear();
     // A peer that does not read its replies is cut off: it would otherwise
     // hold its connection, and what it was sent, for good.
     write_timer_.expires_after(server_->options_.write_timeout);
@@ -541,7 +637,10 @@ private:
     });
     asio::async_write(socket_, asio::buffer(sending_),
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        self->writing_ = false;
+                        {
+                          std::lock_guard<std::mutex> guard{self->out_mutex_};
+                          self->writing_ = false;
+                        }
                         ++self->write_generation_;
                         self->write_timer_.cancel();
                         self->sending_.clear();
@@ -559,13 +658,18 @@ private:
 
   std::shared_ptr<socket_server::impl> server_;
   generic::socket socket_;
+  int fd_; // the socket's, for answer(); written to only while open
   std::array<char, 64 * 1024> chunk_;
   std::string in_;
   std::size_t start_ = 0;
   std::optional<record_header> header_;
-  std::string out_;
-  std::string sending_;
+  mutable std::mutex out_mutex_;
+  std::string out_; // records to write after sending_
+  std::string sending_; // being written by the I/O thread
   std::size_t in_flight_ = 0;
+  // Calls whose reply has not been given yet (in_flight_ counts until the
+  // I/O thread has done their bookkeeping); read by answer().
+  std::atomic<std::size_t> awaiting_reply_{0};
   // Calls in flight by request id; cancelled when the connection closes.
   std::unordered_map<std::string, std::shared_ptr<cancel_token>> ids_in_flight_;
   enum class watch_state { none, idle, record };

@@ -160,6 +160,28 @@ class SocketGatewayTest(unittest.TestCase):
             self.assertEqual(got, {f"{k}-{i}": 2 * i for i in range(1000)})
             conn.close()
 
+    def test_large_replies_to_a_reader_that_waits_arrive_whole(self):
+        # A reply leaves from the thread that has it, as far as the socket
+        # takes it at once; the rest follows from the I/O thread, and the
+        # replies that come meanwhile queue behind it.
+        svc = self.start()
+        conn = self.raw()
+        big = ["%d" % i + "x" * (1 << 20) for i in range(3)]
+        records = []
+        for i in range(3):
+            records.append(call_record(f"big{i}", "/echo", big[i]))
+            records += [call_record(f"small{i}-{k}", "/double", k) for k in range(50)]
+        conn.send(b"".join(records))
+        time.sleep(0.5)  # the replies pile up unread
+        got = {}
+        for _ in range(3 * 51):
+            rid, _, value = conn.read_json()
+            got[rid] = value
+        expected = {f"big{i}": big[i] for i in range(3)}
+        expected.update({f"small{i}-{k}": 2 * k for i in range(3) for k in range(50)})
+        self.assertEqual(got, expected)
+        conn.close()
+
     def test_a_slow_call_does_not_hold_back_a_fast_one(self):
         svc = self.start()
         conn = self.raw()
