@@ -146,8 +146,10 @@ public:
 /// One client connection: reads records, makes calls, writes replies in the
 /// order they complete. Lives on the server's I/O thread, but for one
 /// thing: a call's reply is written by the thread that has it (answer()),
-/// which saves the client a thread hand-over; what it touches (`out_`,
-/// `writing_`, closing the socket) is under `out_mutex_`.
+/// which saves the client a thread hand-over. What that thread touches is
+/// under `out_mutex_` (`out_`, `writing_`, `closed_`, the ids in flight,
+/// closing the socket) or atomic (`awaiting_reply_`); it also encodes that
+/// reply and may log at debug.
 class connection : public std::enable_shared_from_this<connection> {
 public:
   connection(std::shared_ptr<socket_server::impl> server, generic::socket sock)
@@ -171,7 +173,13 @@ public:
     write_timer_.cancel();
     count_incomplete(0);
     // The client is gone: its calls that still wait are dropped.
-    for (auto& [id, cancel] : ids_in_flight_)
+    std::vector<std::shared_ptr<cancel_token>> waiting;
+    {
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      for (auto& [id, cancel] : ids_in_flight_)
+        waiting.push_back(cancel);
+    }
+    for (auto& cancel : waiting)
       cancel->cancel();
     {
       // A reply being written from another thread finishes first; none is
@@ -325,6 +333,11 @@ private:
     return out_.size() >= max_unwritten;
   }
 
+  bool id_in_flight(const std::string& id) const {
+    std::lock_guard<std::mutex> guard{out_mutex_};
+    return ids_in_flight_.count(id) != 0;
+  }
+
   bool nothing_to_write() const {
     std::lock_guard<std::mutex> guard{out_mutex_};
     return out_.empty() && !writing_;
@@ -382,7 +395,7 @@ private:
     bool pickled = header.encoder == "pickle";
     // Replies are matched by id: a second call under an id still in flight
     // would make both answers ambiguous.
-    if (ids_in_flight_.count(id) != 0) {
+    if (id_in_flight(id)) {
       reply_error(id, error_type::bad_request,
                   "request id " + id + " is already in flight on this connection; "
                   "use a new id for each call",
@@ -441,38 +454,62 @@ private:
     ++server_->in_flight_;
     awaiting_reply_.fetch_add(1, std::memory_order_relaxed);
     auto cancel = std::make_shared<cancel_token>();
-    ids_in_flight_.emplace(id, cancel);
+    {
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      ids_in_flight_.emplace(id, cancel);
+    }
     auto& n = server_->node_;
     call c{std::move(path), std::move(request[1]),
            n.deadline_after(call_time(server_->options_.call_timeout, asked)), 0, nullptr};
     c.cancel = std::move(cancel);
     c.request_id = request_id(id);
     n.call_async(std::move(c), [self = shared_from_this(), id, pickled](reply r) mutable {
-      self->answer(std::move(id), pickled, r);
+      self->answer(std::move(id), pickled, std::move(r));
     });
   }
 
-  /// On the thread that has the reply (a scheduler thread): the reply to
-  /// the one call in flight goes out at once when nothing is queued before
-  /// it, as far as the socket takes it without waiting. The rest, or all
-  /// of it, waits in `out_` for the I/O thread, which also does the call's
-  /// bookkeeping (complete()). With more calls in flight the I/O thread
-  /// writes their replies, many to a write: a write per reply would cost a
-  /// client that streams half its rate.
-  void answer(std::string id, bool pickled, const reply& r) {
-    auto record = reply_record(id, pickled, r);
+  /// On the thread that has the reply (a scheduler thread, inside the
+  /// route's gate). The reply to the connection's one call in flight is
+  /// encoded here and goes out at once when nothing is queued before it,
+  /// as far as the socket takes it without waiting; the rest waits in
+  /// `out_` for the I/O thread, which also does the call's bookkeeping
+  /// (finish_call()). With more calls in flight, the I/O thread encodes and
+  /// writes their replies as before, many to a write: a write per reply
+  /// halved the rate of a client that streams, and the gate, which every
+  /// gateway's calls of the route go through, is not held up encoding them.
+  void answer(std::string id, bool pickled, reply r) {
     bool alone = awaiting_reply_.fetch_sub(1, std::memory_order_relaxed) == 1;
-    {
-      std::lock_guard<std::mutex> guard{out_mutex_};
-      if (!closed_) {
-        std::size_t sent = 0;
-        if (alone && !writing_ && out_.empty())
-          sent = send_without_waiting(record);
-        out_.append(record, sent, std::string::npos);
+    auto server = server_;
+    if (alone) {
+      try {
+        write_now(id, reply_record(id, pickled, r));
+        server->post([self = shared_from_this()] { self->finish_call(); });
+        return;
+      } catch (const std::bad_alloc&) {
+        // Encoding ran out of memory before anything was queued: the I/O
+        // thread tries again.
       }
     }
-    auto server = server_;
-    server->post([self = shared_from_this(), id = std::move(id)] { self->complete(id); });
+    server->post([self = shared_from_this(), id = std::move(id), pickled,
+                  r = std::move(r)]() mutable { self->complete(id, pickled, r); });
+  }
+
+  /// The record goes out now as far as the socket takes it, if nothing is
+  /// queued or being written; what is left is queued.
+  void write_now(const std::string& id, std::string record) {
+    std::lock_guard<std::mutex> guard{out_mutex_};
+    // Freed before the client can see the reply: it may reuse the id at
+    // once.
+    ids_in_flight_.erase(id);
+    if (closed_)
+      return;
+    std::size_t sent = 0;
+    if (!writing_ && out_.empty())
+      sent = send_without_waiting(record);
+    if (sent == 0 && out_.empty())
+      out_ = std::move(record);
+    else if (sent < record.size())
+      out_.append(record, sent, std::string::npos);
   }
 
   /// Writes what the socket takes now; the bytes written. A failure is left
@@ -516,8 +553,9 @@ private:
     }
   }
 
-  /// The record that answers `id` with `r`. Runs on the thread that has
-  /// the reply: a value that cannot be encoded is answered RouteFailed.
+  /// The record that answers `id` with `r`; a value the encoder refuses is
+  /// answered RouteFailed (pickle and JSON text take any value today, so
+  /// this is a guard, not a path a client meets).
   std::string reply_record(const std::string& id, bool pickled, const reply& r) const {
     if (!r.ok())
       return error_record(id, r.error_type(), r.error_message(), pickled);
@@ -536,12 +574,25 @@ private:
     return out;
   }
 
-  /// After a call's reply was written or queued (answer()): the call is no
-  /// longer in flight.
-  void complete(const std::string& id) {
+  /// On the I/O thread: answers a call whose reply answer() left to it.
+  void complete(const std::string& id, bool pickled, const reply& r) {
+    if (!closed_) {
+      auto record = reply_record(id, pickled, r);
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      ids_in_flight_.erase(id);
+      out_ += record;
+    } else {
+      std::lock_guard<std::mutex> guard{out_mutex_};
+      ids_in_flight_.erase(id);
+    }
+    finish_call();
+  }
+
+  /// After a call's reply was written or queued: the call is no longer in
+  /// flight.
+  void finish_call() {
     --in_flight_;
     --server_->in_flight_;
-    ids_in_flight_.erase(id);
     if (!closed_) {
       process(); // records that waited for the backlog
       read();
@@ -671,6 +722,7 @@ private:
   // I/O thread has done their bookkeeping); read by answer().
   std::atomic<std::size_t> awaiting_reply_{0};
   // Calls in flight by request id; cancelled when the connection closes.
+  // Under out_mutex_: answer() frees an id before its reply can be seen.
   std::unordered_map<std::string, std::shared_ptr<cancel_token>> ids_in_flight_;
   enum class watch_state { none, idle, record };
   asio::steady_timer timer_;
