@@ -145,8 +145,9 @@ public:
 
 /// One client connection: reads records, makes calls, writes replies in the
 /// order they complete. Lives on the server's I/O thread, but for one
-/// thing: a call's reply is written by the thread that has it (answer()),
-/// which saves the client a thread hand-over. What that thread touches is
+/// thing: the reply to the connection's one call in flight is written by
+/// the thread that has it (answer()), which saves the client a thread
+/// hand-over. What that thread touches is
 /// under `out_mutex_` (`out_`, `writing_`, `closed_`, the ids in flight,
 /// closing the socket) or atomic (`awaiting_reply_`); it also encodes that
 /// reply and may log at debug.
@@ -468,8 +469,10 @@ private:
     });
   }
 
-  /// On the thread that has the reply (a scheduler thread, inside the
-  /// route's gate). The reply to the connection's one call in flight is
+  /// On the thread that has the reply: a scheduler thread, inside the
+  /// route's gate (or this I/O thread, for a call refused at once, or
+  /// whichever thread lets go of an unanswered call). The reply to the
+  /// connection's one call in flight is
   /// encoded here and goes out at once when nothing is queued before it,
   /// as far as the socket takes it without waiting; the rest waits in
   /// `out_` for the I/O thread, which also does the call's bookkeeping
@@ -481,13 +484,17 @@ private:
     bool alone = awaiting_reply_.fetch_sub(1, std::memory_order_relaxed) == 1;
     auto server = server_;
     if (alone) {
+      std::string record;
+      bool encoded = true;
       try {
-        write_now(id, reply_record(id, pickled, r));
+        record = reply_record(id, pickled, r);
+      } catch (const std::bad_alloc&) {
+        encoded = false; // nothing is queued yet: the I/O thread tries again
+      }
+      if (encoded) {
+        write_now(id, std::move(record));
         server->post([self = shared_from_this()] { self->finish_call(); });
         return;
-      } catch (const std::bad_alloc&) {
-        // Encoding ran out of memory before anything was queued: the I/O
-        // thread tries again.
       }
     }
     server->post([self = shared_from_this(), id = std::move(id), pickled,
@@ -495,7 +502,8 @@ private:
   }
 
   /// The record goes out now as far as the socket takes it, if nothing is
-  /// queued or being written; what is left is queued.
+  /// queued or being written; what is left is queued. Allocates nothing
+  /// once it has sent a byte, so a record is never left half sent.
   void write_now(const std::string& id, std::string record) {
     std::lock_guard<std::mutex> guard{out_mutex_};
     // Freed before the client can see the reply: it may reuse the id at
@@ -503,13 +511,18 @@ private:
     ids_in_flight_.erase(id);
     if (closed_)
       return;
-    std::size_t sent = 0;
-    if (!writing_ && out_.empty())
-      sent = send_without_waiting(record);
-    if (sent == 0 && out_.empty())
-      out_ = std::move(record);
-    else if (sent < record.size())
-      out_.append(record, sent, std::string::npos);
+    if (writing_ || !out_.empty()) {
+      try {
+        out_ += record; // behind what is queued
+      } catch (const std::bad_alloc&) {
+        log::error("socket gateway at " + server_->endpoint_
+                   + ": out of memory queueing a reply; it is dropped", request_id(id));
+      }
+      return;
+    }
+    auto sent = send_without_waiting(record);
+    record.erase(0, sent); // in place: no allocation
+    out_.swap(record);     // out_ was empty
   }
 
   /// Writes what the socket takes now; the bytes written. A failure is left
@@ -555,7 +568,7 @@ private:
 
   /// The record that answers `id` with `r`; a value the encoder refuses is
   /// answered RouteFailed (pickle and JSON text take any value today, so
-  /// this is a guard, not a path a client meets).
+  /// this is a guard). Running out of memory is not a refusal: it throws.
   std::string reply_record(const std::string& id, bool pickled, const reply& r) const {
     if (!r.ok())
       return error_record(id, r.error_type(), r.error_message(), pickled);
@@ -567,6 +580,8 @@ private:
         append_record(out, id, "none", encode(r.value(), codec::none));
       else
         append_record(out, id, "json", json_text(r.value()));
+    } catch (const std::bad_alloc&) {
+      throw;
     } catch (const std::exception& e) {
       return error_record(id, error_type::route_failed,
                           std::string("the reply could not be encoded: ") + e.what(), pickled);

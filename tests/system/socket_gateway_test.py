@@ -163,17 +163,15 @@ class SocketGatewayTest(unittest.TestCase):
 
     def test_a_large_reply_to_a_reader_that_waits_arrives_whole_before_later_ones(self):
         # The reply to a call alone in flight leaves from the thread that
-        # has it, as far as the socket takes it at once: 1 MiB is more than
-        # a Unix socket holds, so the rest follows from the I/O thread, and
-        # the replies that come meanwhile queue behind it.
-        for family in ("unix", "tcp"):
+        # has it, as far as the socket takes it at once (1 MiB is more than
+        # a socket's buffer holds by default); the rest follows from the I/O
+        # thread, and the replies that come meanwhile queue behind it.
+        svc = self.start()
+        unix = self.raw()
+        tcp = RawConnection(self.tcp_address(svc), socket.AF_INET)
+        self.addCleanup(tcp.close)
+        for family, conn in (("unix", unix), ("tcp", tcp)):
             with self.subTest(family=family):
-                svc = self.start()
-                if family == "unix":
-                    conn = self.raw()
-                else:
-                    conn = RawConnection(self.tcp_address(svc), socket.AF_INET)
-                    self.addCleanup(conn.close)
                 big = "x" * (1 << 20)
                 conn.send(call_record("big", "/echo", big))
                 # Its first bytes are out before anything else is asked.
@@ -183,8 +181,6 @@ class SocketGatewayTest(unittest.TestCase):
                 self.assertEqual(conn.read_json(), ("big", "json", big))
                 got = dict(conn.read_json()[::2] for _ in range(50))
                 self.assertEqual(got, {f"small{k}": 2 * k for k in range(50)})
-                conn.close()
-                svc.kill()
 
     def test_a_slow_call_does_not_hold_back_a_fast_one(self):
         svc = self.start()
@@ -218,6 +214,18 @@ class SocketGatewayTest(unittest.TestCase):
         for i in range(3000):
             conn.send(call_record("same", "/double", i))
             self.assertEqual(conn.read_json(), ("same", "json", 2 * i))
+        conn.close()
+
+    def test_an_id_is_free_again_once_answered_while_other_calls_run(self):
+        # With another call in flight, replies are written by the I/O
+        # thread: there too the id is free before the reply leaves.
+        svc = self.start()
+        conn = self.raw()
+        conn.send(call_record("slow", "/sleep", 1.0))
+        for i in range(200):
+            conn.send(call_record("same", "/double", i))
+            self.assertEqual(conn.read_json(), ("same", "json", 2 * i))
+        self.assertEqual(conn.read_json()[0], "slow")
         conn.close()
 
     def test_backlog_limits_calls_in_flight_per_connection(self):
