@@ -784,13 +784,17 @@ CAF_TEST(a worker gate that stops answers the calls of its supervisor before it 
 CAF_TEST(a ticket already in flight is refused) {
   auto worker = worker_gate(0);
   auto got = std::make_shared<std::vector<reply_batch>>();
-  auto me = sys.spawn([worker, got](caf::event_based_actor* self) -> caf::behavior {
+  // Spawned with its arguments: CAF 0.17 dereferences an empty argument
+  // pack for a function actor that takes none.
+  auto me = sys.spawn(
+    [](caf::event_based_actor* self, caf::actor worker,
+       std::shared_ptr<std::vector<reply_batch>> got) -> caf::behavior {
     call_batch batch;
     for (int i = 0; i < 2; ++i)
       batch.items.push_back(worker_call{7, call{"/hold", i, self->clock().now() + 10s, 1, nullptr}});
     self->send(worker, call_batch_atom::value, std::move(batch));
     return {[got](reply_batch_atom, reply_batch& r) { got->push_back(std::move(r)); }};
-  });
+  }, worker, got);
   sched.run();
   CAF_CHECK_EQUAL(hold_route::held()[0], 1);
   CAF_REQUIRE_EQUAL(got->size(), 1u);
