@@ -2,7 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
+#include <charconv>
 #include <random>
 
 namespace actorserve {
@@ -27,10 +27,14 @@ std::string new_request_id() {
   }();
   static std::atomic<std::uint64_t> counter{0};
   auto n = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  // "%016llx-%llu", without snprintf's parsing of its format on every call.
   char text[48];
-  std::snprintf(text, sizeof text, "%016llx-%llu", static_cast<unsigned long long>(start),
-                static_cast<unsigned long long>(n));
-  return text;
+  static constexpr char hex[] = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i)
+    text[i] = hex[(start >> (60 - 4 * i)) & 0xf];
+  text[16] = '-';
+  auto end = std::to_chars(text + 17, text + sizeof text, n).ptr;
+  return std::string(text, end);
 }
 
 } // namespace actorserve

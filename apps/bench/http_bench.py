@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """Benchmark: wrk against the HTTP gateway (actor routes) and, side by side in
 the same run, against a plain handler on the same listener without actors.
-Runs A B A B ... for POST /echo (small JSON body) and GET /healthz, and
+Runs A B A B ... for POST /double {"x":21} (the plain handler does the same
+JSON work: depth check, parse, {"x":21,"y":42}, dump), POST /echo (a small
+JSON body; the plain handler sends it back unparsed) and GET /healthz, and
 prints one line:
 
-  BENCH http_wrk echo_actor_rps=... echo_plain_rps=... echo_ratio=... ... settings: ...
+  BENCH http_wrk double_actor_rps=... double_actor_cpu_us_per_req=... double_plain_rps=...
+    double_ratio=... echo_... settings: ...
+
+The server's CPU per request is its user and system time over the run
+(/proc/PID/stat), divided by the requests wrk counted.
 
 Usage: http_bench.py BUILD_DIR [ROUNDS [SECONDS]]"""
 import os
@@ -13,7 +19,7 @@ import statistics
 import sys
 import tempfile
 
-from wrk_runner import start, wrk
+from wrk_runner import start, wrk_with_cpu
 
 build = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
@@ -23,6 +29,10 @@ seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
 with tempfile.TemporaryDirectory() as tmp:
     post = os.path.join(tmp, "post.lua")
     get = os.path.join(tmp, "get.lua")
+    double = os.path.join(tmp, "double.lua")
+    with open(double, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.body = \'{"x":21}\'\n'
+                'wrk.headers["Content-Type"] = "application/json"\n')
     with open(post, "w") as f:
         f.write('wrk.method = "POST"\nwrk.body = \'{"x":1,"name":"abc"}\'\n'
                 'wrk.headers["Content-Type"] = "application/json"\n')
@@ -34,22 +44,25 @@ with tempfile.TemporaryDirectory() as tmp:
     results = {}
     try:
         for _ in range(rounds):
-            for name, path, script in (("echo", "/echo", post), ("healthz", "/healthz", get)):
-                for kind, ep in (("actor", actor_ep), ("plain", plain_ep)):
-                    results.setdefault((name, kind), []).append(wrk(ep, path, script, seconds))
+            for name, path, script in (("double", "/double", double), ("echo", "/echo", post),
+                                       ("healthz", "/healthz", get)):
+                for kind, proc, ep in (("actor", actor, actor_ep), ("plain", plain, plain_ep)):
+                    results.setdefault((name, kind), []).append(
+                        wrk_with_cpu(ep, path, script, seconds, proc.pid))
     finally:
         for p in (actor, plain):
             p.send_signal(signal.SIGTERM)
             p.wait(30)
     line = "BENCH http_wrk"
-    for name in ("echo", "healthz"):
+    for name in ("double", "echo", "healthz"):
         med = {}
         for kind in ("actor", "plain"):
             runs = results[(name, kind)]
-            med[kind] = [statistics.median(r[i] for r in runs) for i in range(3)]
+            med[kind] = [statistics.median(r[i] for r in runs) for i in range(4)]
             line += (f" {name}_{kind}_rps={med[kind][0]:.0f} {name}_{kind}_p50_us={med[kind][1]:.0f}"
-                     f" {name}_{kind}_p99_us={med[kind][2]:.0f}")
+                     f" {name}_{kind}_p99_us={med[kind][2]:.0f}"
+                     f" {name}_{kind}_cpu_us_per_req={med[kind][3]:.1f}")
         line += f" {name}_ratio={med['actor'][0] / med['plain'][0]:.2f}"
     line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=ABAB "
-             "body={\"x\":1,\"name\":\"abc\"} io_threads=1 medians_of_rounds")
+             "double_body={\"x\":21} echo_body={\"x\":1,\"name\":\"abc\"} io_threads=1 medians_of_rounds")
     print(line)

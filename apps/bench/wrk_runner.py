@@ -1,5 +1,6 @@
 """What the wrk benchmarks share: starting a service that prints its ready
 line, and one wrk run's requests per second and latencies."""
+import os
 import re
 import subprocess
 
@@ -29,3 +30,18 @@ def wrk(endpoint, path, script, seconds, threads=2, connections=64):
     if errors:
         raise SystemExit(f"{path}: {errors.group(1)} error responses")
     return rps, p50, p99
+
+
+def cpu_seconds(pid):
+    """User and system CPU a process has used, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_with_cpu(endpoint, path, script, seconds, pid):
+    """(requests/s, p50 us, p99 us, the server's CPU us per request) of one
+    run; `pid` is the server's process."""
+    before = cpu_seconds(pid)
+    rps, p50, p99 = wrk(endpoint, path, script, seconds)
+    return rps, p50, p99, (cpu_seconds(pid) - before) * 1e6 / (rps * seconds)

@@ -3,6 +3,7 @@
 // A request Beast parsed, as the HTTP gateway hands it on. Only the files
 // that use Beast anyway include this: the listener, and the fuzzer that
 // drives Beast's parser and this mapping together.
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -25,6 +26,7 @@ to_http_request(boost::beast::http::request<boost::beast::http::string_body>&& r
   if (q != std::string::npos)
     request.query = request.target.substr(q + 1);
   request.version = req.version();
+  request.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
   for (auto& field : req)
     request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   request.body = std::move(req.body());

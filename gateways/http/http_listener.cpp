@@ -2,6 +2,8 @@
 // it compiles slowly, and nothing else needs it.
 #include "gateways/http/http_listener.hpp"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -21,10 +24,14 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "actors/error_type.hpp"
 #include "gateways/http/beast_request.hpp"
+#include "gateways/http/response_bytes.hpp"
 #include "gateways/tcp_listen.hpp"
 
 namespace actorserve::http {
@@ -34,7 +41,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
-using beast_response = bhttp::response<bhttp::string_body>;
 
 namespace {
 
@@ -118,8 +124,7 @@ public:
   session(std::shared_ptr<http_listener::impl> server, tcp::socket sock)
     : server_(std::move(server)),
       socket_(std::move(sock)),
-      timer_(socket_.get_executor()),
-      write_timer_(socket_.get_executor()) {
+      timer_(socket_.get_executor()) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     peer_ = ec ? "unknown" : endpoint_text(ep);
@@ -149,7 +154,7 @@ public:
 private:
   struct slot {
     std::uint64_t seq;
-    std::optional<beast_response> response;
+    std::optional<response_bytes> response;
     bool keep_alive;
     bool head;
     std::string method;
@@ -308,26 +313,23 @@ private:
     for (auto& s : queue_) {
       if (s.seq != seq)
         continue;
-      beast_response res{static_cast<bhttp::status>(r.status), version_};
-      res.set(bhttp::field::server, "actorserve");
-      res.set(bhttp::field::content_type, r.content_type);
-      for (auto& [name, value] : r.headers)
-        res.set(name, value);
-      res.set("X-Request-Id", s.request_id);
-      res.body() = std::move(r.body);
-      res.prepare_payload();
-      if (s.head) {
-        // HEAD: the header a GET would get, without the body.
-        auto length = res.body().size();
-        res.body().clear();
-        res.content_length(length);
-      }
-      queued_bytes_ += res.body().size();
-      s.response = std::move(res);
+      s.response = bytes_of(std::move(r), s);
+      queued_bytes_ += s.response->body.size();
       s.cancel = nullptr;
       break;
     }
     write();
+  }
+
+  /// `r` as bytes; a 500 when it cannot be written as asked (a header that
+  /// would forge others, a body on a 204), so that the client learns why.
+  static response_bytes bytes_of(http_response&& r, const slot& s) {
+    try {
+      return to_response_bytes(std::move(r), s.version, s.request_id, s.head);
+    } catch (const bad_response& e) {
+      return to_response_bytes(error_response(500, "BadResponse", e.what()), s.version,
+                               s.request_id, s.head);
+    }
   }
 
   void write() {
@@ -339,30 +341,35 @@ private:
     auto& front = queue_.front();
     if (read_closed_ && queue_.size() == 1)
       front.keep_alive = false;
-    front.response->keep_alive(front.keep_alive);
     writing_ = true;
     // A client that does not read its responses is cut off.
-    write_timer_.expires_after(limits().write_timeout);
-    write_timer_.async_wait([self = shared_from_this(), generation = ++write_generation_](
-                              boost::system::error_code ec) {
-      if (!ec && self->writing_ && generation == self->write_generation_)
-        self->close();
-    });
-    bhttp::async_write(socket_, *queue_.front().response,
-                       [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                         self->on_write(ec, bytes);
-                       });
+    write_deadline_ = steady::now() + limits().write_timeout;
+    arm_timer();
+    auto& bytes = *front.response;
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(bytes.head),
+                                              asio::buffer(end_of_head(front)),
+                                              asio::buffer(bytes.body)};
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                        self->on_write(ec, bytes);
+                      });
+  }
+
+  /// The Connection header, as HTTP/1.0 and 1.1 each need it, and the blank
+  /// line that ends the head.
+  static std::string_view end_of_head(const slot& s) {
+    if (s.version == 10)
+      return s.keep_alive ? "Connection: keep-alive\r\n\r\n" : "\r\n";
+    return s.keep_alive ? "\r\n" : "Connection: close\r\n\r\n";
   }
 
   void on_write(beast::error_code ec, std::size_t bytes) {
     writing_ = false;
-    ++write_generation_;
-    write_timer_.cancel();
     if (closed_)
       return; // cut off while writing: close() has counted everything
     auto done = std::move(queue_.front());
     queue_.pop_front();
-    queued_bytes_ -= done.response->body().size();
+    queued_bytes_ -= done.response->body.size();
     --server_->in_flight_;
     if (server_->options_.access_log) {
       access_entry e;
@@ -371,8 +378,8 @@ private:
       e.method = std::move(done.method);
       e.target = std::move(done.target);
       e.version = done.version;
-      e.status = done.response->result_int();
-      e.body_bytes = done.response->body().size();
+      e.status = done.response->status;
+      e.body_bytes = done.response->body.size();
       e.duration = steady::now() - done.received;
       e.request_id = std::move(done.request_id);
       server_->options_.access_log(e);
@@ -401,16 +408,36 @@ private:
 
   void set_deadline(steady::time_point when) {
     deadline_ = when;
-    if (closed_ || when == steady::time_point::max()) {
-      timer_.cancel();
+    arm_timer();
+  }
+
+  /// When the connection is cut off: the read deadline, or the write's
+  /// while a response is being written, whichever comes first.
+  steady::time_point due() const {
+    return writing_ ? std::min(deadline_, write_deadline_) : deadline_;
+  }
+
+  /// One timer per connection, moved only to an earlier time: a deadline
+  /// pushed later (every request pushes one) is found when the timer fires,
+  /// which then waits again. Re-arming it per request cost more than the
+  /// rest of the connection's bookkeeping.
+  void arm_timer() {
+    auto when = due();
+    if (closed_ || when >= armed_for_)
       return;
-    }
+    armed_for_ = when;
     timer_.expires_at(when);
     timer_.async_wait([self = shared_from_this(), when](boost::system::error_code ec) {
-      if (ec || self->closed_ || self->deadline_ != when)
+      if (ec || self->closed_ || self->armed_for_ != when)
+        return; // cancelled, or moved to an earlier time
+      self->armed_for_ = steady::time_point::max();
+      if (self->due() <= steady::now()) {
+        // Idle too long, a request that trickles in, or a client that does
+        // not read its responses: cut it off.
+        self->close();
         return;
-      // Idle too long, or a request that trickles in: cut it off.
-      self->close();
+      }
+      self->arm_timer();
     });
   }
 
@@ -419,7 +446,6 @@ private:
       return;
     closed_ = true;
     timer_.cancel();
-    write_timer_.cancel();
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -440,16 +466,16 @@ private:
   std::shared_ptr<http_listener::impl> server_;
   tcp::socket socket_;
   asio::steady_timer timer_;
-  asio::steady_timer write_timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::deque<slot> queue_;
   std::uint64_t next_seq_ = 1;
   std::size_t queued_bytes_ = 0; // bodies answered, not yet written
-  std::uint64_t write_generation_ = 0; // which write the write timer is for
   unsigned version_ = 11;
   std::string peer_;
-  steady::time_point deadline_ = steady::time_point::max();
+  steady::time_point deadline_ = steady::time_point::max(); // reading
+  steady::time_point write_deadline_ = steady::time_point::max(); // while writing_
+  steady::time_point armed_for_ = steady::time_point::max(); // the timer's
   bool reading_ = false;
   bool reading_body_ = false;
   bool writing_ = false;

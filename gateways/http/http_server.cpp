@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -16,6 +15,7 @@
 #include "actors/private_file.hpp"
 #include "gateways/client_timeout.hpp"
 #include "gateways/http/error_status.hpp"
+#include "gateways/http/header_name.hpp"
 #include "gateways/http/http_listener.hpp"
 
 namespace actorserve::http {
@@ -71,12 +71,6 @@ http_response to_http(reply&& r) {
   return json_response(200, r.value());
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 } // namespace
 
 class http_server::impl {
@@ -118,10 +112,10 @@ http_response http_server::impl::health() const {
 /// is free, as HTTP has it).
 bool has_stop_token(const http_request& req, const std::string& token) {
   for (auto& [name, value] : req.headers) {
-    if (lower(name) != "authorization")
+    if (!same_header_name(name, "authorization"))
       continue;
     constexpr std::string_view scheme = "bearer ";
-    return value.size() > scheme.size() && lower(value.substr(0, scheme.size())) == scheme
+    return value.size() > scheme.size() && ascii_lowered(value.substr(0, scheme.size())) == scheme
            && same_secret(std::string_view(value).substr(scheme.size()), token);
   }
   return false;
@@ -209,7 +203,7 @@ void http_server::impl::handle(http_request&& req, responder respond) {
   }
   client_timeout asked;
   for (auto& [name, value] : req.headers)
-    if (lower(name) == "x-request-timeout")
+    if (same_header_name(name, "x-request-timeout"))
       asked = parse_client_timeout(value);
   if (!asked.error.empty())
     return respond(made(error_response(error_type::bad_request,
@@ -228,7 +222,7 @@ void http_server::impl::handle(http_request&& req, responder respond) {
   if (settings->request_details) {
     json headers = json::object();
     for (auto& [name, value] : req.headers)
-      headers[lower(name)] = value;
+      headers[ascii_lowered(name)] = value;
     meta = json{{"method", req.method}, {"target", req.target}, {"path", req.path},
                 {"query", req.query}, {"headers", std::move(headers)}, {"peer", req.peer}};
   }

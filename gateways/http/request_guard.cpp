@@ -4,21 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
+
+#include "gateways/http/header_name.hpp"
 
 namespace actorserve::http {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 const std::string* header(const http_request& request, const char* name) {
   for (auto& [key, value] : request.headers)
-    if (lower(key) == name)
+    if (same_header_name(key, name))
       return &value;
   return nullptr;
 }
@@ -27,14 +22,14 @@ const std::string* header(const http_request& request, const char* name) {
 const std::string& machine_name() {
   static const std::string name = [] {
     char buf[256] = {};
-    return ::gethostname(buf, sizeof buf - 1) == 0 ? lower(buf) : std::string{};
+    return ::gethostname(buf, sizeof buf - 1) == 0 ? ascii_lowered(buf) : std::string{};
   }();
   return name;
 }
 
 bool listed(const std::vector<std::string>& list, const std::string& value) {
   return std::any_of(list.begin(), list.end(),
-                     [&](const std::string& x) { return lower(x) == value; });
+                     [&](const std::string& x) { return ascii_lowered(x) == value; });
 }
 
 /// Whether `name` is one of `hosts`, each read as a Host header is.
@@ -46,7 +41,7 @@ bool listed_host(const std::vector<std::string>& hosts, const std::string& name)
 } // namespace
 
 std::string host_name(const std::string& host_header) {
-  auto h = lower(host_header);
+  auto h = ascii_lowered(host_header);
   if (!h.empty() && h.front() == '[') {
     auto close = h.find(']');
     return close == std::string::npos ? h : h.substr(1, close - 1);
@@ -69,13 +64,13 @@ std::optional<std::string> refusal(const http_request& request,
                                    const request_guard_options& options,
                                    const std::string& bound_host) {
   auto origin = header(request, "origin");
-  if (origin != nullptr && !listed(options.allowed_origins, lower(*origin)))
+  if (origin != nullptr && !listed(options.allowed_origins, ascii_lowered(*origin)))
     return "requests from web pages of " + *origin
            + " are not allowed (allow an origin with --allowed-origin)";
   // A page of another site may make a browser send a GET with no Origin
   // (an image, a link); the browser says so in Sec-Fetch-Site.
   if (auto site = header(request, "sec-fetch-site"); site != nullptr && origin == nullptr) {
-    auto from = lower(*site);
+    auto from = ascii_lowered(*site);
     if (from == "cross-site" || from == "same-site")
       return "requests that web pages of other sites make are not allowed (Sec-Fetch-Site: "
              + *site + ")";
@@ -84,7 +79,7 @@ std::optional<std::string> refusal(const http_request& request,
   if (host == nullptr)
     return std::nullopt; // HTTP/1.0 (HTTP/1.1 without Host is malformed, refused earlier)
   auto name = host_name(*host);
-  if (name.empty() || is_ip_literal(name) || name == "localhost" || name == lower(bound_host)
+  if (name.empty() || is_ip_literal(name) || name == "localhost" || same_header_name(name, bound_host)
       || (!machine_name().empty() && name == machine_name())
       || listed_host(options.allowed_hosts, name))
     return std::nullopt;

@@ -330,6 +330,7 @@ class TwoServersTest(unittest.TestCase):
         self.assertEqual(who["headers"]["x-trace"], "abc")
         self.assertRegex(who["peer"], r"^127\.0\.0\.1:\d+$")
         self.assertEqual(a.json("POST", "/echo", {"meta": "absent"}), (200, {"meta": "absent"}))
+        self.check_route_responses(a)
         self.assertEqual(a.json("POST", "/stop_server", {"id": "b"}), (200, "stopping b"))
         self.assertEqual(proc.stdout.readline().strip(), "stopped b")
         self.assertEqual(a.json("POST", "/echo", 1), (200, 1))  # a still serves
@@ -339,6 +340,33 @@ class TwoServersTest(unittest.TestCase):
         self.assertEqual(proc.wait(10), 0)
         a.close()
         b.close()
+
+    def check_route_responses(self, a):
+        """What a route answers is written only as valid HTTP: a header that
+        would forge others, a value past the limit or a body on a 204 is a
+        500 that says why, and the connection and server go on."""
+        def respond(spec):
+            return a.call("POST", "/respond", spec)
+        status, headers, body = respond({"status": 202, "body": "ok", "headers": {"X-A": "1"}})
+        self.assertEqual((status, headers["X-A"], body), (202, "1", b"ok"))
+        status, headers, body = respond({"status": 204})
+        self.assertEqual((status, headers.get("Content-Length"), body), (204, None, b""))
+        limit = 16 * 1024
+        status, headers, _ = respond({"status": 200, "headers": {"X-Big": "v" * limit}})
+        self.assertEqual((status, len(headers["X-Big"])), (200, limit))  # at the limit
+        for spec, why in (
+                ({"status": 200, "headers": {"X-A": "1\r\nSet-Cookie: forged=1"}}, "control character"),
+                ({"status": 200, "headers": {"X A": "1"}}, "not an HTTP token"),
+                ({"status": 200, "headers": {"X-Big": "v" * (limit + 1)}}, "limit"),
+                ({"status": 200, "headers": {"X-Huge": "v" * 70000}}, "limit"),
+                ({"status": 204, "body": "x"}, "has no body"),
+                ({"status": 101}, "cannot answer")):
+            status, headers, body = respond(spec)
+            self.assertNotIn("Set-Cookie", headers)
+            error = json.loads(body)["error"]
+            self.assertEqual((status, error["type"]), (500, "BadResponse"), spec)
+            self.assertIn(why, error["message"])
+        self.assertEqual(a.json("POST", "/echo", 2), (200, 2))  # the same connection goes on
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // Two HTTP servers with distinct server_ids in one process, for the system
 // tests. POST /stop_server {"id": "..."} calls stop_server(id) from a route;
-// each server prints "ready <id> <endpoint>" and "stopped <id>". Two more
-// routes show explicit responses and request details.
+// each server prints "ready <id> <endpoint>" and "stopped <id>". Three more
+// routes show explicit responses (one as its input asks) and request
+// details.
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -22,6 +23,16 @@ int main() {
   // An explicit response: 201, plain text, a header of its own.
   app.add_route("/created", [](const json&) {
     return http::response(201, "1", "text/plain", {{"Location", "/things/1"}});
+  });
+  // Answers the response its input describes, to test what the gateway
+  // writes: {"status": 204, "body": "", "headers": {"X-A": "1"}}.
+  app.add_route("/respond", [](const json& x) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    auto asked = x.value("headers", json::object());
+    for (auto& [name, value] : asked.items())
+      headers.emplace_back(name, value.get<std::string>());
+    return http::response(x.at("status").get<unsigned>(), x.value("body", std::string()),
+                          "text/plain", std::move(headers));
   });
   // A route that asks for the request's details.
   route_options details;
