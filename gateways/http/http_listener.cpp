@@ -1,5 +1,6 @@
-// The HTTP gateway's I/O, on Boost.Beast. Only this file includes Beast:
-// it compiles slowly, and nothing else needs it.
+// The HTTP gateway's I/O, on Boost.Beast. Only this file includes Beast's
+// parser and streams: they compile slowly, and nothing else needs them
+// (response_bytes.cpp takes only its status reasons).
 #include "gateways/http/http_listener.hpp"
 
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "actors/error_type.hpp"
+#include "actors/log.hpp"
 #include "gateways/http/beast_request.hpp"
 #include "gateways/http/response_bytes.hpp"
 #include "gateways/tcp_listen.hpp"
@@ -204,7 +206,7 @@ private:
       socket_.non_blocking(false, ignored);
     }
     reading_body_ = true;
-    set_deadline(steady::now() + limits().body_timeout);
+    set_deadline(after(limits().body_timeout));
     bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_body(ec);
@@ -314,7 +316,7 @@ private:
       if (s.seq != seq)
         continue;
       s.response = bytes_of(std::move(r), s);
-      queued_bytes_ += s.response->body.size();
+      queued_bytes_ += s.response->head.size() + s.response->body.size();
       s.cancel = nullptr;
       break;
     }
@@ -327,6 +329,10 @@ private:
     try {
       return to_response_bytes(std::move(r), s.version, s.request_id, s.head);
     } catch (const bad_response& e) {
+      // The client learns why; so does whoever reads the log, with the route.
+      log::warning(s.method + " " + s.target + " answered a response that is not valid HTTP: "
+                     + e.what(),
+                   s.request_id);
       return to_response_bytes(error_response(500, "BadResponse", e.what()), s.version,
                                s.request_id, s.head);
     }
@@ -343,24 +349,16 @@ private:
       front.keep_alive = false;
     writing_ = true;
     // A client that does not read its responses is cut off.
-    write_deadline_ = steady::now() + limits().write_timeout;
+    write_deadline_ = after(limits().write_timeout);
     arm_timer();
     auto& bytes = *front.response;
     std::array<asio::const_buffer, 3> buffers{asio::buffer(bytes.head),
-                                              asio::buffer(end_of_head(front)),
+                                              asio::buffer(end_of_head(front.version, front.keep_alive)),
                                               asio::buffer(bytes.body)};
     asio::async_write(socket_, buffers,
                       [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
                         self->on_write(ec, bytes);
                       });
-  }
-
-  /// The Connection header, as HTTP/1.0 and 1.1 each need it, and the blank
-  /// line that ends the head.
-  static std::string_view end_of_head(const slot& s) {
-    if (s.version == 10)
-      return s.keep_alive ? "Connection: keep-alive\r\n\r\n" : "\r\n";
-    return s.keep_alive ? "\r\n" : "Connection: close\r\n\r\n";
   }
 
   void on_write(beast::error_code ec, std::size_t bytes) {
@@ -369,7 +367,7 @@ private:
       return; // cut off while writing: close() has counted everything
     auto done = std::move(queue_.front());
     queue_.pop_front();
-    queued_bytes_ -= done.response->body.size();
+    queued_bytes_ -= done.response->head.size() + done.response->body.size();
     --server_->in_flight_;
     if (server_->options_.access_log) {
       access_entry e;
@@ -402,8 +400,16 @@ private:
   /// The keep-alive clock runs only while nothing is in flight.
   void arm_idle_deadline() {
     if (reading_ && !reading_body_)
-      set_deadline(queue_.empty() ? steady::now() + limits().idle_timeout
+      set_deadline(queue_.empty() ? after(limits().idle_timeout)
                                   : steady::time_point::max());
+  }
+
+  /// Now plus `d`, or never for a `d` past what the clock holds.
+  static steady::time_point after(std::chrono::milliseconds d) {
+    auto now = steady::now();
+    return d >= std::chrono::duration_cast<std::chrono::milliseconds>(steady::time_point::max() - now)
+             ? steady::time_point::max()
+             : now + d;
   }
 
   void set_deadline(steady::time_point when) {
@@ -470,7 +476,7 @@ private:
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::deque<slot> queue_;
   std::uint64_t next_seq_ = 1;
-  std::size_t queued_bytes_ = 0; // bodies answered, not yet written
+  std::size_t queued_bytes_ = 0; // responses answered, not yet written
   unsigned version_ = 11;
   std::string peer_;
   steady::time_point deadline_ = steady::time_point::max(); // reading

@@ -15,7 +15,7 @@
 #include "actors/private_file.hpp"
 #include "gateways/client_timeout.hpp"
 #include "gateways/http/error_status.hpp"
-#include "gateways/http/header_name.hpp"
+#include "gateways/http/ascii_case.hpp"
 #include "gateways/http/http_listener.hpp"
 
 namespace actorserve::http {
@@ -45,10 +45,10 @@ http_response to_http(reply&& r) {
     auto& h = meta["http"];
     http_response out;
     auto& status = h.contains("status") ? h["status"] : json(200);
-    if (!status.is_number_unsigned() || status.get<unsigned>() < 100
+    if (!status.is_number_unsigned() || status.get<unsigned>() < 200
         || status.get<unsigned>() > 999)
       return error_response("BadResponse", "the route answered an HTTP status that is not "
-                                           "a number from 100 to 999: " + json_text(status));
+                                           "a number from 200 to 999: " + json_text(status));
     out.status = status.get<unsigned>();
     if (h.contains("content_type") && h["content_type"].is_string())
       out.content_type = h["content_type"].get<std::string>();
@@ -112,10 +112,10 @@ http_response http_server::impl::health() const {
 /// is free, as HTTP has it).
 bool has_stop_token(const http_request& req, const std::string& token) {
   for (auto& [name, value] : req.headers) {
-    if (!same_header_name(name, "authorization"))
+    if (!iequals_ascii(name, "authorization"))
       continue;
     constexpr std::string_view scheme = "bearer ";
-    return value.size() > scheme.size() && ascii_lowered(value.substr(0, scheme.size())) == scheme
+    return value.size() > scheme.size() && iequals_ascii(std::string_view(value).substr(0, scheme.size()), scheme)
            && same_secret(std::string_view(value).substr(scheme.size()), token);
   }
   return false;
@@ -203,7 +203,7 @@ void http_server::impl::handle(http_request&& req, responder respond) {
   }
   client_timeout asked;
   for (auto& [name, value] : req.headers)
-    if (same_header_name(name, "x-request-timeout"))
+    if (iequals_ascii(name, "x-request-timeout"))
       asked = parse_client_timeout(value);
   if (!asked.error.empty())
     return respond(made(error_response(error_type::bad_request,

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "gateways/http/header_name.hpp"
+#include "gateways/http/ascii_case.hpp"
 
 namespace actorserve::http {
 
@@ -13,7 +13,7 @@ namespace {
 
 const std::string* header(const http_request& request, const char* name) {
   for (auto& [key, value] : request.headers)
-    if (same_header_name(key, name))
+    if (iequals_ascii(key, name))
       return &value;
   return nullptr;
 }
@@ -29,7 +29,7 @@ const std::string& machine_name() {
 
 bool listed(const std::vector<std::string>& list, const std::string& value) {
   return std::any_of(list.begin(), list.end(),
-                     [&](const std::string& x) { return ascii_lowered(x) == value; });
+                     [&](const std::string& x) { return iequals_ascii(x, value); });
 }
 
 /// Whether `name` is one of `hosts`, each read as a Host header is.
@@ -79,7 +79,7 @@ std::optional<std::string> refusal(const http_request& request,
   if (host == nullptr)
     return std::nullopt; // HTTP/1.0 (HTTP/1.1 without Host is malformed, refused earlier)
   auto name = host_name(*host);
-  if (name.empty() || is_ip_literal(name) || name == "localhost" || same_header_name(name, bound_host)
+  if (name.empty() || is_ip_literal(name) || name == "localhost" || iequals_ascii(name, bound_host)
       || (!machine_name().empty() && name == machine_name())
       || listed_host(options.allowed_hosts, name))
     return std::nullopt;

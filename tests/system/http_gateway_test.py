@@ -170,6 +170,55 @@ class HttpGatewayTest(unittest.TestCase):
         c = self.client(ep)
         self.assertEqual(c.json("POST", "/sleep", 1.0), (200, 1.0))
 
+    def test_a_connection_in_use_is_not_idle_and_is_closed_once_it_is(self):
+        # Each request pushes the idle deadline later; the one timer of the
+        # connection, set for the first, finds that and waits again.
+        svc, ep = self.start("--http-idle-timeout=0.5")
+        host, port = ep.rsplit(":", 1)
+        s = socket.create_connection((host, int(port)), timeout=5)
+        self.addCleanup(s.close)
+        request = b"POST /double HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\n4"
+        for _ in range(6):  # 1.8 s in all, each gap under the timeout
+            s.sendall(request)
+            self.assertTrue(s.recv(1000).endswith(b"\r\n\r\n8"))
+            time.sleep(0.3)
+        last = time.monotonic() - 0.3
+        self.assertEqual(s.recv(100), b"")  # then idle: closed by the server
+        self.assertGreaterEqual(time.monotonic() - last, 0.4)
+        self.assertLess(time.monotonic() - last, 3)
+
+    def test_http_1_0_keep_alive_and_framing(self):
+        svc, ep = self.start()
+        host, port = ep.rsplit(":", 1)
+        s = socket.create_connection((host, int(port)), timeout=5)
+        self.addCleanup(s.close)
+        for n in (1, 2):
+            s.sendall(b"POST /double HTTP/1.0\r\nConnection: keep-alive\r\n"
+                      b"Content-Length: 1\r\n\r\n" + str(n).encode())
+            head, _, body = s.recv(1000).partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            self.assertEqual(lines[0], b"HTTP/1.0 200 OK")
+            self.assertIn(b"Connection: keep-alive", lines)
+            self.assertEqual([l for l in lines if l.lower().startswith(b"content-length")],
+                             [b"Content-Length: " + str(len(body)).encode()])
+            self.assertEqual(body, str(2 * n).encode())
+        # Without keep-alive, the response says nothing and the connection ends.
+        out = raw_exchange(ep, b"POST /double HTTP/1.0\r\nContent-Length: 1\r\n\r\n3")
+        head, _, body = out.partition(b"\r\n\r\n")
+        self.assertNotIn(b"Connection:", head)
+        self.assertEqual(body, b"6")
+        # HTTP/1.1 with Connection: close: said on the response, then closed.
+        out = raw_exchange(ep, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n"
+                               b"Connection: close\r\n\r\n")
+        self.assertIn(b"\r\nConnection: close\r\n", out)
+        # HEAD: the length a GET has, and no body.
+        get = raw_exchange(ep, b"GET /healthz HTTP/1.0\r\n\r\n")
+        head = raw_exchange(ep, b"HEAD /healthz HTTP/1.0\r\n\r\n")
+        length = re.search(rb"Content-Length: (\d+)", get).group(1)
+        self.assertEqual(int(length), len(get.partition(b"\r\n\r\n")[2]))
+        self.assertIn(b"Content-Length: " + length + b"\r\n", head)
+        self.assertTrue(head.endswith(b"\r\n\r\n"))
+
     def test_a_closing_request_keeps_its_response_past_the_body_timeout(self):
         svc, ep = self.start("--http-body-timeout=0.3")
         out = raw_exchange(ep, b"POST /sleep HTTP/1.0\r\nContent-Length: 3\r\n\r\n0.8")
@@ -330,7 +379,6 @@ class TwoServersTest(unittest.TestCase):
         self.assertEqual(who["headers"]["x-trace"], "abc")
         self.assertRegex(who["peer"], r"^127\.0\.0\.1:\d+$")
         self.assertEqual(a.json("POST", "/echo", {"meta": "absent"}), (200, {"meta": "absent"}))
-        self.check_route_responses(a)
         self.assertEqual(a.json("POST", "/stop_server", {"id": "b"}), (200, "stopping b"))
         self.assertEqual(proc.stdout.readline().strip(), "stopped b")
         self.assertEqual(a.json("POST", "/echo", 1), (200, 1))  # a still serves
@@ -341,14 +389,29 @@ class TwoServersTest(unittest.TestCase):
         a.close()
         b.close()
 
-    def check_route_responses(self, a):
-        """What a route answers is written only as valid HTTP: a header that
-        would forge others, a value past the limit or a body on a 204 is a
-        500 that says why, and the connection and server go on."""
+    def test_a_route_response_is_written_only_as_valid_http(self):
+        """A header that would forge others, a name or value past its limit,
+        a body on a 204 or a status that cannot be final is a 500 that says
+        why, and the connection and the server go on."""
+        proc = subprocess.Popen([TWO_SERVERS], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.addCleanup(lambda: proc.stdout.close())
+        endpoints = {}
+        while len(endpoints) < 2:
+            _, sid, ep = proc.stdout.readline().split()
+            endpoints[sid] = ep
+        a = Http(endpoints["a"])
+        self.addCleanup(a.close)
+
         def respond(spec):
             return a.call("POST", "/respond", spec)
         status, headers, body = respond({"status": 202, "body": "ok", "headers": {"X-A": "1"}})
         self.assertEqual((status, headers["X-A"], body), (202, "1", b"ok"))
+        sock = a.conn.sock
+        # Framing is the server's: a route's Content-Length is left out.
+        status, headers, body = respond({"status": 200, "body": "abc",
+                                         "headers": {"Content-Length": "99", "X-B": "2"}})
+        self.assertEqual((status, headers["Content-Length"], body), (200, "3", b"abc"))
         status, headers, body = respond({"status": 204})
         self.assertEqual((status, headers.get("Content-Length"), body), (204, None, b""))
         limit = 16 * 1024
@@ -357,16 +420,23 @@ class TwoServersTest(unittest.TestCase):
         for spec, why in (
                 ({"status": 200, "headers": {"X-A": "1\r\nSet-Cookie: forged=1"}}, "control character"),
                 ({"status": 200, "headers": {"X A": "1"}}, "not an HTTP token"),
+                ({"status": 200, "headers": {"X" * 257: "1"}}, "limit"),
                 ({"status": 200, "headers": {"X-Big": "v" * (limit + 1)}}, "limit"),
                 ({"status": 200, "headers": {"X-Huge": "v" * 70000}}, "limit"),
                 ({"status": 204, "body": "x"}, "has no body"),
-                ({"status": 101}, "cannot answer")):
+                ({"status": 101}, "200 to 999")):
             status, headers, body = respond(spec)
             self.assertNotIn("Set-Cookie", headers)
             error = json.loads(body)["error"]
             self.assertEqual((status, error["type"]), (500, "BadResponse"), spec)
             self.assertIn(why, error["message"])
-        self.assertEqual(a.json("POST", "/echo", 2), (200, 2))  # the same connection goes on
+        self.assertEqual(a.json("POST", "/echo", 2), (200, 2))
+        self.assertIs(a.conn.sock, sock)  # the same connection went on throughout
+        status, headers, _ = respond({"status": 200, "headers": {"X" * 256: "1"}})
+        self.assertEqual(status, 200)  # a name at its limit
+        for sid in ("b", "a"):  # a last: the stops go through its connection
+            self.assertEqual(a.json("POST", "/stop_server", {"id": sid}), (200, "stopping " + sid))
+        self.assertEqual(proc.wait(10), 0)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@
 
 namespace actorserve::http {
 
-/// ASCII case folding, for header names, schemes and host names: HTTP's
-/// are ASCII, and std::tolower would ask the locale for every character.
+// ASCII case folding, for header names, schemes and host names: HTTP's are
+// ASCII, and std::tolower would ask the locale for every character.
+
+/// `c` in lower case when it is an ASCII letter.
 inline char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
 }
@@ -17,9 +19,8 @@ inline std::string ascii_lowered(std::string s) {
   return s;
 }
 
-/// Whether two header names are the same name (ASCII case does not count);
-/// allocates nothing.
-inline bool same_header_name(std::string_view a, std::string_view b) {
+/// Whether two names are the same but for ASCII case; allocates nothing.
+inline bool iequals_ascii(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
     return false;
   for (std::size_t i = 0; i < a.size(); ++i)
