@@ -34,6 +34,7 @@
 #include "actors/log.hpp"
 #include "gateways/http/beast_request.hpp"
 #include "gateways/http/response_bytes.hpp"
+#include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
 
 namespace actorserve::http {
@@ -206,7 +207,7 @@ private:
       socket_.non_blocking(false, ignored);
     }
     reading_body_ = true;
-    set_deadline(after(limits().body_timeout));
+    set_deadline(steady_after(limits().body_timeout));
     bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_body(ec);
@@ -349,7 +350,7 @@ private:
       front.keep_alive = false;
     writing_ = true;
     // A client that does not read its responses is cut off.
-    write_deadline_ = after(limits().write_timeout);
+    write_deadline_ = steady_after(limits().write_timeout);
     arm_timer();
     auto& bytes = *front.response;
     std::array<asio::const_buffer, 3> buffers{asio::buffer(bytes.head),
@@ -400,16 +401,8 @@ private:
   /// The keep-alive clock runs only while nothing is in flight.
   void arm_idle_deadline() {
     if (reading_ && !reading_body_)
-      set_deadline(queue_.empty() ? after(limits().idle_timeout)
+      set_deadline(queue_.empty() ? steady_after(limits().idle_timeout)
                                   : steady::time_point::max());
-  }
-
-  /// Now plus `d`, or never for a `d` past what the clock holds.
-  static steady::time_point after(std::chrono::milliseconds d) {
-    auto now = steady::now();
-    return d >= std::chrono::duration_cast<std::chrono::milliseconds>(steady::time_point::max() - now)
-             ? steady::time_point::max()
-             : now + d;
   }
 
   void set_deadline(steady::time_point when) {

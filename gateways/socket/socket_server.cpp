@@ -43,12 +43,14 @@
 #include "gateways/pickle/pickle_writer.hpp"
 #include "gateways/pickle/python_exception.hpp"
 #include "gateways/socket/codec.hpp"
+#include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
 
 namespace actorserve::socket {
 
 namespace asio = boost::asio;
 using generic = asio::generic::stream_protocol;
+using steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -288,17 +290,30 @@ private:
       return;
     watch_state_ = next;
     armed_for_ = records_done_;
-    ++watch_generation_;
-    if (next == watch_state::none) {
-      timer_.cancel();
+    due_ = next == watch_state::none
+             ? steady::time_point::max()
+             : steady_after(next == watch_state::record ? options.record_timeout
+                                                        : options.idle_timeout);
+    arm_clock();
+  }
+
+  /// The clock's one timer is moved only to an earlier time: a deadline put
+  /// later (each request puts one) or taken away is found when the timer
+  /// fires, which then waits again or stops. Re-arming it per request cost
+  /// a timerfd_settime each time.
+  void arm_clock() {
+    if (closed_ || due_ >= clock_at_)
       return;
-    }
-    timer_.expires_after(next == watch_state::record ? options.record_timeout
-                                                     : options.idle_timeout);
-    timer_.async_wait([self = shared_from_this(), generation = watch_generation_](
-                        boost::system::error_code ec) {
-      if (!ec && generation == self->watch_generation_)
+    clock_at_ = due_;
+    timer_.expires_at(due_);
+    timer_.async_wait([self = shared_from_this(), at = due_](boost::system::error_code ec) {
+      if (ec || self->closed_ || self->clock_at_ != at)
+        return; // cancelled, or moved to an earlier time
+      self->clock_at_ = steady::time_point::max();
+      if (self->due_ <= steady::now())
         self->on_clock();
+      else
+        self->arm_clock();
     });
   }
 
@@ -321,6 +336,7 @@ private:
     header_.reset();
     count_incomplete(0);
     watch_state_ = watch_state::none;
+    due_ = steady::time_point::max();
     write(); // the calls admitted before it are still answered, then it closes
   }
 
@@ -742,7 +758,8 @@ private:
   enum class watch_state { none, idle, record };
   asio::steady_timer timer_;
   watch_state watch_state_ = watch_state::none;
-  std::uint64_t watch_generation_ = 0;
+  steady::time_point due_ = steady::time_point::max();      // the clock's deadline
+  steady::time_point clock_at_ = steady::time_point::max(); // the timer's
   std::uint64_t records_done_ = 0; // records handled so far
   std::uint64_t armed_for_ = 0;    // records_done_ when the clock was armed
   asio::steady_timer write_timer_;

@@ -363,6 +363,20 @@ class BoundedResourcesTest(unittest.TestCase):
         self.assertEqual(busy.read_json(), ("slow", "json", 1.2))  # not cut off mid-call
         self.assertTrue(busy.is_closed())  # then idle in its turn
 
+    def test_a_socket_connection_in_use_is_not_idle_and_is_closed_once_it_is(self):
+        # Each call pushes the idle deadline later; the connection's one
+        # timer, set for the first, finds that and waits again.
+        self.socket_service("--socket-idle-timeout=0.5")
+        c = self.connect()
+        for n in range(6):  # 1.8 s in all, each gap under the timeout
+            c.send(record(f"r{n}", '["/double", 2]'))
+            self.assertEqual(c.read_json(), (f"r{n}", "json", 4))
+            time.sleep(0.3)
+        last = time.monotonic() - 0.3
+        self.assertTrue(c.is_closed())
+        self.assertGreaterEqual(time.monotonic() - last, 0.4)
+        self.assertLess(time.monotonic() - last, 3)
+
     def test_a_record_that_stalls_half_way_is_answered_and_closed(self):
         self.socket_service("--socket-record-timeout=0.5")
         c = self.connect()
