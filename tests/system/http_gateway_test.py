@@ -173,19 +173,32 @@ class HttpGatewayTest(unittest.TestCase):
     def test_a_connection_in_use_is_not_idle_and_is_closed_once_it_is(self):
         # Each request pushes the idle deadline later; the one timer of the
         # connection, set for the first, finds that and waits again.
-        svc, ep = self.start("--http-idle-timeout=0.5")
+        svc, ep = self.start("--http-idle-timeout=1")
         host, port = ep.rsplit(":", 1)
         s = socket.create_connection((host, int(port)), timeout=5)
         self.addCleanup(s.close)
         request = b"POST /double HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\n4"
-        for _ in range(6):  # 1.8 s in all, each gap under the timeout
+        for n in range(8):  # 2.1 s in all, each gap well under the timeout
+            if n:
+                time.sleep(0.3)
             s.sendall(request)
             self.assertTrue(s.recv(1000).endswith(b"\r\n\r\n8"))
-            time.sleep(0.3)
-        last = time.monotonic() - 0.3
+        last = time.monotonic()
         self.assertEqual(s.recv(100), b"")  # then idle: closed by the server
-        self.assertGreaterEqual(time.monotonic() - last, 0.4)
-        self.assertLess(time.monotonic() - last, 3)
+        self.assertGreaterEqual(time.monotonic() - last, 0.9)
+        self.assertLess(time.monotonic() - last, 4)
+
+    def test_a_body_started_before_the_idle_deadline_gets_the_body_timeout(self):
+        # The timer, set for the idle deadline, fires and finds the body's
+        # later deadline: it waits again until then.
+        svc, ep = self.start("--http-idle-timeout=0.3", "--http-body-timeout=1.2")
+        host, port = ep.rsplit(":", 1)
+        s = socket.create_connection((host, int(port)), timeout=5)
+        self.addCleanup(s.close)
+        start = time.monotonic()
+        s.sendall(b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n12")
+        self.assertEqual(s.recv(100), b"")  # cut off, at the body's deadline
+        self.assertGreaterEqual(time.monotonic() - start, 1.0)
 
     def test_http_1_0_keep_alive_and_framing(self):
         svc, ep = self.start()

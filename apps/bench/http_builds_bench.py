@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Benchmark: two builds of the HTTP gateway side by side in one run, for a
+change's before and after. Starts the example service (routes in-process)
+and the plain handler of each build, then runs wrk -t2 -c64 against them
+in turn, A B A B ...:
+
+- POST /double {"x":21} against each build's example service;
+- POST /echo {"x":1,"name":"abc"} against each build's example service
+  and each build's plain handler (the plain handler answers /double only
+  in builds that have it, so /echo is what both builds' plain handlers
+  share).
+
+Prints one line, each figure the median of the rounds, with the server's
+CPU per request (user and system time from /proc/PID/stat over the run,
+divided by wrk's requests per second times the run's seconds):
+
+  BENCH http_builds double_before_rps=... double_before_cpu_us_per_req=... double_after_rps=... ... settings: ...
+
+Usage: http_builds_bench.py BEFORE_BUILD_DIR AFTER_BUILD_DIR [ROUNDS [SECONDS]]"""
+import os
+import signal
+import statistics
+import sys
+import tempfile
+
+from wrk_runner import start, wrk_with_cpu
+
+before, after = sys.argv[1], sys.argv[2]
+rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+
+with tempfile.TemporaryDirectory() as tmp:
+    scripts = {}
+    for name, body in (("double", '{"x":21}'), ("echo", '{"x":1,"name":"abc"}')):
+        scripts[name] = os.path.join(tmp, name + ".lua")
+        with open(scripts[name], "w") as f:
+            f.write(f"wrk.method = \"POST\"\nwrk.body = '{body}'\n"
+                    'wrk.headers["Content-Type"] = "application/json"\n')
+    servers = {}
+    try:
+        for build, which in ((before, "before"), (after, "after")):
+            servers[("actor", which)] = start(
+                [os.path.join(build, "apps/example/actorserve-example"), "--http-port=0"])
+            servers[("plain", which)] = start(
+                [os.path.join(build, "apps/bench/actorserve-bench-plain-http")])
+        cases = [("double", "actor"), ("echo", "actor"), ("echo", "plain")]
+        results = {}
+        for _ in range(rounds):
+            for name, kind in cases:
+                for which in ("before", "after"):
+                    proc, ep = servers[(kind, which)]
+                    results.setdefault((name, kind, which), []).append(
+                        wrk_with_cpu(ep, "/" + name, scripts[name], seconds, proc.pid))
+    finally:
+        for proc, _ in servers.values():
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    line = "BENCH http_builds"
+    for name, kind in cases:
+        label = name if kind == "actor" else f"{name}_plain"
+        for which in ("before", "after"):
+            runs = results[(name, kind, which)]
+            rps = statistics.median(r[0] for r in runs)
+            cpu = statistics.median(r[3] for r in runs)
+            line += f" {label}_{which}_rps={rps:.0f} {label}_{which}_cpu_us_per_req={cpu:.1f}"
+    line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=ABAB"
+             f" before={before} after={after} medians_of_rounds")
+    print(line)
