@@ -488,7 +488,11 @@ void http_listener::impl::listen() {
 }
 
 void http_listener::impl::accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](
+  // A connection's handlers must not run at once: with one I/O thread they
+  // cannot, and a strand would only add its bookkeeping to each of them.
+  auto executor = options_.threads > 1 ? asio::any_io_executor(asio::make_strand(io_))
+                                       : asio::any_io_executor(io_.get_executor());
+  acceptor_.async_accept(executor, [self = shared_from_this()](
                                                    boost::system::error_code ec, tcp::socket sock) {
     if (self->draining_ || self->stopped_)
       return;

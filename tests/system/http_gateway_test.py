@@ -135,6 +135,29 @@ class HttpGatewayTest(unittest.TestCase):
                          [b"0.3", b"4", b'"last"', b'{"status":"serving"}'])
         self.assertLess(time.monotonic() - start, 2)
 
+    def test_two_io_threads_answer_every_connection_in_order(self):
+        # With more than one I/O thread, each connection's handlers run one
+        # at a time (a strand); with one, the thread alone sees to that.
+        svc, ep = self.start("--http-threads=2")
+        reqs = b"".join(
+            f"POST /double HTTP/1.1\r\nHost: localhost\r\nContent-Length: {len(str(n))}"
+            f"\r\n\r\n{n}".encode() for n in range(40))
+        reqs += b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        results = [None] * 8
+
+        def client(i):
+            out = raw_exchange(ep, reqs)
+            results[i] = [part.split(b"\r\n\r\n", 1)[1] for part in out.split(b"HTTP/1.1 200 OK")[1:]]
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        expected = [str(2 * n).encode() for n in range(40)] + [b'{"status":"serving"}']
+        for got in results:
+            self.assertEqual(got, expected)
+
     def test_malformed_requests_get_400_and_the_server_lives(self):
         svc, ep = self.start()
         for junk in [b"NOT HTTP AT ALL\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
