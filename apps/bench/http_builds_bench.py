@@ -2,7 +2,7 @@
 """Benchmark: two builds of the HTTP gateway side by side in one run, for a
 change's before and after. Starts the example service (routes in-process)
 and the plain handler of each build, then runs wrk -t2 -c64 against them
-in turn, A B A B ...:
+in turn, A B B A A B ... (the order alternates each round):
 
 - POST /double {"x":21} against each build's example service;
 - POST /echo {"x":1,"name":"abc"} against each build's example service
@@ -25,6 +25,8 @@ import tempfile
 
 from wrk_runner import start, wrk_with_cpu
 
+if len(sys.argv) < 3:
+    raise SystemExit(__doc__)
 before, after = sys.argv[1], sys.argv[2]
 rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 5
@@ -45,9 +47,10 @@ with tempfile.TemporaryDirectory() as tmp:
                 [os.path.join(build, "apps/bench/actorserve-bench-plain-http")])
         cases = [("double", "actor"), ("echo", "actor"), ("echo", "plain")]
         results = {}
-        for _ in range(rounds):
+        for round_number in range(rounds):
+            order = ("before", "after") if round_number % 2 == 0 else ("after", "before")
             for name, kind in cases:
-                for which in ("before", "after"):
+                for which in order:
                     proc, ep = servers[(kind, which)]
                     results.setdefault((name, kind, which), []).append(
                         wrk_with_cpu(ep, "/" + name, scripts[name], seconds, proc.pid))
@@ -63,6 +66,6 @@ with tempfile.TemporaryDirectory() as tmp:
             rps = statistics.median(r[0] for r in runs)
             cpu = statistics.median(r[3] for r in runs)
             line += f" {label}_{which}_rps={rps:.0f} {label}_{which}_cpu_us_per_req={cpu:.1f}"
-    line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=ABAB"
+    line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=ABBA"
              f" before={before} after={after} medians_of_rounds")
     print(line)

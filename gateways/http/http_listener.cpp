@@ -615,6 +615,9 @@ http_listener::~http_listener() {
 }
 
 void http_listener::start() {
+  // Once only: with one I/O thread, connections go without a strand.
+  if (!impl_->threads_.empty())
+    throw std::logic_error("the HTTP listener is started already");
   impl_->accept();
   auto n = std::max<std::size_t>(1, impl_->options_.threads);
   impl_->running_threads_ = n;

@@ -70,7 +70,7 @@ public:
   http_listener(const http_listener&) = delete;
   http_listener& operator=(const http_listener&) = delete;
 
-  /// Starts the I/O threads.
+  /// Starts the I/O threads; once (throws std::logic_error after).
   void start();
 
   /// "host:port" with the real port.
