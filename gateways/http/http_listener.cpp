@@ -32,6 +32,7 @@
 
 #include "actors/error_type.hpp"
 #include "actors/log.hpp"
+#include "gateways/earliest_timer.hpp"
 #include "gateways/http/beast_request.hpp"
 #include "gateways/http/response_bytes.hpp"
 #include "gateways/steady_after.hpp"
@@ -416,27 +417,19 @@ private:
     return writing_ ? std::min(deadline_, write_deadline_) : deadline_;
   }
 
-  /// One timer per connection, moved only to an earlier time: a deadline
-  /// pushed later (every request pushes one) is found when the timer fires,
-  /// which then waits again. Re-arming it per request cost more than the
-  /// rest of the connection's bookkeeping.
   void arm_timer() {
-    auto when = due();
-    if (closed_ || when >= armed_for_)
+    if (closed_)
       return;
-    armed_for_ = when;
-    timer_.expires_at(when);
-    timer_.async_wait([self = shared_from_this(), when](boost::system::error_code ec) {
-      if (ec || self->closed_ || self->armed_for_ != when)
-        return; // cancelled, or moved to an earlier time
-      self->armed_for_ = steady::time_point::max();
+    timer_.fire_by(due(), [self = shared_from_this()] {
+      if (self->closed_)
+        return;
       if (self->due() <= steady::now()) {
         // Idle too long, a request that trickles in, or a client that does
         // not read its responses: cut it off.
         self->close();
         return;
       }
-      self->arm_timer();
+      self->arm_timer(); // the deadline moved later meanwhile
     });
   }
 
@@ -464,7 +457,7 @@ private:
 
   std::shared_ptr<http_listener::impl> server_;
   tcp::socket socket_;
-  asio::steady_timer timer_;
+  earliest_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::deque<slot> queue_;
@@ -474,7 +467,6 @@ private:
   std::string peer_;
   steady::time_point deadline_ = steady::time_point::max(); // reading
   steady::time_point write_deadline_ = steady::time_point::max(); // while writing_
-  steady::time_point armed_for_ = steady::time_point::max(); // the timer's
   bool reading_ = false;
   bool reading_body_ = false;
   bool writing_ = false;

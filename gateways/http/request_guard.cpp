@@ -64,14 +64,13 @@ std::optional<std::string> refusal(const http_request& request,
                                    const request_guard_options& options,
                                    const std::string& bound_host) {
   auto origin = header(request, "origin");
-  if (origin != nullptr && !listed(options.allowed_origins, ascii_lowered(*origin)))
+  if (origin != nullptr && !listed(options.allowed_origins, *origin))
     return "requests from web pages of " + *origin
            + " are not allowed (allow an origin with --allowed-origin)";
   // A page of another site may make a browser send a GET with no Origin
   // (an image, a link); the browser says so in Sec-Fetch-Site.
   if (auto site = header(request, "sec-fetch-site"); site != nullptr && origin == nullptr) {
-    auto from = ascii_lowered(*site);
-    if (from == "cross-site" || from == "same-site")
+    if (iequals_ascii(*site, "cross-site") || iequals_ascii(*site, "same-site"))
       return "requests that web pages of other sites make are not allowed (Sec-Fetch-Site: "
              + *site + ")";
   }

@@ -43,6 +43,7 @@
 #include "gateways/pickle/pickle_writer.hpp"
 #include "gateways/pickle/python_exception.hpp"
 #include "gateways/socket/codec.hpp"
+#include "gateways/earliest_timer.hpp"
 #include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
 
@@ -297,19 +298,14 @@ private:
     arm_clock();
   }
 
-  /// The clock's one timer is moved only to an earlier time: a deadline put
-  /// later (each request puts one) or taken away is found when the timer
-  /// fires, which then waits again or stops. Re-arming it per request cost
-  /// a timerfd_settime each time.
+  /// A deadline put later or taken away is found when the timer fires,
+  /// which then waits again or stops.
   void arm_clock() {
-    if (closed_ || due_ >= clock_at_)
+    if (closed_)
       return;
-    clock_at_ = due_;
-    timer_.expires_at(due_);
-    timer_.async_wait([self = shared_from_this(), at = due_](boost::system::error_code ec) {
-      if (ec || self->closed_ || self->clock_at_ != at)
-        return; // cancelled, or moved to an earlier time
-      self->clock_at_ = steady::time_point::max();
+    timer_.fire_by(due_, [self = shared_from_this()] {
+      if (self->closed_)
+        return;
       if (self->due_ <= steady::now())
         self->on_clock();
       else
@@ -756,10 +752,9 @@ private:
   // Under out_mutex_: answer() frees an id before its reply can be seen.
   std::unordered_map<std::string, std::shared_ptr<cancel_token>> ids_in_flight_;
   enum class watch_state { none, idle, record };
-  asio::steady_timer timer_;
+  earliest_timer timer_;
   watch_state watch_state_ = watch_state::none;
   steady::time_point due_ = steady::time_point::max();      // the clock's deadline
-  steady::time_point clock_at_ = steady::time_point::max(); // the timer's
   std::uint64_t records_done_ = 0; // records handled so far
   std::uint64_t armed_for_ = 0;    // records_done_ when the clock was armed
   asio::steady_timer write_timer_;
