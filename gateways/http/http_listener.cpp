@@ -25,8 +25,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -132,6 +132,9 @@ public:
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     peer_ = ec ? "unknown" : endpoint_text(ep);
+    // Reads and writes are tried at once and never block the I/O thread;
+    // what the socket cannot take yet goes to asynchronous operations.
+    socket_.non_blocking(true, ec);
   }
 
   void start() {
@@ -170,66 +173,131 @@ private:
     std::chrono::system_clock::time_point wall; // when it was read, for the log
   };
 
+  /// Reads requests while the connection may take more: parses what the
+  /// buffer holds, and reads the socket only when the parser needs more. A
+  /// request all in hand is taken here, not in a handler posted for later.
+  /// After a read that got less than it asked for, the socket is read only
+  /// once it is readable again: a client waits for its response before it
+  /// sends again, so a read tried sooner would find nothing, at a system
+  /// call each time.
   void read() {
-    if (closed_ || read_closed_ || reading_ || queue_.size() >= limits().pipeline_limit
-        || queued_bytes_ >= limits().max_queued_bytes)
-      return;
-    reading_ = true;
-    reading_body_ = false;
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(limits().header_limit));
-    parser_->body_limit(limits().body_limit);
-    arm_idle_deadline();
-    bhttp::async_read_header(socket_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->on_header(ec);
-                             });
+    while (!closed_ && !read_closed_ && !waiting_ && queue_.size() < limits().pipeline_limit
+           && queued_bytes_ < limits().max_queued_bytes) {
+      if (!parser_)
+        begin_request();
+      if (buffer_.size() > 0 && !need_more_) {
+        beast::error_code ec;
+        auto used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == bhttp::error::need_more) {
+          need_more_ = true; // the buffer holds part of a line: read first
+          continue;
+        }
+        if (ec)
+          return on_read_error(ec);
+        if (parser_->is_header_done() && !reading_body_)
+          on_header();
+        if (parser_->is_done())
+          take_request();
+        continue;
+      }
+      if (!socket_has_more_)
+        return wait_readable();
+      if (!read_socket())
+        return;
+    }
   }
 
   const http_limits& limits() const {
     return server_->options_.limits;
   }
 
-  void on_header(beast::error_code ec) {
-    if (ec)
-      return on_read_error(ec);
+  void begin_request() {
+    reading_body_ = false;
+    need_more_ = false;
+    if (buffer_.size() == 0 && buffer_.capacity() > 4096)
+      buffer_.shrink_to_fit(); // a large body is in: an idle connection holds little
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(limits().header_limit));
+    parser_->body_limit(limits().body_limit);
+    arm_idle_deadline();
+  }
+
+  /// One read of what the socket holds; it never blocks (the socket is
+  /// non-blocking). False when the connection went on elsewhere: to wait
+  /// for the socket, or to an error.
+  bool read_socket() {
+    beast::error_code ec;
+    auto asked = read_size();
+    auto got = socket_.read_some(buffer_.prepare(asked), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      socket_has_more_ = false;
+      wait_readable();
+      return false;
+    }
+    if (ec == asio::error::eof) {
+      on_read_error(parser_ && parser_->got_some() ? bhttp::error::partial_message
+                                                   : bhttp::error::end_of_stream);
+      return false;
+    }
+    if (ec) {
+      on_read_error(ec);
+      return false;
+    }
+    buffer_.commit(got);
+    need_more_ = false;
+    socket_has_more_ = got == asked; // a full read: more may wait
+    return true;
+  }
+
+  /// How much one read asks for: what the buffer has room for (at least
+  /// 512 bytes), and while a body of a known length comes in, up to 64 KiB
+  /// of it, so that a large body takes few reads.
+  std::size_t read_size() const {
+    auto size = beast::read_size(buffer_, 65536);
+    if (reading_body_ && parser_) {
+      if (auto left = parser_->content_length_remaining())
+        size = std::max(size, static_cast<std::size_t>(std::min<std::uint64_t>(*left, 65536)));
+    }
+    return size;
+  }
+
+  void wait_readable() {
+    waiting_ = true;
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      self->waiting_ = false;
+      if (self->closed_)
+        return;
+      if (ec)
+        return self->on_read_error(ec);
+      self->socket_has_more_ = true;
+      self->read();
+    });
+  }
+
+  /// The header is in and passed the parser's checks: the body's clock
+  /// starts.
+  void on_header() {
     auto& req = parser_->get();
     auto expect = req[bhttp::field::expect];
     if (req.version() == 11 && beast::iequals(expect, "100-continue") && queue_.empty()
-        && !writing_) {
+        && !writing_ && !parser_->is_done()) {
       // Ask for the body only now that the header passed its checks.
       // Never waiting for it: a client that does not read must not stall the
       // I/O thread (it then sends its body anyway after a moment, as HTTP
       // clients do without an answer).
       static const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
       boost::system::error_code ignored;
-      socket_.non_blocking(true, ignored);
       socket_.write_some(asio::buffer(go_on), ignored);
-      socket_.non_blocking(false, ignored);
     }
     reading_body_ = true;
     set_deadline(steady_after(limits().body_timeout));
-    bhttp::async_read(socket_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_body(ec);
-                      });
   }
 
-  void on_body(beast::error_code ec) {
-    if (ec)
-      return on_read_error(ec);
-    reading_ = false;
+  /// A whole request is in: it goes to the handler, its slot in line.
+  void take_request() {
     reading_body_ = false;
     set_deadline(steady::time_point::max()); // the body is in: its clock stops
-    if (read_closed_) {
-      // Read ahead while the connection was told to close (a drain): it is
-      // not taken; the client sees the connection close after the responses
-      // due, as HTTP allows.
-      parser_.reset();
-      if (queue_.empty() && !writing_)
-        close();
-      return;
-    }
     auto req = parser_->release();
     parser_.reset();
     bool keep_alive = req.keep_alive();
@@ -252,11 +320,10 @@ private:
         self->on_response(seq, self->run(make));
       });
     });
-    read(); // pipelining: read the next request while this one runs
   }
 
   void on_read_error(beast::error_code ec) {
-    reading_ = false;
+    reading_body_ = false;
     read_closed_ = true;
     parser_.reset();
     if (ec == bhttp::error::header_limit) {
@@ -340,33 +407,67 @@ private:
     }
   }
 
-  void write() {
-    if (writing_ || closed_ || queue_.empty() || !queue_.front().response)
+  /// Writes the responses due, in order: straight into the socket while it
+  /// takes them (a response is small and the socket's buffer has room, as
+  /// a rule), the rest of one asynchronously, under the write deadline.
+  /// `finished_one`: a response was written just before this call.
+  void write(bool finished_one = false) {
+    while (!writing_ && !closed_ && !queue_.empty() && queue_.front().response) {
+      // Whether the connection stays open is decided as each response goes
+      // out: a closing connection (the client's wish, an error, a drain)
+      // says so on its last response only, so none queued behind is lost.
+      auto& front = queue_.front();
+      if (read_closed_ && queue_.size() == 1)
+        front.keep_alive = false;
+      auto& bytes = *front.response;
+      std::array<asio::const_buffer, 3> buffers{asio::buffer(bytes.head),
+                                                asio::buffer(end_of_head(front.version, front.keep_alive)),
+                                                asio::buffer(bytes.body)};
+      beast::error_code ec;
+      auto sent = socket_.write_some(buffers, ec); // never blocks: the socket is non-blocking
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec = {};
+        sent = 0;
+      }
+      if (!ec && sent < asio::buffer_size(buffers)) {
+        // The socket's buffer is full: the rest when it has room. A client
+        // that does not read its responses is cut off.
+        for (auto& b : buffers) {
+          auto skip = std::min(sent, b.size());
+          b += skip;
+          sent -= skip;
+        }
+        writing_ = true;
+        write_deadline_ = steady_after(limits().write_timeout);
+        arm_timer();
+        asio::async_write(socket_, buffers,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->writing_ = false;
+                            if (self->closed_)
+                              return; // cut off while writing: close() counted everything
+                            if (self->written(ec))
+                              self->write(true);
+                          });
+        break;
+      }
+      if (!written(ec))
+        return;
+      finished_one = true;
+    }
+    if (!finished_one || closed_)
       return;
-    // Whether the connection stays open is decided as each response goes
-    // out: a closing connection (the client's wish, an error, a drain)
-    // says so on its last response only, so none queued behind is lost.
-    auto& front = queue_.front();
-    if (read_closed_ && queue_.size() == 1)
-      front.keep_alive = false;
-    writing_ = true;
-    // A client that does not read its responses is cut off.
-    write_deadline_ = steady_after(limits().write_timeout);
-    arm_timer();
-    auto& bytes = *front.response;
-    std::array<asio::const_buffer, 3> buffers{asio::buffer(bytes.head),
-                                              asio::buffer(end_of_head(front.version, front.keep_alive)),
-                                              asio::buffer(bytes.body)};
-    asio::async_write(socket_, buffers,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                        self->on_write(ec, bytes);
-                      });
+    if (queue_.empty() && !writing_ && read_closed_)
+      close();
+    else
+      read();
+    if (queue_.empty())
+      arm_idle_deadline();
+    server_->check_drained();
   }
 
-  void on_write(beast::error_code ec, std::size_t bytes) {
-    writing_ = false;
-    if (closed_)
-      return; // cut off while writing: close() has counted everything
+  /// The front response went out (or could not): its slot goes. False
+  /// when the connection is closed with it.
+  bool written(beast::error_code ec) {
     auto done = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= done.response->head.size() + done.response->body.size();
@@ -386,22 +487,14 @@ private:
     }
     if (ec || !done.keep_alive) {
       close();
-      server_->check_drained();
-      return;
+      return false;
     }
-    write();
-    if (queue_.empty() && !writing_ && read_closed_)
-      close();
-    else
-      read();
-    if (queue_.empty())
-      arm_idle_deadline();
-    server_->check_drained();
+    return true;
   }
 
   /// The keep-alive clock runs only while nothing is in flight.
   void arm_idle_deadline() {
-    if (reading_ && !reading_body_)
+    if (parser_ && !reading_body_)
       set_deadline(queue_.empty() ? steady_after(limits().idle_timeout)
                                   : steady::time_point::max());
   }
@@ -467,8 +560,10 @@ private:
   std::string peer_;
   steady::time_point deadline_ = steady::time_point::max(); // reading
   steady::time_point write_deadline_ = steady::time_point::max(); // while writing_
-  bool reading_ = false;
-  bool reading_body_ = false;
+  bool waiting_ = false;         // for the socket to be readable
+  bool socket_has_more_ = true;  // the socket may hold bytes not read yet
+  bool need_more_ = false;       // the parser needs bytes the buffer lacks
+  bool reading_body_ = false; // the request's header is in
   bool writing_ = false;
   bool read_closed_ = false;
   bool closed_ = false;

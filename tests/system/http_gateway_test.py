@@ -135,6 +135,55 @@ class HttpGatewayTest(unittest.TestCase):
                          [b"0.3", b"4", b'"last"', b'{"status":"serving"}'])
         self.assertLess(time.monotonic() - start, 2)
 
+    def test_requests_in_small_pieces_are_parsed_across_every_boundary(self):
+        # The gateway parses what it has and waits for more: a request cut
+        # anywhere (in the request line, a header, the chunked body, between
+        # two pipelined requests) is read the same as one sent whole.
+        svc, ep = self.start()
+        reqs = (b"POST /double HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n21"
+                b"POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b"3\r\n\"ab\r\n2\r\nc\"\r\n0\r\n\r\n"
+                b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        host, port = ep.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for i in range(0, len(reqs), 5):
+                s.sendall(reqs[i:i + 5])
+                time.sleep(0.002)
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+        bodies = [part.split(b"\r\n\r\n", 1)[1] for part in out.split(b"HTTP/1.1 200 OK")[1:]]
+        self.assertEqual(bodies, [b"42", b'"abc"', b'{"status":"serving"}'])
+
+    def test_responses_larger_than_the_socket_takes_arrive_whole_and_in_order(self):
+        # A client with a small receive window that reads late: 7 MB of
+        # responses, more than the kernel holds for a socket (4 MiB here at
+        # most), so a response goes in part at once and the rest as the
+        # client reads, and the ones behind it wait their turn.
+        svc, ep = self.start()
+        big = [json.dumps(c * 1_000_000) for c in "abcdefg"]
+        reqs = b"".join(
+            f"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: {len(b)}\r\n\r\n{b}".encode()
+            for b in big)
+        reqs += b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        host, port = ep.rsplit(":", 1)
+        s = socket.socket(socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET)
+        self.addCleanup(s.close)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        s.connect((host.strip("[]"), int(port)))
+        sender = threading.Thread(target=s.sendall, args=(reqs,))
+        sender.start()
+        time.sleep(0.5)  # the server fills the small window and waits
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+        sender.join(10)
+        bodies = [part.split(b"\r\n\r\n", 1)[1] for part in out.split(b"HTTP/1.1 200 OK")[1:]]
+        self.assertEqual(bodies, [b.encode() for b in big] + [b'{"status":"serving"}'])
+        self.assertEqual(self.client(ep).json("POST", "/double", 3), (200, 6))
+
     def test_two_io_threads_answer_every_connection_in_order(self):
         # With more than one I/O thread, each connection's handlers run one
         # at a time (a strand); with one, the thread alone sees to that.
