@@ -209,32 +209,56 @@ public:
   }
 
 private:
+  /// Reads and handles what the peer sent while the connection may take
+  /// more. After a read that got less than it asked for, the socket is read
+  /// only once it is readable again: a client that waits for its reply
+  /// sends nothing meanwhile, so a read tried sooner would find nothing, at
+  /// a system call each time.
   void read() {
-    if (closed_ || reading_ || paused() || broken_ || peer_done_)
-      return;
+    while (!(closed_ || reading_ || paused() || broken_ || peer_done_)) {
+      if (!socket_has_more_)
+        return wait_readable();
+      auto n = ::recv(fd_, chunk_.data(), chunk_.size(), MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        socket_has_more_ = false;
+        continue;
+      }
+      if (n < 0) {
+        // The peer went away: replies still due are dropped.
+        close();
+        return;
+      }
+      if (n == 0) {
+        // The peer is done sending: answer what it sent, then close.
+        peer_done_ = true;
+        write();
+        return;
+      }
+      socket_has_more_ = static_cast<std::size_t>(n) == chunk_.size();
+      in_.append(chunk_.data(), static_cast<std::size_t>(n));
+      process();
+      check_budget();
+      watch();
+    }
+  }
+
+  void wait_readable() {
     reading_ = true;
-    socket_.async_read_some(asio::buffer(chunk_),
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                              self->reading_ = false;
-                              if (ec == asio::error::eof) {
-                                // The peer is done sending: answer what it
-                                // sent, then close.
-                                self->peer_done_ = true;
-                                self->write();
-                                return;
-                              }
-                              if (ec) {
-                                // The peer went away (or the server closed
-                                // us): replies still due are dropped.
-                                self->close();
-                                return;
-                              }
-                              self->in_.append(self->chunk_.data(), n);
-                              self->process();
-                              self->check_budget();
-                              self->read();
-                              self->watch();
-                            });
+    socket_.async_wait(generic::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         self->reading_ = false;
+                         if (self->closed_)
+                           return;
+                         if (ec) {
+                           // The server closed us, or the socket failed.
+                           self->close();
+                           return;
+                         }
+                         self->socket_has_more_ = true;
+                         self->read();
+                       });
   }
 
   /// Counts this connection's bytes of records not yet complete in the
@@ -760,7 +784,8 @@ private:
   asio::steady_timer write_timer_;
   std::uint64_t write_generation_ = 0;
   std::size_t counted_ = 0; // bytes of records under way, in the server's total
-  bool reading_ = false;
+  bool reading_ = false;         // waiting for the socket to be readable
+  bool socket_has_more_ = true;  // it may hold bytes not read yet
   bool writing_ = false;
   // The framing broke: read nothing more; close once admitted calls are
   // answered.
