@@ -181,6 +181,7 @@ private:
   /// sends again, so a read tried sooner would find nothing, at a system
   /// call each time.
   void read() {
+    int reads = 0;
     while (!closed_ && !read_closed_ && !waiting_ && queue_.size() < limits().pipeline_limit
            && queued_bytes_ < limits().max_queued_bytes) {
       if (!parser_)
@@ -190,22 +191,41 @@ private:
         auto used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
         if (ec == bhttp::error::need_more) {
-          need_more_ = true; // the buffer holds part of a line: read first
+          // The buffer holds part of a line: read first. In the body, that
+          // is a chunk's size line or the trailer, which Beast does not
+          // bound: they get the header's limit.
+          if (reading_body_ && buffer_.size() >= limits().header_limit)
+            return refuse_long_body_line();
+          need_more_ = true;
           continue;
         }
         if (ec)
           return on_read_error(ec);
-        if (parser_->is_header_done() && !reading_body_)
-          on_header();
+        if (parser_->is_header_done() && !reading_body_ && !on_header())
+          return;
         if (parser_->is_done())
           take_request();
         continue;
       }
       if (!socket_has_more_)
         return wait_readable();
+      if (++reads > max_reads_in_a_row)
+        return read_later();
       if (!read_socket())
         return;
     }
+  }
+
+  /// Socket reads one connection does before the others get their turn: a
+  /// client that keeps sending must not hold the I/O thread.
+  static constexpr int max_reads_in_a_row = 16;
+
+  void read_later() {
+    waiting_ = true;
+    server_->post(socket_.get_executor(), [self = shared_from_this()] {
+      self->waiting_ = false;
+      self->read();
+    });
   }
 
   const http_limits& limits() const {
@@ -215,7 +235,7 @@ private:
   void begin_request() {
     reading_body_ = false;
     need_more_ = false;
-    if (buffer_.size() == 0 && buffer_.capacity() > 4096)
+    if (buffer_.size() == 0 && buffer_.capacity() > 16 * 1024)
       buffer_.shrink_to_fit(); // a large body is in: an idle connection holds little
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits().header_limit));
@@ -276,22 +296,37 @@ private:
   }
 
   /// The header is in and passed the parser's checks: the body's clock
-  /// starts.
-  void on_header() {
+  /// starts. False when the connection closed.
+  bool on_header() {
     auto& req = parser_->get();
     auto expect = req[bhttp::field::expect];
     if (req.version() == 11 && beast::iequals(expect, "100-continue") && queue_.empty()
-        && !writing_ && !parser_->is_done()) {
-      // Ask for the body only now that the header passed its checks.
-      // Never waiting for it: a client that does not read must not stall the
-      // I/O thread (it then sends its body anyway after a moment, as HTTP
-      // clients do without an answer).
+        && !writing_ && !parser_->is_done() && buffer_.size() == 0) {
+      // Ask for the body only now that the header passed its checks (and
+      // none of it came yet). Never waiting for it: a client that does not
+      // read must not stall the I/O thread (it then sends its body anyway
+      // after a moment, as HTTP clients do without an answer).
       static const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
       boost::system::error_code ignored;
-      socket_.write_some(asio::buffer(go_on), ignored);
+      auto sent = socket_.write_some(asio::buffer(go_on), ignored);
+      if (sent > 0 && sent < go_on.size()) {
+        close(); // its rest would be lost in front of the response
+        return false;
+      }
     }
     reading_body_ = true;
     set_deadline(steady_after(limits().body_timeout));
+    return true;
+  }
+
+  void refuse_long_body_line() {
+    read_closed_ = true;
+    reading_body_ = false;
+    parser_.reset();
+    respond_now(error_response(400, "BadRequest",
+                               "a line of the chunked request body (a chunk's size and "
+                               "extensions, or the trailer) is longer than "
+                                 + std::to_string(limits().header_limit) + " bytes"));
   }
 
   /// A whole request is in: it goes to the handler, its slot in line.
@@ -407,11 +442,18 @@ private:
     }
   }
 
+  /// Writes the responses due, then sees to what follows.
+  void write() {
+    if (write_ready())
+      after_written();
+  }
+
   /// Writes the responses due, in order: straight into the socket while it
   /// takes them (a response is small and the socket's buffer has room, as
   /// a rule), the rest of one asynchronously, under the write deadline.
-  /// `finished_one`: a response was written just before this call.
-  void write(bool finished_one = false) {
+  /// True when one or more went out whole.
+  bool write_ready() {
+    bool finished_one = false;
     while (!writing_ && !closed_ && !queue_.empty() && queue_.front().response) {
       // Whether the connection stays open is decided as each response goes
       // out: a closing connection (the client's wish, an error, a drain)
@@ -445,16 +487,25 @@ private:
                             self->writing_ = false;
                             if (self->closed_)
                               return; // cut off while writing: close() counted everything
-                            if (self->written(ec))
-                              self->write(true);
+                            if (!self->written(ec))
+                              return;
+                            self->write_ready();
+                            self->after_written();
                           });
         break;
       }
       if (!written(ec))
-        return;
+        return false; // closed
       finished_one = true;
     }
-    if (!finished_one || closed_)
+    return finished_one;
+  }
+
+  /// After responses went out: the connection closes if it is done, else
+  /// reads on (reading may have paused at a limit), and its idle clock
+  /// starts when nothing is left.
+  void after_written() {
+    if (closed_)
       return;
     if (queue_.empty() && !writing_ && read_closed_)
       close();

@@ -215,9 +215,12 @@ private:
   /// sends nothing meanwhile, so a read tried sooner would find nothing, at
   /// a system call each time.
   void read() {
-    while (!(closed_ || reading_ || paused() || broken_ || peer_done_)) {
+    int reads = 0;
+    while (!(closed_ || waiting_ || paused() || broken_ || peer_done_)) {
       if (!socket_has_more_)
         return wait_readable();
+      if (++reads > max_reads_in_a_row)
+        return read_later();
       auto n = ::recv(fd_, chunk_.data(), chunk_.size(), MSG_DONTWAIT);
       if (n < 0 && errno == EINTR)
         continue;
@@ -244,11 +247,23 @@ private:
     }
   }
 
+  /// Socket reads one connection does before the others get their turn: a
+  /// peer that keeps sending must not hold the I/O thread.
+  static constexpr int max_reads_in_a_row = 16;
+
+  void read_later() {
+    waiting_ = true;
+    server_->post([self = shared_from_this()] {
+      self->waiting_ = false;
+      self->read();
+    });
+  }
+
   void wait_readable() {
-    reading_ = true;
+    waiting_ = true;
     socket_.async_wait(generic::socket::wait_read,
                        [self = shared_from_this()](boost::system::error_code ec) {
-                         self->reading_ = false;
+                         self->waiting_ = false;
                          if (self->closed_)
                            return;
                          if (ec) {
@@ -784,7 +799,7 @@ private:
   asio::steady_timer write_timer_;
   std::uint64_t write_generation_ = 0;
   std::size_t counted_ = 0; // bytes of records under way, in the server's total
-  bool reading_ = false;         // waiting for the socket to be readable
+  bool waiting_ = false;         // waiting for the socket to be readable
   bool socket_has_more_ = true;  // it may hold bytes not read yet
   bool writing_ = false;
   // The framing broke: read nothing more; close once admitted calls are

@@ -5,6 +5,7 @@ import http.client
 import json
 import re
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -135,32 +136,38 @@ class HttpGatewayTest(unittest.TestCase):
                          [b"0.3", b"4", b'"last"', b'{"status":"serving"}'])
         self.assertLess(time.monotonic() - start, 2)
 
-    def test_requests_in_small_pieces_are_parsed_across_every_boundary(self):
+    def test_requests_in_small_pieces_are_parsed_wherever_they_are_cut(self):
         # The gateway parses what it has and waits for more: a request cut
         # anywhere (in the request line, a header, the chunked body, between
-        # two pipelined requests) is read the same as one sent whole.
+        # two pipelined requests) is read the same as one sent whole. One
+        # round in 1-byte pieces, two at random cut points.
         svc, ep = self.start()
         reqs = (b"POST /double HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n21"
                 b"POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
                 b"3\r\n\"ab\r\n2\r\nc\"\r\n0\r\n\r\n"
                 b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         host, port = ep.rsplit(":", 1)
-        with socket.create_connection((host, int(port)), timeout=10) as s:
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            for i in range(0, len(reqs), 5):
-                s.sendall(reqs[i:i + 5])
-                time.sleep(0.002)
-            out = b""
-            while chunk := s.recv(65536):
-                out += chunk
-        bodies = [part.split(b"\r\n\r\n", 1)[1] for part in out.split(b"HTTP/1.1 200 OK")[1:]]
-        self.assertEqual(bodies, [b"42", b'"abc"', b'{"status":"serving"}'])
+        for seed in range(3):
+            rng = random.Random(seed)
+            with socket.create_connection((host, int(port)), timeout=10) as s:
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                i = 0
+                while i < len(reqs):
+                    n = 1 if seed == 0 else rng.randint(1, 9)
+                    s.sendall(reqs[i:i + n])
+                    i += n
+                    time.sleep(0.001)
+                out = b""
+                while chunk := s.recv(65536):
+                    out += chunk
+            bodies = [part.split(b"\r\n\r\n", 1)[1] for part in out.split(b"HTTP/1.1 200 OK")[1:]]
+            self.assertEqual(bodies, [b"42", b'"abc"', b'{"status":"serving"}'], seed)
 
     def test_responses_larger_than_the_socket_takes_arrive_whole_and_in_order(self):
-        # A client with a small receive window that reads late: 7 MB of
-        # responses, more than the kernel holds for a socket (4 MiB here at
-        # most), so a response goes in part at once and the rest as the
-        # client reads, and the ones behind it wait their turn.
+        # A client with a small receive window that reads slowly at first:
+        # 7 MB of responses, more than the kernel holds for a socket (4 MiB
+        # here at most), so a response goes in part at once and the rest as
+        # the client reads, and the ones behind it wait their turn.
         svc, ep = self.start()
         big = [json.dumps(c * 1_000_000) for c in "abcdefg"]
         reqs = b"".join(
@@ -173,16 +180,47 @@ class HttpGatewayTest(unittest.TestCase):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.settimeout(10)
         s.connect((host.strip("[]"), int(port)))
-        sender = threading.Thread(target=s.sendall, args=(reqs,))
+        sent = []
+        sender = threading.Thread(target=lambda: (s.sendall(reqs), sent.append(True)))
         sender.start()
-        time.sleep(0.5)  # the server fills the small window and waits
         out = b""
-        while chunk := s.recv(65536):
+        while chunk := s.recv(4096 if len(out) < 1_000_000 else 65536):
             out += chunk
+            if len(out) < 1_000_000:
+                time.sleep(0.001)  # a slow reader, at first
         sender.join(10)
+        self.assertEqual(sent, [True])  # every request went out
         bodies = [part.split(b"\r\n\r\n", 1)[1] for part in out.split(b"HTTP/1.1 200 OK")[1:]]
         self.assertEqual(bodies, [b.encode() for b in big] + [b'{"status":"serving"}'])
         self.assertEqual(self.client(ep).json("POST", "/double", 3), (200, 6))
+
+    def test_a_chunk_line_at_and_past_the_header_limit(self):
+        # Beast bounds neither a chunk's size line (with its extensions) nor
+        # the trailer: the gateway gives them the header's limit, so that a
+        # client cannot make a connection hold ever more memory.
+        svc, ep = self.start("--http-header-limit=2048")
+        head = (b"POST /double HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+                b"Connection: close\r\n\r\n")
+
+        def chunked(line_bytes):
+            line = b"1;x=" + b"a" * (line_bytes - 6) + b"\r\n"
+            self.assertEqual(len(line), line_bytes)
+            return head + line + b"7\r\n0\r\n\r\n"
+
+        out = raw_exchange(ep, chunked(2048))
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK"), out[:80])
+        self.assertTrue(out.endswith(b"\r\n\r\n14"), out[-80:])
+        out = raw_exchange(ep, chunked(64 * 1024))
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
+        self.assertIn(b"longer than 2048 bytes", out)
+        self.assertEqual(self.client(ep).json("POST", "/double", 3), (200, 6))
+
+    def test_no_100_continue_when_the_body_came_with_the_header(self):
+        svc, ep = self.start()
+        out = raw_exchange(ep, b"POST /double HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                               b"Content-Length: 2\r\nConnection: close\r\n\r\n21")
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK"), out[:60])
+        self.assertTrue(out.endswith(b"\r\n\r\n42"), out[-60:])
 
     def test_two_io_threads_answer_every_connection_in_order(self):
         # With more than one I/O thread, each connection's handlers run one
