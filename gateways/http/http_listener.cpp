@@ -135,6 +135,12 @@ public:
     // Reads and writes are tried at once and never block the I/O thread;
     // what the socket cannot take yet goes to asynchronous operations.
     socket_.non_blocking(true, ec);
+    check_chunk_ = [this](std::uint64_t, beast::string_view extensions, beast::error_code& ec) {
+      if (extensions.size() > limits().header_limit) {
+        chunk_extensions_too_long_ = true;
+        ec = bhttp::error::bad_chunk_extension;
+      }
+    };
   }
 
   void start() {
@@ -193,12 +199,20 @@ private:
         if (ec == bhttp::error::need_more) {
           // The buffer holds part of a line: read first. In the body, that
           // is a chunk's size line or the trailer, which Beast does not
-          // bound: they get the header's limit.
-          if (reading_body_ && buffer_.size() >= limits().header_limit)
-            return refuse_long_body_line();
+          // bound (check_chunk_ bounds a chunk's extensions once its line
+          // is in): an unfinished one is cut off at twice the header's
+          // limit, so that the memory a connection holds stays bounded.
+          if (reading_body_ && buffer_.size() >= 2 * limits().header_limit)
+            return refuse_body_framing("a chunk's size line or the trailer of the chunked "
+                                       "request body is not complete within "
+                                       + std::to_string(2 * limits().header_limit)
+                                       + " bytes");
           need_more_ = true;
           continue;
         }
+        if (ec && chunk_extensions_too_long_)
+          return refuse_body_framing("a chunk's extensions are longer than "
+                                     + std::to_string(limits().header_limit) + " bytes");
         if (ec)
           return on_read_error(ec);
         if (parser_->is_header_done() && !reading_body_ && !on_header())
@@ -235,11 +249,13 @@ private:
   void begin_request() {
     reading_body_ = false;
     need_more_ = false;
+    chunk_extensions_too_long_ = false;
     if (buffer_.size() == 0 && buffer_.capacity() > 16 * 1024)
       buffer_.shrink_to_fit(); // a large body is in: an idle connection holds little
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits().header_limit));
     parser_->body_limit(limits().body_limit);
+    parser_->on_chunk_header(check_chunk_);
     arm_idle_deadline();
   }
 
@@ -319,14 +335,14 @@ private:
     return true;
   }
 
-  void refuse_long_body_line() {
+  /// A chunked body's framing past its bounds: 400, and nothing more is
+  /// read.
+  void refuse_body_framing(const std::string& why) {
     read_closed_ = true;
     reading_body_ = false;
     parser_.reset();
-    respond_now(error_response(400, "BadRequest",
-                               "a line of the chunked request body (a chunk's size and "
-                               "extensions, or the trailer) is longer than "
-                                 + std::to_string(limits().header_limit) + " bytes"));
+    set_deadline(steady::time_point::max()); // nothing is read any more
+    respond_now(error_response(400, "BadRequest", why));
   }
 
   /// A whole request is in: it goes to the handler, its slot in line.
@@ -360,6 +376,9 @@ private:
   void on_read_error(beast::error_code ec) {
     reading_body_ = false;
     read_closed_ = true;
+    // Nothing is read any more: the body's clock must not cut off the
+    // responses still due (they have the calls' and the write's deadlines).
+    set_deadline(steady::time_point::max());
     parser_.reset();
     if (ec == bhttp::error::header_limit) {
       respond_now(error_response(431, "RequestHeaderFieldsTooLarge",
@@ -614,6 +633,9 @@ private:
   bool waiting_ = false;         // for the socket to be readable
   bool socket_has_more_ = true;  // the socket may hold bytes not read yet
   bool need_more_ = false;       // the parser needs bytes the buffer lacks
+  /// Beast bounds no chunk's extensions: they get the header's limit.
+  std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> check_chunk_;
+  bool chunk_extensions_too_long_ = false;
   bool reading_body_ = false; // the request's header is in
   bool writing_ = false;
   bool read_closed_ = false;

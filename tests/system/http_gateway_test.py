@@ -194,26 +194,51 @@ class HttpGatewayTest(unittest.TestCase):
         self.assertEqual(bodies, [b.encode() for b in big] + [b'{"status":"serving"}'])
         self.assertEqual(self.client(ep).json("POST", "/double", 3), (200, 6))
 
-    def test_a_chunk_line_at_and_past_the_header_limit(self):
-        # Beast bounds neither a chunk's size line (with its extensions) nor
-        # the trailer: the gateway gives them the header's limit, so that a
-        # client cannot make a connection hold ever more memory.
+    def test_chunk_framing_at_and_past_the_header_limit(self):
+        # Beast bounds neither a chunk's extensions nor its size line nor the
+        # trailer: the gateway gives a chunk's extensions the header's limit,
+        # and cuts off a framing line still unfinished at twice that, so
+        # that a client cannot make a connection hold ever more memory.
         svc, ep = self.start("--http-header-limit=2048")
         head = (b"POST /double HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
                 b"Connection: close\r\n\r\n")
 
-        def chunked(line_bytes):
-            line = b"1;x=" + b"a" * (line_bytes - 6) + b"\r\n"
-            self.assertEqual(len(line), line_bytes)
-            return head + line + b"7\r\n0\r\n\r\n"
+        def chunked(extension_bytes):
+            extensions = b";x=" + b"a" * (extension_bytes - 3)
+            self.assertEqual(len(extensions), extension_bytes)
+            return head + b"1" + extensions + b"\r\n7\r\n0\r\n\r\n"
 
         out = raw_exchange(ep, chunked(2048))
         self.assertTrue(out.startswith(b"HTTP/1.1 200 OK"), out[:80])
         self.assertTrue(out.endswith(b"\r\n\r\n14"), out[-80:])
-        out = raw_exchange(ep, chunked(64 * 1024))
+        out = raw_exchange(ep, chunked(2049))
         self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
-        self.assertIn(b"longer than 2048 bytes", out)
+        self.assertIn(b"a chunk's extensions are longer than 2048 bytes", out)
+        # A line that never ends: everything is sent, the client waits.
+        host, port = ep.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(head + b"1;x=" + b"a" * 5000)
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:80])
+        self.assertIn(b"not complete within 4096 bytes", out)
         self.assertEqual(self.client(ep).json("POST", "/double", 3), (200, 6))
+
+    def test_a_refused_body_does_not_cut_off_the_responses_before_it(self):
+        # Once a request is refused, nothing more is read: the body's clock
+        # stops, and the pipelined request before it is still answered.
+        svc, ep = self.start("--http-body-limit=10", "--http-body-timeout=1")
+        host, port = ep.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST /sleep HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\n1.5"
+                      b"POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      b"b\r\n\"aaaaaaaaa\"\r\n")
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK"), out[:80])
+        self.assertIn(b"\r\n\r\n1.5HTTP/1.1 413 ", out)
 
     def test_no_100_continue_when_the_body_came_with_the_header(self):
         svc, ep = self.start()
