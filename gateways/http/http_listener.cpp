@@ -125,6 +125,9 @@ public:
 /// each to the handler, writes the responses in request order.
 class session : public std::enable_shared_from_this<session> {
 public:
+  session(const session&) = delete; // check_chunk_ holds `this`
+  session& operator=(const session&) = delete;
+
   session(std::shared_ptr<http_listener::impl> server, tcp::socket sock)
     : server_(std::move(server)),
       socket_(std::move(sock)),
@@ -315,6 +318,7 @@ private:
   /// starts. False when the connection closed.
   bool on_header() {
     auto& req = parser_->get();
+    header_fields_ = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
     auto expect = req[bhttp::field::expect];
     if (req.version() == 11 && beast::iequals(expect, "100-continue") && queue_.empty()
         && !writing_ && !parser_->is_done() && buffer_.size() == 0) {
@@ -335,6 +339,18 @@ private:
     return true;
   }
 
+  /// Beast adds a chunked body's trailer fields to the header's. They are
+  /// dropped (RFC 9110 lets a recipient discard them): a proxy in front
+  /// checks and sets headers, not trailers, so a Host, Authorization or
+  /// X-Request-Id sent there must not count as a header.
+  void drop_trailer(bhttp::request<bhttp::string_body>& req) const {
+    auto it = req.begin();
+    for (std::size_t i = 0; i < header_fields_ && it != req.end(); ++i)
+      ++it;
+    while (it != req.end())
+      it = req.erase(it);
+  }
+
   /// A chunked body's framing past its bounds: 400, and nothing more is
   /// read.
   void refuse_body_framing(const std::string& why) {
@@ -351,6 +367,7 @@ private:
     set_deadline(steady::time_point::max()); // the body is in: its clock stops
     auto req = parser_->release();
     parser_.reset();
+    drop_trailer(req);
     bool keep_alive = req.keep_alive();
     auto method = req.method();
     auto version = req.version();
@@ -636,6 +653,7 @@ private:
   /// Beast bounds no chunk's extensions: they get the header's limit.
   std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> check_chunk_;
   bool chunk_extensions_too_long_ = false;
+  std::size_t header_fields_ = 0; // in the request's header, before any trailer
   bool reading_body_ = false; // the request's header is in
   bool writing_ = false;
   bool read_closed_ = false;
