@@ -131,7 +131,7 @@ bool node::stopped_by_signal() {
 void node::start_routes(const application& app, const caf::node_id& supervisor) {
   for (auto& spec : app.routes())
     add_route(spec, start_route(*system_, spec, options_.context, supervisor, directory_,
-                                metrics_.get()));
+                                metrics_));
 }
 
 void node::start_workers(const application& app) {
@@ -145,7 +145,7 @@ void node::start_workers(const application& app) {
     if (spec.composite) {
       // A composition runs here; its members' calls go to the workers.
       add_route(spec, start_route(*system_, spec, options_.context, {}, directory_,
-                                  metrics_.get()));
+                                  metrics_));
       continue;
     }
     gate_settings gs;
@@ -156,7 +156,7 @@ void node::start_workers(const application& app) {
     gs.options.batch_size = 0; // and gathers its batches
     gs.directory = directory_;
     if (metrics_)
-      gs.metrics = std::make_shared<route_metrics>(*metrics_, spec.path, false);
+      gs.metrics = std::make_shared<route_metrics>(metrics_, spec.path, false);
     auto gate = system_->spawn<route_gate>(std::move(gs));
     add_route(spec, gate);
     settings.gates.emplace_back(spec.path, gate);

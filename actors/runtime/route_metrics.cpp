@@ -23,30 +23,31 @@ const char* reason_name(drop_reason why) {
 
 } // namespace
 
-route_metrics::route_metrics(metrics::registry& r, const std::string& route, bool batching)
-  : registry_(r),
+route_metrics::route_metrics(std::shared_ptr<metrics::registry> registry,
+                             const std::string& route, bool batching)
+  : registry_(std::move(registry)),
     route_(route),
-    ok_(r.counter_of("actorserve_calls_total", calls_help, {{"route", route}, {"outcome", "ok"}})),
-    duration_(r.histogram_of("actorserve_call_duration_seconds",
+    ok_(registry_->counter_of("actorserve_calls_total", calls_help, {{"route", route}, {"outcome", "ok"}})),
+    duration_(registry_->histogram_of("actorserve_call_duration_seconds",
                              "Time from a call's admission by its route's gate to its answer.",
                              metrics::duration_bounds(), 1e-9, {{"route", route}})),
-    in_flight_(r.gauge_of("actorserve_calls_in_flight",
+    in_flight_(registry_->gauge_of("actorserve_calls_in_flight",
                           "Calls a route's gate admitted and has not answered yet.",
                           {{"route", route}})),
-    waiting_(r.gauge_of("actorserve_calls_waiting",
+    waiting_(registry_->gauge_of("actorserve_calls_waiting",
                         "Calls in flight that wait for a free instance or a batch.",
                         {{"route", route}})),
-    capacity_(r.gauge_of("actorserve_route_capacity",
+    capacity_(registry_->gauge_of("actorserve_route_capacity",
                          "Calls a route's gate holds in flight at most (past it: BacklogFull).",
                          {{"route", route}})) {
   if (batching)
-    batch_size_ = &r.histogram_of("actorserve_batch_size",
+    batch_size_ = &registry_->histogram_of("actorserve_batch_size",
                                   "Calls in each batch a batching route ran.",
                                   metrics::size_bounds(), 1.0, {{"route", route}});
   for (auto why : {drop_reason::backlog_full, drop_reason::shutting_down, drop_reason::deadline,
                    drop_reason::caller_gone, drop_reason::call_depth})
     dropped_[static_cast<int>(why)]
-      = &r.counter_of("actorserve_calls_dropped_total",
+      = &registry_->counter_of("actorserve_calls_dropped_total",
                       "Calls a route's gate answered without running them, by reason.",
                       {{"route", route}, {"reason", reason_name(why)}});
 }
@@ -69,7 +70,7 @@ metrics::counter& route_metrics::outcome(const std::string& type) {
   if (it != errors_.end())
     return *it->second;
   auto& name = errors_.size() < max_outcomes ? type : std::string{"other"};
-  auto& c = registry_.counter_of("actorserve_calls_total", calls_help,
+  auto& c = registry_->counter_of("actorserve_calls_total", calls_help,
                                  {{"route", route_}, {"outcome", name}});
   if (errors_.size() < max_outcomes)
     errors_.emplace(type, &c);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -17,6 +18,8 @@ enum class drop_reason { backlog_full, shutting_down, deadline, caller_gone, cal
 /// by outcome, their durations, what is in flight, its capacity, what it
 /// dropped and, batching, the batches' sizes. Used by the gate alone (one
 /// thread at a time); the registry's series are read by whoever scrapes.
+/// It holds the registry: a gate may outlive the node's own hold on it (a
+/// start that fails unwinds the node while its gates still finish).
 class route_metrics {
 public:
   /// Distinct outcomes a route keeps apart; past them an error type counts
@@ -24,7 +27,7 @@ public:
   /// grow the registry).
   static constexpr std::size_t max_outcomes = 64;
 
-  route_metrics(metrics::registry& r, const std::string& route, bool batching);
+  route_metrics(std::shared_ptr<metrics::registry> r, const std::string& route, bool batching);
 
   /// A call answered with `r`; `took` is from its admission, or negative for
   /// a call refused before it was admitted (not in the duration histogram).
@@ -45,7 +48,7 @@ public:
 private:
   metrics::counter& outcome(const std::string& type);
 
-  metrics::registry& registry_;
+  std::shared_ptr<metrics::registry> registry_; // owns the series below
   std::string route_;
   metrics::counter& ok_;
   metrics::histogram& duration_;

@@ -10,7 +10,7 @@ namespace actorserve {
 caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
                        const worker_context& context, const caf::node_id& supervisor,
                        std::shared_ptr<const route_directory> directory,
-                       metrics::registry* metrics) {
+                       std::shared_ptr<metrics::registry> metrics) {
   auto make_instance = [&sys, spec, context] {
     return spec.factory(sys, context, spec.options);
   };
@@ -23,7 +23,7 @@ caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
   settings.directory = std::move(directory);
   if (metrics != nullptr)
     settings.metrics
-      = std::make_shared<route_metrics>(*metrics, spec.path, spec.options.batch_size > 0);
+      = std::make_shared<route_metrics>(metrics, spec.path, spec.options.batch_size > 0);
   if (spec.function && !spec.options.blocking) {
     settings.in_place = spec.function;
     return sys.spawn<route_gate>(std::move(settings));

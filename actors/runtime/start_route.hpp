@@ -25,6 +25,6 @@ namespace actorserve {
 caf::actor start_route(caf::actor_system& sys, const route_spec& spec,
                        const worker_context& context, const caf::node_id& supervisor = {},
                        std::shared_ptr<const route_directory> directory = nullptr,
-                       metrics::registry* metrics = nullptr);
+                       std::shared_ptr<metrics::registry> metrics = nullptr);
 
 } // namespace actorserve
