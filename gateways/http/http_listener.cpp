@@ -35,6 +35,7 @@
 #include "gateways/earliest_timer.hpp"
 #include "gateways/http/beast_request.hpp"
 #include "gateways/http/response_bytes.hpp"
+#include "gateways/reads_per_turn.hpp"
 #include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
 
@@ -226,16 +227,12 @@ private:
       }
       if (!socket_has_more_)
         return wait_readable();
-      if (++reads > max_reads_in_a_row)
+      if (++reads > max_reads_per_turn)
         return read_later();
       if (!read_socket())
         return;
     }
   }
-
-  /// Socket reads one connection does before the others get their turn: a
-  /// client that keeps sending must not hold the I/O thread.
-  static constexpr int max_reads_in_a_row = 16;
 
   void read_later() {
     waiting_ = true;
@@ -275,8 +272,8 @@ private:
       return false;
     }
     if (ec == asio::error::eof) {
-      on_read_error(parser_ && parser_->got_some() ? bhttp::error::partial_message
-                                                   : bhttp::error::end_of_stream);
+      on_read_error(parser_->got_some() ? bhttp::error::partial_message
+                                        : bhttp::error::end_of_stream);
       return false;
     }
     if (ec) {
@@ -294,7 +291,7 @@ private:
   /// of it, so that a large body takes few reads.
   std::size_t read_size() const {
     auto size = beast::read_size(buffer_, 65536);
-    if (reading_body_ && parser_) {
+    if (reading_body_) {
       if (auto left = parser_->content_length_remaining())
         size = std::max(size, static_cast<std::size_t>(std::min<std::uint64_t>(*left, 65536)));
     }
@@ -318,7 +315,8 @@ private:
   /// starts. False when the connection closed.
   bool on_header() {
     auto& req = parser_->get();
-    header_fields_ = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
+    if (parser_->chunked()) // only a chunked body has a trailer (drop_trailer)
+      header_fields_ = static_cast<std::size_t>(std::distance(req.begin(), req.end()));
     auto expect = req[bhttp::field::expect];
     if (req.version() == 11 && beast::iequals(expect, "100-continue") && queue_.empty()
         && !writing_ && !parser_->is_done() && buffer_.size() == 0) {
@@ -354,20 +352,29 @@ private:
   /// A chunked body's framing past its bounds: 400, and nothing more is
   /// read.
   void refuse_body_framing(const std::string& why) {
+    stop_reading();
+    respond_now(error_response(400, "BadRequest", why));
+  }
+
+  /// Nothing more is read from this connection: the request under way is
+  /// dropped, and the body's clock must not cut off the responses still
+  /// due (they have the calls' and the write's deadlines).
+  void stop_reading() {
     read_closed_ = true;
     reading_body_ = false;
     parser_.reset();
-    set_deadline(steady::time_point::max()); // nothing is read any more
-    respond_now(error_response(400, "BadRequest", why));
+    set_deadline(steady::time_point::max());
   }
 
   /// A whole request is in: it goes to the handler, its slot in line.
   void take_request() {
     reading_body_ = false;
     set_deadline(steady::time_point::max()); // the body is in: its clock stops
+    bool chunked = parser_->chunked();
     auto req = parser_->release();
     parser_.reset();
-    drop_trailer(req);
+    if (chunked)
+      drop_trailer(req);
     bool keep_alive = req.keep_alive();
     auto method = req.method();
     auto version = req.version();
@@ -391,12 +398,7 @@ private:
   }
 
   void on_read_error(beast::error_code ec) {
-    reading_body_ = false;
-    read_closed_ = true;
-    // Nothing is read any more: the body's clock must not cut off the
-    // responses still due (they have the calls' and the write's deadlines).
-    set_deadline(steady::time_point::max());
-    parser_.reset();
+    stop_reading();
     if (ec == bhttp::error::header_limit) {
       respond_now(error_response(431, "RequestHeaderFieldsTooLarge",
                                  "the request header is larger than "
@@ -653,7 +655,7 @@ private:
   /// Beast bounds no chunk's extensions: they get the header's limit.
   std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> check_chunk_;
   bool chunk_extensions_too_long_ = false;
-  std::size_t header_fields_ = 0; // in the request's header, before any trailer
+  std::size_t header_fields_ = 0; // a chunked request's, before its trailer
   bool reading_body_ = false; // the request's header is in
   bool writing_ = false;
   bool read_closed_ = false;

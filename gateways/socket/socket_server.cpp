@@ -44,6 +44,7 @@
 #include "gateways/pickle/python_exception.hpp"
 #include "gateways/socket/codec.hpp"
 #include "gateways/earliest_timer.hpp"
+#include "gateways/reads_per_turn.hpp"
 #include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
 
@@ -219,7 +220,7 @@ private:
     while (!(closed_ || waiting_ || paused() || broken_ || peer_done_)) {
       if (!socket_has_more_)
         return wait_readable();
-      if (++reads > max_reads_in_a_row)
+      if (++reads > max_reads_per_turn)
         return read_later();
       auto n = ::recv(fd_, chunk_.data(), chunk_.size(), MSG_DONTWAIT);
       if (n < 0 && errno == EINTR)
@@ -246,10 +247,6 @@ private:
       watch();
     }
   }
-
-  /// Socket reads one connection does before the others get their turn: a
-  /// peer that keeps sending must not hold the I/O thread.
-  static constexpr int max_reads_in_a_row = 16;
 
   void read_later() {
     waiting_ = true;
