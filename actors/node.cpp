@@ -20,6 +20,7 @@
 #include "actors/runtime/gather.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/runtime/message_types.hpp"
+#include "actors/runtime/calling_thread_unit.hpp"
 #include "actors/runtime/child_call.hpp"
 #include "actors/runtime/reply_callback.hpp"
 #include "actors/runtime/route_directory.hpp"
@@ -305,7 +306,8 @@ std::future<json> node::call_async(const std::string& path, json input,
   return result;
 }
 
-void node::call_async(actorserve::call request, std::function<void(reply)> on_reply) {
+void node::call_async(actorserve::call request, std::function<void(reply)> on_reply,
+                      run_on where) {
   auto gate = route(request.path);
   if (!gate) {
     on_reply(reply::failure(error_type::not_found,
@@ -314,8 +316,13 @@ void node::call_async(actorserve::call request, std::function<void(reply)> on_re
   }
   if (request.id == 0)
     request.id = new_call_id();
-  caf::anon_send(gate, call_atom::value, std::move(request),
-                 reply_callback{std::move(on_reply)});
+  auto* here = where == run_on::calling_thread && options_.gateway_run_limit.count() > 0
+                 ? calling_thread_unit::of_this_thread(*system_, options_.gateway_run_limit)
+                 : nullptr;
+  gate->enqueue(nullptr, caf::make_message_id(),
+                caf::make_message(call_atom::value, std::move(request),
+                                  reply_callback{std::move(on_reply)}),
+                here);
 }
 
 deadline_point node::deadline_after(std::chrono::nanoseconds timeout) {

@@ -48,6 +48,11 @@ struct node_options {
   /// call it answers): past it a call is refused with CallDepthExceeded, so
   /// that a route calling itself cannot loop forever.
   std::uint32_t max_call_depth = 32;
+  /// A gateway's own thread runs the routes it calls
+  /// (node::run_on::calling_thread) unless an actor's run there took longer
+  /// than this: that actor then runs on the scheduler threads for a second.
+  /// Zero: gateways hand every call to the scheduler threads.
+  std::chrono::microseconds gateway_run_limit{500};
   /// Worker processes, joining, TLS (docs/workers.md). The default runs
   /// every route in this process.
   worker_options pool;
@@ -101,9 +106,22 @@ public:
                                std::chrono::milliseconds timeout
                                = std::chrono::seconds{60});
 
-  /// Calls a route; `on_reply` runs once, on an actor's thread: keep it
-  /// short. `request.deadline` must be set (see `deadline_after`).
-  void call_async(actorserve::call request, std::function<void(reply)> on_reply);
+  /// Which thread runs the actors a call wakes (the route's gate, its
+  /// instances).
+  enum class run_on {
+    /// CAF's scheduler threads; for any caller.
+    scheduler,
+    /// This thread, right away, for a non-blocking route: for a gateway's
+    /// own thread, never one of CAF's (runtime/calling_thread_unit.hpp).
+    calling_thread,
+  };
+
+  /// Calls a route; `on_reply` runs once, on an actor's thread (with
+  /// run_on::calling_thread, often this one, before this returns): keep it
+  /// short, and hold no lock it takes. `request.deadline` must be set (see
+  /// `deadline_after`).
+  void call_async(actorserve::call request, std::function<void(reply)> on_reply,
+                  run_on where = run_on::scheduler);
 
   /// The deadline `timeout` from now, on the runtime's clock.
   deadline_point deadline_after(std::chrono::nanoseconds timeout);

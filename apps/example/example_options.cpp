@@ -96,6 +96,15 @@ example_options parse_example_options(int argc, char** argv,
             options.max_call_depth
               = static_cast<std::uint32_t>(parse_count("max-call-depth", v, 0, 1024));
           });
+  cli.add("gateway-run-limit", "MICROSECONDS",
+          "a gateway's own thread runs the non-blocking routes it calls unless an actor's run "
+          "there took longer than this; that actor then runs on the scheduler threads for a "
+          "second (0: gateways hand every call to the scheduler threads)",
+          count_text(static_cast<std::uint64_t>(options.gateway_run_limit.count())),
+          [&](const std::string& v) {
+            options.gateway_run_limit = std::chrono::microseconds(
+              parse_count("gateway-run-limit", v, 0, 3600ull * 1000 * 1000));
+          });
   cli.add("log-level", "LEVEL", "the lowest level logged: debug, info, warning or error",
           "info", [&](const std::string& v) { o.log_level = log::parse_level(v); });
   cli.add("log-format", "FORMAT",

@@ -61,8 +61,9 @@ std::string encoded_reply(const reply& r, bool pickled) {
 
 /// A reader thread takes messages and starts calls. Replies go out in
 /// message order. The reply to the one message in flight is written by the
-/// thread that has it (a scheduler thread: no hand-over to another thread
-/// before the write), as far as the pipe takes it without waiting. The
+/// thread that has it (this reader thread, when a non-blocking route ran
+/// on it, else a scheduler thread: no hand-over to another thread before
+/// the write), as far as the pipe takes it without waiting. The
 /// rest, and what a full pipe did not take, a writer thread writes, many
 /// replies in one write; it may wait while the peer is slow to read. No
 /// actor ever waits on the pipe.
@@ -311,10 +312,15 @@ void fifo_server::impl::handle(const std::string& message, bool pickled, std::ui
   }
   // The reply may come after the gateway is gone: hold it weakly.
   std::weak_ptr<impl> weak = shared_from_this();
-  node_.call_async(std::move(c), [weak, seq](reply r) {
-    if (auto self = weak.lock())
-      self->fill(seq, std::move(r));
-  });
+  // A non-blocking route runs on this reader thread, which then writes
+  // the reply of the one message in flight itself.
+  node_.call_async(
+    std::move(c),
+    [weak, seq](reply r) {
+      if (auto self = weak.lock())
+        self->fill(seq, std::move(r));
+    },
+    node::run_on::calling_thread);
 }
 
 void fifo_server::impl::read_loop() {

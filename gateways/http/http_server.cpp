@@ -230,10 +230,15 @@ void http_server::impl::handle(http_request&& req, responder respond) {
          std::move(meta)};
   c.cancel = std::move(req.cancel);
   c.request_id = std::move(req.request_id);
-  node_.call_async(std::move(c), [respond = std::move(respond)](reply r) {
-    // Only handed over here: the I/O thread turns it into a response.
-    respond([r = std::move(r)]() mutable { return to_http(std::move(r)); });
-  });
+  // A non-blocking route runs on this I/O thread, with no hand-over to a
+  // scheduler thread and back.
+  node_.call_async(
+    std::move(c),
+    [respond = std::move(respond)](reply r) {
+      // Only handed over here: the I/O thread turns it into a response.
+      respond([r = std::move(r)]() mutable { return to_http(std::move(r)); });
+    },
+    node::run_on::calling_thread);
 }
 
 http_server::http_server(node& n, const server_options& options) {

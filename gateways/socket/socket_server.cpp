@@ -512,14 +512,20 @@ private:
            n.deadline_after(call_time(server_->options_.call_timeout, asked)), 0, nullptr};
     c.cancel = std::move(cancel);
     c.request_id = request_id(id);
-    n.call_async(std::move(c), [self = shared_from_this(), id, pickled](reply r) mutable {
-      self->answer(std::move(id), pickled, std::move(r));
-    });
+    // A non-blocking route runs on this I/O thread (answer() then writes
+    // the reply here).
+    n.call_async(
+      std::move(c),
+      [self = shared_from_this(), id, pickled](reply r) mutable {
+        self->answer(std::move(id), pickled, std::move(r));
+      },
+      node::run_on::calling_thread);
   }
 
-  /// On the thread that has the reply: a scheduler thread, inside the
-  /// route's gate (or this I/O thread, for a call refused at once, or
-  /// whichever thread lets go of an unanswered call). The reply to the
+  /// On the thread that has the reply: this I/O thread, when the route's
+  /// gate ran here (a non-blocking route, or a call refused at once), else a
+  /// scheduler thread inside the gate (or whichever thread lets go of an
+  /// unanswered call). The reply to the
   /// connection's one call in flight is
   /// encoded here and goes out at once when nothing is queued before it,
   /// as far as the socket takes it without waiting; the rest waits in

@@ -1,0 +1,118 @@
+#include "actors/runtime/calling_thread_unit.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/resumable.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+namespace actorserve {
+
+caf::execution_unit* calling_thread_unit::of_this_thread(caf::actor_system& sys,
+                                                         std::chrono::microseconds run_limit) {
+  thread_local std::unique_ptr<calling_thread_unit> unit;
+  if (!unit || &unit->system() != &sys) {
+    if (unit && unit->running_)
+      return nullptr; // busy with another system's actors: not swapped under them
+    unit = std::make_unique<calling_thread_unit>(sys);
+  }
+  unit->run_limit_ = run_limit;
+  return unit.get();
+}
+
+calling_thread_unit::calling_thread_unit(caf::actor_system& sys) : caf::execution_unit(&sys) {
+}
+
+calling_thread_unit::~calling_thread_unit() {
+  // Never holds a job between sends; whatever is left still runs.
+  for (auto* job : queue_)
+    to_scheduler(job);
+}
+
+void calling_thread_unit::exec_later(caf::resumable* job) {
+  // The reference that came with the job is the scheduler's to release, or
+  // ours once it has run.
+  if (!slow_.empty() && is_slow(job, clock::now())) {
+    to_scheduler(job);
+    return;
+  }
+  queue_.push_back(job);
+  if (!running_)
+    run_queued();
+}
+
+void calling_thread_unit::run_queued() {
+  running_ = true;
+  std::size_t runs = 0;
+  try {
+    while (!queue_.empty()) {
+      auto* job = queue_.front();
+      queue_.pop_front();
+      if (runs++ == runs_per_turn) {
+        to_scheduler(job);
+        while (!queue_.empty()) {
+          to_scheduler(queue_.front());
+          queue_.pop_front();
+        }
+        break;
+      }
+      auto start = clock::now();
+      auto result = job->resume(this, messages_per_run);
+      auto end = clock::now();
+      if (end - start > run_limit_)
+        mark_slow(job, end + slow_for);
+      switch (result) {
+        case caf::resumable::resume_later:
+          to_scheduler(job); // more messages wait: a scheduler thread goes on
+          break;
+        case caf::resumable::awaiting_message:
+        case caf::resumable::done:
+        case caf::resumable::shutdown_execution_unit:
+          intrusive_ptr_release(job);
+          break;
+      }
+    }
+  } catch (...) {
+    // CAF handles what an actor's handler throws; this is CAF itself
+    // failing (out of memory). What waits runs elsewhere.
+    for (auto* job : queue_)
+      to_scheduler(job);
+    queue_.clear();
+    running_ = false;
+    throw;
+  }
+  running_ = false;
+}
+
+void calling_thread_unit::to_scheduler(caf::resumable* job) {
+  system().scheduler().enqueue(job);
+}
+
+bool calling_thread_unit::is_slow(caf::resumable* job, clock::time_point now) {
+  for (auto it = slow_.begin(); it != slow_.end(); ++it) {
+    if (it->job != job)
+      continue;
+    if (now < it->until)
+      return true;
+    slow_.erase(it); // its time is up: it may run here again
+    return false;
+  }
+  return false;
+}
+
+void calling_thread_unit::mark_slow(caf::resumable* job, clock::time_point until) {
+  // An actor that ended may leave its address to a new one: it then runs on
+  // the scheduler threads for at most slow_for.
+  auto it = std::find_if(slow_.begin(), slow_.end(),
+                         [job](const slow_actor& s) { return s.job == job; });
+  if (it != slow_.end()) {
+    it->until = until;
+    return;
+  }
+  if (slow_.size() == slow_remembered)
+    slow_.erase(slow_.begin());
+  slow_.push_back(slow_actor{job, until});
+}
+
+} // namespace actorserve

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <vector>
+
+#include <caf/execution_unit.hpp>
+#include <caf/fwd.hpp>
+
+namespace actorserve {
+
+/// Lets a gateway's own thread (an I/O thread, the FIFO reader: not one of
+/// CAF's) run the actors its calls wake, as a CAF scheduler thread runs the
+/// actors it sends to: a call to a non-blocking route is handled on the
+/// thread that read the request, right after it is sent, and its reply
+/// comes back to that thread without a hand-over. Without it, each call
+/// wakes a scheduler thread and its reply is handed back: on the machine
+/// this was measured on, about as much CPU as the route's own work.
+///
+/// A non-blocking route promises not to block or burn CPU
+/// (route_options::blocking); blocking routes run on their own threads
+/// whoever calls them. Still, this thread also reads other clients'
+/// requests, so it holds on to no actor for long:
+/// - an actor handles at most `messages_per_run` messages per run here, and
+///   what is left goes to the scheduler threads;
+/// - at most `runs_per_turn` runs follow one send, the rest go to the
+///   scheduler threads;
+/// - an actor whose run here took longer than the run limit (wall time,
+///   node_options::gateway_run_limit) runs on the scheduler threads for the
+///   next `slow_for`.
+class calling_thread_unit final : public caf::execution_unit {
+public:
+  static constexpr std::size_t messages_per_run = 16;
+  static constexpr std::size_t runs_per_turn = 32;
+  static constexpr std::chrono::seconds slow_for{1};
+  /// The actors remembered as slow at once; the oldest is forgotten.
+  static constexpr std::size_t slow_remembered = 64;
+
+  /// This thread's unit for `sys`, to pass as the execution unit of a send;
+  /// nullptr (the scheduler's threads run the actor) while this thread is
+  /// running actors for another actor system.
+  static caf::execution_unit* of_this_thread(caf::actor_system& sys,
+                                             std::chrono::microseconds run_limit);
+
+  explicit calling_thread_unit(caf::actor_system& sys);
+  ~calling_thread_unit() override;
+
+  calling_thread_unit(const calling_thread_unit&) = delete;
+  calling_thread_unit& operator=(const calling_thread_unit&) = delete;
+
+  /// Called by CAF when a send from this thread makes an idle actor ready:
+  /// the actor runs here before the send returns (after what is running).
+  void exec_later(caf::resumable* job) override;
+
+private:
+  using clock = std::chrono::steady_clock;
+
+  struct slow_actor {
+    caf::resumable* job;
+    clock::time_point until;
+  };
+
+  void run_queued();
+  void to_scheduler(caf::resumable* job);
+  bool is_slow(caf::resumable* job, clock::time_point now);
+  void mark_slow(caf::resumable* job, clock::time_point until);
+
+  std::deque<caf::resumable*> queue_;
+  bool running_ = false;
+  std::chrono::microseconds run_limit_{500};
+  std::vector<slow_actor> slow_;
+};
+
+} // namespace actorserve

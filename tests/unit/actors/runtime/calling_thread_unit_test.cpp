@@ -1,0 +1,191 @@
+#define CAF_SUITE calling_thread_unit
+#include <caf/test/unit_test.hpp>
+
+#include "actors/runtime/calling_thread_unit.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/message.hpp>
+#include <caf/message_id.hpp>
+#include <caf/send.hpp>
+
+using namespace actorserve;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Where each message an actor handled ran.
+struct runs {
+  std::mutex mutex;
+  std::vector<std::thread::id> threads;
+
+  void add() {
+    std::lock_guard<std::mutex> guard{mutex};
+    threads.push_back(std::this_thread::get_id());
+  }
+  std::size_t count() {
+    std::lock_guard<std::mutex> guard{mutex};
+    return threads.size();
+  }
+  std::size_t on(std::thread::id id) {
+    std::lock_guard<std::mutex> guard{mutex};
+    std::size_t n = 0;
+    for (auto t : threads)
+      n += t == id ? 1 : 0;
+    return n;
+  }
+  /// Waits until `n` messages were handled; false after 10 s.
+  bool wait_for(std::size_t n) {
+    for (int i = 0; i < 10000 && count() < n; ++i)
+      std::this_thread::sleep_for(1ms);
+    return count() >= n;
+  }
+};
+
+/// Handles an int: records where, and spins for that many microseconds.
+caf::behavior recorder(caf::event_based_actor*, runs* seen) {
+  return {[seen](int busy_us) {
+    seen->add();
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(busy_us);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }};
+}
+
+/// Passes an int on to `next`, one less, while it is above 0.
+caf::behavior relay(caf::event_based_actor* self, runs* seen, caf::actor next) {
+  return {[self, seen, next](int hops) {
+    seen->add();
+    if (hops > 0)
+      self->send(next, hops - 1);
+  }};
+}
+
+void send_from_here(const caf::actor& to, caf::message msg,
+                    caf::execution_unit* unit) {
+  to->enqueue(nullptr, caf::make_message_id(), std::move(msg), unit);
+}
+
+// Actors are spawned lazily: their mailbox waits blocked for the first
+// message, which wakes them, rather than starting on a scheduler thread.
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::thread::id here = std::this_thread::get_id();
+  std::chrono::microseconds run_limit{500};
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(calling_thread_unit_tests, fixture)
+
+CAF_TEST(an actor a send from this thread wakes runs here before the send returns) {
+  runs seen;
+  auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
+  send_from_here(a, caf::make_message(0), calling_thread_unit::of_this_thread(sys, run_limit));
+  CAF_REQUIRE_EQUAL(seen.count(), 1u);
+  CAF_CHECK_EQUAL(seen.on(here), 1u);
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(without the unit the actor runs on a scheduler thread) {
+  runs seen;
+  auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
+  send_from_here(a, caf::make_message(0), nullptr);
+  CAF_REQUIRE(seen.wait_for(1));
+  CAF_CHECK_EQUAL(seen.on(here), 0u);
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(the actors it sends to run here too) {
+  runs first;
+  runs second;
+  auto b = sys.spawn<caf::lazy_init>(relay, &second, caf::actor{});
+  auto a = sys.spawn<caf::lazy_init>(relay, &first, b);
+  send_from_here(a, caf::make_message(1), calling_thread_unit::of_this_thread(sys, run_limit));
+  CAF_CHECK_EQUAL(first.on(here), 1u);
+  CAF_CHECK_EQUAL(second.on(here), 1u);
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
+  anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(an actor whose run here was slow runs on the scheduler threads for a while) {
+  runs seen;
+  auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
+  auto* unit = calling_thread_unit::of_this_thread(sys, run_limit);
+  auto slow_us = static_cast<int>(run_limit.count()) * 2;
+  send_from_here(a, caf::make_message(slow_us), unit);
+  CAF_REQUIRE_EQUAL(seen.on(here), 1u); // it was not known to be slow yet
+  send_from_here(a, caf::make_message(0), unit);
+  CAF_REQUIRE(seen.wait_for(2));
+  CAF_CHECK_EQUAL(seen.on(here), 1u); // the second call ran elsewhere
+  // A cheap actor is not held back by it.
+  runs other;
+  auto b = sys.spawn<caf::lazy_init>(recorder, &other);
+  send_from_here(b, caf::make_message(0), unit);
+  CAF_CHECK_EQUAL(other.on(here), 1u);
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
+  anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(an actor with a full mailbox hands the rest to the scheduler threads and loses nothing) {
+  runs seen;
+  constexpr int queued = 100;
+  // Its first message makes it send itself `queued` more while it runs.
+  auto a = sys.spawn<caf::lazy_init>([&seen](caf::event_based_actor* self) -> caf::behavior {
+    return {[self, &seen](int n) {
+      seen.add();
+      if (n < 0)
+        for (int i = 0; i < queued; ++i)
+          self->send(self, i);
+    }};
+  });
+  send_from_here(a, caf::make_message(-1), calling_thread_unit::of_this_thread(sys, run_limit));
+  auto ran_here = seen.on(here);
+  CAF_CHECK_LESS_OR_EQUAL(ran_here, calling_thread_unit::messages_per_run);
+  CAF_CHECK(seen.wait_for(queued + 1));
+  CAF_CHECK_EQUAL(seen.count(), static_cast<std::size_t>(queued + 1));
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(actors that keep waking each other give the thread back) {
+  runs left;
+  runs right;
+  constexpr int hops = 1000;
+  // Two relays pass a count back and forth: each hop wakes the other.
+  auto b = sys.spawn<caf::lazy_init>([&right](caf::event_based_actor* self) -> caf::behavior {
+    return {[self, &right](int n, caf::actor back) {
+      right.add();
+      if (n > 0)
+        self->send(back, n - 1, caf::actor_cast<caf::actor>(self));
+    }};
+  });
+  auto a = sys.spawn<caf::lazy_init>([&left](caf::event_based_actor* self) -> caf::behavior {
+    return {[self, &left](int n, caf::actor back) {
+      left.add();
+      if (n > 0)
+        self->send(back, n - 1, caf::actor_cast<caf::actor>(self));
+    }};
+  });
+  send_from_here(a, caf::make_message(hops, b), calling_thread_unit::of_this_thread(sys, run_limit));
+  // The send returned after a bounded number of runs here.
+  CAF_CHECK_LESS_OR_EQUAL(left.on(here) + right.on(here),
+                          calling_thread_unit::runs_per_turn * calling_thread_unit::messages_per_run);
+  CAF_CHECK(left.on(here) + right.on(here) < static_cast<std::size_t>(hops));
+  // The rest ran on the scheduler threads.
+  for (int i = 0; i < 10000 && left.count() + right.count() < hops + 1; ++i)
+    std::this_thread::sleep_for(1ms);
+  CAF_CHECK_EQUAL(left.count() + right.count(), static_cast<std::size_t>(hops + 1));
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
+  anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
