@@ -190,7 +190,44 @@ private:
   /// once it is readable again: a client waits for its response before it
   /// sends again, so a read tried sooner would find nothing, at a system
   /// call each time.
+  /// Reads and parses what the socket holds, then writes what the routes
+  /// that ran on this thread meanwhile answered.
   void read() {
+    {
+      read_turn turn{this};
+      read_what_is_there();
+    }
+    write_answered_in_turn();
+  }
+
+  /// Marks this thread as in `s`'s read: a response handed over meanwhile
+  /// on this thread (a route the call ran here) waits for the read's end,
+  /// not for a handler posted to the I/O thread.
+  class read_turn {
+  public:
+    explicit read_turn(session* s) : outer_(reading_now_) {
+      reading_now_ = s;
+    }
+    ~read_turn() {
+      reading_now_ = outer_;
+    }
+    read_turn(const read_turn&) = delete;
+    read_turn& operator=(const read_turn&) = delete;
+
+  private:
+    session* outer_;
+  };
+
+  void write_answered_in_turn() {
+    while (!answered_in_turn_.empty()) {
+      auto answered = std::move(answered_in_turn_);
+      answered_in_turn_.clear();
+      for (auto& [seq, make] : answered)
+        on_response(seq, run(make)); // may read again, and answer more
+    }
+  }
+
+  void read_what_is_there() {
     int reads = 0;
     while (!closed_ && !read_closed_ && !waiting_ && queue_.size() < limits().pipeline_limit
            && queued_bytes_ < limits().max_queued_bytes) {
@@ -391,6 +428,10 @@ private:
     // The response is made here, on this connection's I/O thread, whichever
     // thread hands it over.
     server_->handler_(std::move(request), [self = shared_from_this(), seq](response_maker make) {
+      if (reading_now_ == self.get()) {
+        self->answered_in_turn_.emplace_back(seq, std::move(make));
+        return;
+      }
       self->server_->post(self->socket_.get_executor(), [self, seq, make = std::move(make)] {
         self->on_response(seq, self->run(make));
       });
@@ -643,6 +684,10 @@ private:
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::deque<slot> queue_;
+  /// The session this thread is reading (read_turn), if any.
+  static thread_local session* reading_now_;
+  /// Responses handed over during this read: written at its end.
+  std::vector<std::pair<std::uint64_t, response_maker>> answered_in_turn_;
   std::uint64_t next_seq_ = 1;
   std::size_t queued_bytes_ = 0; // responses answered, not yet written
   unsigned version_ = 11;
@@ -661,6 +706,8 @@ private:
   bool read_closed_ = false;
   bool closed_ = false;
 };
+
+thread_local session* session::reading_now_ = nullptr;
 
 void http_listener::impl::listen() {
   listen_tcp(acceptor_, options_.host, options_.port, options_.backlog);
