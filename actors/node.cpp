@@ -7,6 +7,7 @@
 #include <csignal>
 #include <thread>
 
+#include <caf/mailbox_element.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -324,9 +325,9 @@ void node::call_async(actorserve::call request, std::function<void(reply)> on_re
                    && !has_workers()
                  ? calling_thread_unit::of_this_thread(*system_, options_.gateway_run_limit)
                  : nullptr;
-  gate->enqueue(nullptr, caf::make_message_id(),
-                caf::make_message(call_atom::value, std::move(request),
-                                  reply_callback{std::move(on_reply)}),
+  // The values live in the mailbox element: one allocation, as a send makes.
+  gate->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, call_atom::value,
+                                          std::move(request), reply_callback{std::move(on_reply)}),
                 here);
 }
 

@@ -220,10 +220,15 @@ private:
 
   void write_answered_in_turn() {
     while (!answered_in_turn_.empty()) {
-      auto answered = std::move(answered_in_turn_);
-      answered_in_turn_.clear();
+      // Taken out, as writing may read again (and write what that read
+      // answered); the room is handed back, so a read allocates none.
+      std::vector<std::pair<std::uint64_t, response_maker>> answered;
+      answered.swap(answered_in_turn_);
       for (auto& [seq, make] : answered)
-        on_response(seq, run(make)); // may read again, and answer more
+        on_response(seq, run(make));
+      answered.clear();
+      if (answered_in_turn_.empty())
+        answered_in_turn_.swap(answered);
     }
   }
 
