@@ -9,11 +9,17 @@ Side by side in one run (A B C A B C ...):
   a before/after comparison;
 - python_loop: what the Python original serves a pipe with, a Python
   process that receives with Connection.recv and answers with
-  Connection.send, doubling the number.
+  Connection.send, doubling the number;
+- raw_echo: the floor under any server, a process that writes back each
+  read's bytes as they came (os.read, os.write: no framing, no decoding),
+  so the client gets its own message back. What is left is the client's
+  own work and the pipes' hand-overs, which no server can take away.
 
 Prints one line:
 
-  BENCH fifo_python gateway_round_trips_per_s=... python_loop_round_trips_per_s=... ... settings: ...
+  BENCH fifo_python gateway_round_trips_per_s=... python_loop_round_trips_per_s=...
+    raw_echo_round_trips_per_s=... gateway_over_python_loop=... raw_echo_over_python_loop=...
+    gateway_over_raw_echo=... settings: ...
 
 Usage: fifo_python_bench.py [--baseline=EXAMPLE] BUILD_DIR [ROUNDS [SECONDS]]"""
 import os
@@ -41,6 +47,20 @@ while True:
     writer.send(2 * x if route == "/double" else None)
 """
 
+RAW_ECHO = r"""
+import os, sys
+path = sys.argv[1]
+print("ready", flush=True)
+reader = os.open(path + ".1", os.O_RDONLY)
+writer = os.open(path + ".2", os.O_RDWR)
+while True:
+    data = os.read(reader, 65536)
+    if not data:
+        break
+    while data:
+        data = data[os.write(writer, data):]
+"""
+
 
 def start(kind, binary, path):
     for end in (".1", ".2"):
@@ -48,6 +68,8 @@ def start(kind, binary, path):
             os.mkfifo(path + end, 0o600)
     if kind == "python_loop":
         argv = [sys.executable, "-c", PYTHON_LOOP, path]
+    elif kind == "raw_echo":
+        argv = [sys.executable, "-c", RAW_ECHO, path]
     else:
         argv = [binary, f"--fifo-path={path}"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -56,19 +78,20 @@ def start(kind, binary, path):
     return proc
 
 
-def round_trips(path, seconds):
-    """Round trips per second over `seconds`, one at a time."""
+def round_trips(path, seconds, echo=False):
+    """Round trips per second over `seconds`, one at a time; with `echo`,
+    each answer is the message itself."""
     writer = Connection(os.open(path + ".1", os.O_WRONLY), readable=False)
     reader = Connection(os.open(path + ".2", os.O_RDONLY), writable=False)
     for i in range(200):  # warm up
         writer.send(("/double", i))
-        assert reader.recv() == 2 * i
+        assert reader.recv() == (("/double", i) if echo else 2 * i)
     n, start = 0, time.perf_counter()
     until = start + seconds
     while time.perf_counter() < until:
         for i in range(100):
             writer.send(("/double", i))
-            assert reader.recv() == 2 * i
+            assert reader.recv() == (("/double", i) if echo else 2 * i)
         n += 100
     rate = n / (time.perf_counter() - start)
     writer.close()
@@ -92,7 +115,7 @@ def main():
     seconds = float(args[2]) if len(args) > 2 else 3
     example = os.path.join(build, "apps/example/actorserve-example")
     kinds = [("gateway", example)] + ([("baseline", baseline)] if baseline else []) \
-        + [("python_loop", None)]
+        + [("python_loop", None), ("raw_echo", None)]
     rates = {k: [] for k, _ in kinds}
     cpu = {k: [] for k, _ in kinds}
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,7 +125,7 @@ def main():
                 proc = start(kind, binary, path)
                 try:
                     before = server_cpu(proc.pid)
-                    rate = round_trips(path, seconds)
+                    rate = round_trips(path, seconds, echo=kind == "raw_echo")
                     used = server_cpu(proc.pid) - before
                     rates[kind].append(rate)
                     cpu[kind].append(used / (rate * seconds) * 1e6)
@@ -113,9 +136,12 @@ def main():
     for kind, _ in kinds:
         figures.append(f"{kind}_round_trips_per_s={statistics.median(rates[kind]):.0f}")
         figures.append(f"{kind}_server_cpu_us_per_trip={statistics.median(cpu[kind]):.1f}")
-    ratio = statistics.median(rates["gateway"]) / statistics.median(rates["python_loop"])
+    median = {k: statistics.median(v) for k, v in rates.items()}
     print("BENCH fifo_python " + " ".join(figures)
-          + f" gateway_over_python_loop={ratio:.2f} settings: rounds={rounds}"
+          + f" gateway_over_python_loop={median['gateway'] / median['python_loop']:.2f}"
+          + f" raw_echo_over_python_loop={median['raw_echo'] / median['python_loop']:.2f}"
+          + f" gateway_over_raw_echo={median['gateway'] / median['raw_echo']:.2f}"
+          + f" settings: rounds={rounds}"
             f" seconds={seconds:g} one_in_flight client=multiprocessing.connection encoding=pickle"
             f" route=/double order={'/'.join(k for k, _ in kinds)} medians_of_rounds")
 
