@@ -1,6 +1,7 @@
 #include "actors/runtime/calling_thread_unit.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 
 #include <caf/actor_system.hpp>
@@ -15,7 +16,8 @@ caf::execution_unit* calling_thread_unit::of_this_thread(caf::actor_system& sys,
   if (!unit || &unit->system() != &sys) {
     if (unit && unit->running_)
       return nullptr; // busy with another system's actors: not swapped under them
-    unit = std::make_unique<calling_thread_unit>(sys);
+    unit = std::make_unique<calling_thread_unit>(sys); // what it knew was of the old one
+
   }
   unit->run_limit_ = run_limit;
   return unit.get();
@@ -43,44 +45,34 @@ void calling_thread_unit::exec_later(caf::resumable* job) {
 }
 
 void calling_thread_unit::run_queued() {
+  // CAF catches what an actor's handlers throw; nothing here expects more.
   running_ = true;
   std::size_t runs = 0;
-  try {
-    while (!queue_.empty()) {
-      auto* job = queue_.front();
-      queue_.pop_front();
-      if (runs++ == runs_per_turn) {
-        to_scheduler(job);
-        while (!queue_.empty()) {
-          to_scheduler(queue_.front());
-          queue_.pop_front();
-        }
-        break;
-      }
-      auto start = clock::now();
-      auto result = job->resume(this, messages_per_run);
-      auto end = clock::now();
-      if (end - start > run_limit_)
-        mark_slow(job, end + slow_for);
-      switch (result) {
-        case caf::resumable::resume_later:
-          to_scheduler(job); // more messages wait: a scheduler thread goes on
-          break;
-        case caf::resumable::awaiting_message:
-        case caf::resumable::done:
-        case caf::resumable::shutdown_execution_unit:
-          intrusive_ptr_release(job);
-          break;
-      }
-    }
-  } catch (...) {
-    // CAF handles what an actor's handler throws; this is CAF itself
-    // failing (out of memory). What waits runs elsewhere.
-    for (auto* job : queue_)
+  while (!queue_.empty()) {
+    auto* job = queue_.front();
+    queue_.pop_front();
+    if (runs++ == runs_per_turn) {
       to_scheduler(job);
-    queue_.clear();
-    running_ = false;
-    throw;
+      while (!queue_.empty()) {
+        to_scheduler(queue_.front());
+        queue_.pop_front();
+      }
+      break;
+    }
+    auto start = clock::now();
+    auto result = job->resume(this, messages_per_run);
+    auto end = clock::now();
+    ran(job, end - start > run_limit_, end);
+    switch (result) {
+      case caf::resumable::resume_later:
+        to_scheduler(job); // more messages wait: a scheduler thread goes on
+        break;
+      case caf::resumable::awaiting_message:
+      case caf::resumable::done:
+      case caf::resumable::shutdown_execution_unit:
+        intrusive_ptr_release(job);
+        break;
+    }
   }
   running_ = false;
 }
@@ -90,29 +82,32 @@ void calling_thread_unit::to_scheduler(caf::resumable* job) {
 }
 
 bool calling_thread_unit::is_slow(caf::resumable* job, clock::time_point now) {
-  for (auto it = slow_.begin(); it != slow_.end(); ++it) {
-    if (it->job != job)
-      continue;
-    if (now < it->until)
-      return true;
-    slow_.erase(it); // its time is up: it may run here again
-    return false;
-  }
+  for (auto& s : slow_)
+    if (s.job == job)
+      return now < s.until;
   return false;
 }
 
-void calling_thread_unit::mark_slow(caf::resumable* job, clock::time_point until) {
-  // An actor that ended may leave its address to a new one: it then runs on
-  // the scheduler threads for at most slow_for.
+void calling_thread_unit::ran(caf::resumable* job, bool slow, clock::time_point end) {
+  // An actor that ended may leave its address to a new one: that one then
+  // inherits at most one slow run, or a wait on the scheduler threads.
   auto it = std::find_if(slow_.begin(), slow_.end(),
                          [job](const slow_actor& s) { return s.job == job; });
-  if (it != slow_.end()) {
-    it->until = until;
+  if (!slow) {
+    if (it != slow_.end())
+      slow_.erase(it); // fast again
     return;
   }
-  if (slow_.size() == slow_remembered)
-    slow_.erase(slow_.begin());
-  slow_.push_back(slow_actor{job, until});
+  if (it == slow_.end()) {
+    if (slow_.size() == slow_remembered)
+      slow_.erase(slow_.begin());
+    slow_.push_back(slow_actor{job, 0, clock::time_point::min()});
+    it = std::prev(slow_.end());
+  }
+  if (++it->slow_runs < 2)
+    return;
+  auto wait = std::chrono::duration_cast<clock::duration>(slow_for) * (1 << std::min(it->slow_runs - 2, 8));
+  it->until = end + std::min(wait, std::chrono::duration_cast<clock::duration>(slow_for_most));
 }
 
 } // namespace actorserve

@@ -26,14 +26,17 @@ namespace actorserve {
 ///   what is left goes to the scheduler threads;
 /// - at most `runs_per_turn` runs follow one send, the rest go to the
 ///   scheduler threads;
-/// - an actor whose run here took longer than the run limit (wall time,
-///   node_options::gateway_run_limit) runs on the scheduler threads for the
-///   next `slow_for`.
+/// - an actor whose runs here took longer than the run limit (wall time,
+///   node_options::gateway_run_limit) twice in a row runs on the scheduler
+///   threads for the next `slow_for`, twice as long each time it is found
+///   slow again, up to `slow_for_most` (one slow run may be the machine's
+///   doing: this thread was preempted).
 class calling_thread_unit final : public caf::execution_unit {
 public:
   static constexpr std::size_t messages_per_run = 16;
   static constexpr std::size_t runs_per_turn = 32;
   static constexpr std::chrono::seconds slow_for{1};
+  static constexpr std::chrono::seconds slow_for_most{256};
   /// The actors remembered as slow at once; the oldest is forgotten.
   static constexpr std::size_t slow_remembered = 64;
 
@@ -58,17 +61,18 @@ private:
 
   struct slow_actor {
     caf::resumable* job;
+    int slow_runs; // in a row
     clock::time_point until;
   };
 
   void run_queued();
   void to_scheduler(caf::resumable* job);
   bool is_slow(caf::resumable* job, clock::time_point now);
-  void mark_slow(caf::resumable* job, clock::time_point until);
+  void ran(caf::resumable* job, bool slow, clock::time_point end);
 
   std::deque<caf::resumable*> queue_;
   bool running_ = false;
-  std::chrono::microseconds run_limit_{500};
+  std::chrono::microseconds run_limit_{200};
   std::vector<slow_actor> slow_;
 };
 

@@ -97,9 +97,10 @@ example_options parse_example_options(int argc, char** argv,
               = static_cast<std::uint32_t>(parse_count("max-call-depth", v, 0, 1024));
           });
   cli.add("gateway-run-limit", "MICROSECONDS",
-          "a gateway's own thread runs the non-blocking routes it calls unless an actor's run "
-          "there took longer than this; that actor then runs on the scheduler threads for a "
-          "second (0: gateways hand every call to the scheduler threads)",
+          "a gateway's own thread runs the non-blocking routes it calls unless an actor's runs "
+          "there took longer than this twice in a row; that actor then runs on the scheduler "
+          "threads for a second, twice as long each time it is slow again (0: gateways hand "
+          "every call to the scheduler threads; with --workers they always do)",
           count_text(static_cast<std::uint64_t>(options.gateway_run_limit.count())),
           [&](const std::string& v) {
             options.gateway_run_limit = std::chrono::microseconds(

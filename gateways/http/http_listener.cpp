@@ -183,21 +183,24 @@ private:
     std::chrono::system_clock::time_point wall; // when it was read, for the log
   };
 
-  /// Reads requests while the connection may take more: parses what the
-  /// buffer holds, and reads the socket only when the parser needs more. A
-  /// request all in hand is taken here, not in a handler posted for later.
-  /// After a read that got less than it asked for, the socket is read only
-  /// once it is readable again: a client waits for its response before it
-  /// sends again, so a read tried sooner would find nothing, at a system
-  /// call each time.
-  /// Reads and parses what the socket holds, then writes what the routes
-  /// that ran on this thread meanwhile answered.
+  /// One turn of reading: the requests the connection may take now (see
+  /// read_what_is_there()), then the responses made meanwhile on this
+  /// thread (routes that ran here, the gateway's own answers). Reading goes
+  /// on in a handler posted for later, so that a client that pipelines
+  /// holds the I/O thread for one turn at a time, and the stack stays flat.
   void read() {
     {
       read_turn turn{this};
       read_what_is_there();
     }
+    writing_answered_ = true;
     write_answered_in_turn();
+    writing_answered_ = false;
+    if (read_after_answers_) {
+      read_after_answers_ = false;
+      if (!closed_ && !read_closed_ && !waiting_)
+        read_later();
+    }
   }
 
   /// Marks this thread as in `s`'s read: a response handed over meanwhile
@@ -232,6 +235,13 @@ private:
     }
   }
 
+  /// Reads requests while the connection may take more: parses what the
+  /// buffer holds, and reads the socket only when the parser needs more. A
+  /// request all in hand is taken here, not in a handler posted for later.
+  /// After a read that got less than it asked for, the socket is read only
+  /// once it is readable again: a client waits for its response before it
+  /// sends again, so a read tried sooner would find nothing, at a system
+  /// call each time.
   void read_what_is_there() {
     int reads = 0;
     while (!closed_ && !read_closed_ && !waiting_ && queue_.size() < limits().pipeline_limit
@@ -593,6 +603,8 @@ private:
       return;
     if (queue_.empty() && !writing_ && read_closed_)
       close();
+    else if (writing_answered_)
+      read_after_answers_ = true; // read() goes on when it has written them
     else
       read();
     if (queue_.empty())
@@ -693,6 +705,8 @@ private:
   static thread_local session* reading_now_;
   /// Responses handed over during this read: written at its end.
   std::vector<std::pair<std::uint64_t, response_maker>> answered_in_turn_;
+  bool writing_answered_ = false;   // read() is writing answered_in_turn_
+  bool read_after_answers_ = false; // and reading should go on after
   std::uint64_t next_seq_ = 1;
   std::size_t queued_bytes_ = 0; // responses answered, not yet written
   unsigned version_ = 11;

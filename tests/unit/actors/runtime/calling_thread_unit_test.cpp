@@ -117,16 +117,18 @@ CAF_TEST(the actors it sends to run here too) {
   anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
 
-CAF_TEST(an actor whose run here was slow runs on the scheduler threads for a while) {
+CAF_TEST(an actor slow here twice in a row runs on the scheduler threads for a while) {
   runs seen;
   auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
   auto* unit = calling_thread_unit::of_this_thread(sys, run_limit);
   auto slow_us = static_cast<int>(run_limit.count()) * 2;
   send_from_here(a, caf::make_message(slow_us), unit);
-  CAF_REQUIRE_EQUAL(seen.on(here), 1u); // it was not known to be slow yet
+  CAF_REQUIRE_EQUAL(seen.on(here), 1u); // not known to be slow yet
+  send_from_here(a, caf::make_message(slow_us), unit);
+  CAF_REQUIRE_EQUAL(seen.on(here), 2u); // one slow run may be the machine's doing
   send_from_here(a, caf::make_message(0), unit);
-  CAF_REQUIRE(seen.wait_for(2));
-  CAF_CHECK_EQUAL(seen.on(here), 1u); // the second call ran elsewhere
+  CAF_REQUIRE(seen.wait_for(3));
+  CAF_CHECK_EQUAL(seen.on(here), 2u); // the third call ran elsewhere
   // A cheap actor is not held back by it.
   runs other;
   auto b = sys.spawn<caf::lazy_init>(recorder, &other);
@@ -134,6 +136,19 @@ CAF_TEST(an actor whose run here was slow runs on the scheduler threads for a wh
   CAF_CHECK_EQUAL(other.on(here), 1u);
   anon_send_exit(a, caf::exit_reason::user_shutdown);
   anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(one slow run is forgiven once the actor is fast again) {
+  runs seen;
+  auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
+  auto* unit = calling_thread_unit::of_this_thread(sys, run_limit);
+  auto slow_us = static_cast<int>(run_limit.count()) * 2;
+  for (int i = 0; i < 3; ++i) {
+    send_from_here(a, caf::make_message(slow_us), unit);
+    send_from_here(a, caf::make_message(0), unit);
+  }
+  CAF_CHECK_EQUAL(seen.on(here), 6u);
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(an actor with a full mailbox hands the rest to the scheduler threads and loses nothing) {
