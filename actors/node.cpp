@@ -72,7 +72,7 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
 } // namespace
 
 node::node(const application& app, node_options options)
-  : options_(std::move(options)) {
+  : options_(std::move(options)), gateway_unit_owner_(calling_thread_unit::new_owner()) {
   options_.pool.check();
   app.check_members();
   set_wire_max_depth(options_.max_depth);
@@ -323,7 +323,8 @@ void node::call_async(actorserve::call request, std::function<void(reply)> on_re
   // requests per second through workers).
   auto* here = where == run_on::calling_thread && options_.gateway_run_limit.count() > 0
                    && !has_workers()
-                 ? calling_thread_unit::of_this_thread(*system_, options_.gateway_run_limit)
+                 ? calling_thread_unit::of_this_thread(*system_, gateway_unit_owner_,
+                                                    options_.gateway_run_limit)
                  : nullptr;
   // The values live in the mailbox element: one allocation, as a send makes.
   gate->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, call_atom::value,

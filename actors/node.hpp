@@ -221,6 +221,9 @@ private:
   bool stopped_by_signal();
 
   node_options options_;
+  /// Who this node's gateway threads' units are for
+  /// (calling_thread_unit::new_owner).
+  std::uint64_t gateway_unit_owner_;
   std::unique_ptr<signal_watcher> signals_;
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;

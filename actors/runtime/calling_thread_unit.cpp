@@ -1,6 +1,7 @@
 #include "actors/runtime/calling_thread_unit.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <iterator>
 #include <memory>
 
@@ -10,20 +11,26 @@
 
 namespace actorserve {
 
+std::uint64_t calling_thread_unit::new_owner() {
+  static std::atomic<std::uint64_t> next{1};
+  return next++;
+}
+
 caf::execution_unit* calling_thread_unit::of_this_thread(caf::actor_system& sys,
+                                                         std::uint64_t owner,
                                                          std::chrono::microseconds run_limit) {
   thread_local std::unique_ptr<calling_thread_unit> unit;
-  if (!unit || &unit->system() != &sys) {
+  if (!unit || unit->owner_ != owner) {
     if (unit && unit->running_)
-      return nullptr; // busy with another system's actors: not swapped under them
-    unit = std::make_unique<calling_thread_unit>(sys); // what it knew was of the old one
-
+      return nullptr; // busy with another owner's actors: not swapped under them
+    unit = std::make_unique<calling_thread_unit>(sys, owner);
   }
   unit->run_limit_ = run_limit;
   return unit.get();
 }
 
-calling_thread_unit::calling_thread_unit(caf::actor_system& sys) : caf::execution_unit(&sys) {
+calling_thread_unit::calling_thread_unit(caf::actor_system& sys, std::uint64_t owner)
+  : caf::execution_unit(&sys), owner_(owner) {
 }
 
 calling_thread_unit::~calling_thread_unit() {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <vector>
 
@@ -40,13 +41,18 @@ public:
   /// The actors remembered as slow at once; the oldest is forgotten.
   static constexpr std::size_t slow_remembered = 64;
 
-  /// This thread's unit for `sys`, to pass as the execution unit of a send;
-  /// nullptr (the scheduler's threads run the actor) while this thread is
-  /// running actors for another actor system.
-  static caf::execution_unit* of_this_thread(caf::actor_system& sys,
+  /// A number no other caller of of_this_thread has: an actor system built
+  /// where an earlier one was must not get the unit (and what it knew of
+  /// slow actors at the same addresses) the earlier one had.
+  static std::uint64_t new_owner();
+
+  /// This thread's unit for `sys`, owned by `owner` (new_owner()), to pass
+  /// as the execution unit of a send; nullptr (the scheduler's threads run
+  /// the actor) while this thread is running actors for another owner.
+  static caf::execution_unit* of_this_thread(caf::actor_system& sys, std::uint64_t owner,
                                              std::chrono::microseconds run_limit);
 
-  explicit calling_thread_unit(caf::actor_system& sys);
+  calling_thread_unit(caf::actor_system& sys, std::uint64_t owner);
   ~calling_thread_unit() override;
 
   calling_thread_unit(const calling_thread_unit&) = delete;
@@ -70,6 +76,7 @@ private:
   bool is_slow(caf::resumable* job, clock::time_point now);
   void ran(caf::resumable* job, bool slow, clock::time_point end);
 
+  std::uint64_t owner_;
   std::deque<caf::resumable*> queue_;
   bool running_ = false;
   std::chrono::microseconds run_limit_{200};

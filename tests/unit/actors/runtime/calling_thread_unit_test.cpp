@@ -81,6 +81,7 @@ struct fixture {
   caf::actor_system sys{cfg};
   std::thread::id here = std::this_thread::get_id();
   std::chrono::microseconds run_limit{500};
+  std::uint64_t owner = calling_thread_unit::new_owner(); // what it learns is this test's
 };
 
 } // namespace
@@ -90,7 +91,7 @@ CAF_TEST_FIXTURE_SCOPE(calling_thread_unit_tests, fixture)
 CAF_TEST(an actor a send from this thread wakes runs here before the send returns) {
   runs seen;
   auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
-  send_from_here(a, caf::make_message(0), calling_thread_unit::of_this_thread(sys, run_limit));
+  send_from_here(a, caf::make_message(0), calling_thread_unit::of_this_thread(sys, owner, run_limit));
   CAF_REQUIRE_EQUAL(seen.count(), 1u);
   CAF_CHECK_EQUAL(seen.on(here), 1u);
   anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -110,7 +111,7 @@ CAF_TEST(the actors it sends to run here too) {
   runs second;
   auto b = sys.spawn<caf::lazy_init>(relay, &second, caf::actor{});
   auto a = sys.spawn<caf::lazy_init>(relay, &first, b);
-  send_from_here(a, caf::make_message(1), calling_thread_unit::of_this_thread(sys, run_limit));
+  send_from_here(a, caf::make_message(1), calling_thread_unit::of_this_thread(sys, owner, run_limit));
   CAF_CHECK_EQUAL(first.on(here), 1u);
   CAF_CHECK_EQUAL(second.on(here), 1u);
   anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -120,7 +121,7 @@ CAF_TEST(the actors it sends to run here too) {
 CAF_TEST(an actor slow here twice in a row runs on the scheduler threads for a while) {
   runs seen;
   auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
-  auto* unit = calling_thread_unit::of_this_thread(sys, run_limit);
+  auto* unit = calling_thread_unit::of_this_thread(sys, owner, run_limit);
   auto slow_us = static_cast<int>(run_limit.count()) * 2;
   send_from_here(a, caf::make_message(slow_us), unit);
   CAF_REQUIRE_EQUAL(seen.on(here), 1u); // not known to be slow yet
@@ -141,7 +142,7 @@ CAF_TEST(an actor slow here twice in a row runs on the scheduler threads for a w
 CAF_TEST(one slow run is forgiven once the actor is fast again) {
   runs seen;
   auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
-  auto* unit = calling_thread_unit::of_this_thread(sys, run_limit);
+  auto* unit = calling_thread_unit::of_this_thread(sys, owner, run_limit);
   auto slow_us = static_cast<int>(run_limit.count()) * 2;
   for (int i = 0; i < 3; ++i) {
     send_from_here(a, caf::make_message(slow_us), unit);
@@ -163,7 +164,7 @@ CAF_TEST(an actor with a full mailbox hands the rest to the scheduler threads an
           self->send(self, i);
     }};
   });
-  send_from_here(a, caf::make_message(-1), calling_thread_unit::of_this_thread(sys, run_limit));
+  send_from_here(a, caf::make_message(-1), calling_thread_unit::of_this_thread(sys, owner, run_limit));
   auto ran_here = seen.on(here);
   CAF_CHECK_LESS_OR_EQUAL(ran_here, calling_thread_unit::messages_per_run);
   CAF_CHECK(seen.wait_for(queued + 1));
@@ -190,7 +191,7 @@ CAF_TEST(actors that keep waking each other give the thread back) {
         self->send(back, n - 1, caf::actor_cast<caf::actor>(self));
     }};
   });
-  send_from_here(a, caf::make_message(hops, b), calling_thread_unit::of_this_thread(sys, run_limit));
+  send_from_here(a, caf::make_message(hops, b), calling_thread_unit::of_this_thread(sys, owner, run_limit));
   // The send returned after a bounded number of runs here.
   CAF_CHECK_LESS_OR_EQUAL(left.on(here) + right.on(here),
                           calling_thread_unit::runs_per_turn * calling_thread_unit::messages_per_run);
