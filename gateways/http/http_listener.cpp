@@ -183,58 +183,6 @@ private:
     std::chrono::system_clock::time_point wall; // when it was read, for the log
   };
 
-  /// One turn of reading: the requests the connection may take now (see
-  /// read_what_is_there()), then the responses made meanwhile on this
-  /// thread (routes that ran here, the gateway's own answers). Reading goes
-  /// on in a handler posted for later, so that a client that pipelines
-  /// holds the I/O thread for one turn at a time, and the stack stays flat.
-  void read() {
-    {
-      read_turn turn{this};
-      read_what_is_there();
-    }
-    writing_answered_ = true;
-    write_answered_in_turn();
-    writing_answered_ = false;
-    if (read_after_answers_) {
-      read_after_answers_ = false;
-      if (!closed_ && !read_closed_ && !waiting_)
-        read_later();
-    }
-  }
-
-  /// Marks this thread as in `s`'s read: a response handed over meanwhile
-  /// on this thread (a route the call ran here) waits for the read's end,
-  /// not for a handler posted to the I/O thread.
-  class read_turn {
-  public:
-    explicit read_turn(session* s) : outer_(reading_now_) {
-      reading_now_ = s;
-    }
-    ~read_turn() {
-      reading_now_ = outer_;
-    }
-    read_turn(const read_turn&) = delete;
-    read_turn& operator=(const read_turn&) = delete;
-
-  private:
-    session* outer_;
-  };
-
-  void write_answered_in_turn() {
-    while (!answered_in_turn_.empty()) {
-      // Taken out, as writing may read again (and write what that read
-      // answered); the room is handed back, so a read allocates none.
-      std::vector<std::pair<std::uint64_t, response_maker>> answered;
-      answered.swap(answered_in_turn_);
-      for (auto& [seq, make] : answered)
-        on_response(seq, run(make));
-      answered.clear();
-      if (answered_in_turn_.empty())
-        answered_in_turn_.swap(answered);
-    }
-  }
-
   /// Reads requests while the connection may take more: parses what the
   /// buffer holds, and reads the socket only when the parser needs more. A
   /// request all in hand is taken here, not in a handler posted for later.
@@ -242,7 +190,7 @@ private:
   /// once it is readable again: a client waits for its response before it
   /// sends again, so a read tried sooner would find nothing, at a system
   /// call each time.
-  void read_what_is_there() {
+  void read() {
     int reads = 0;
     while (!closed_ && !read_closed_ && !waiting_ && queue_.size() < limits().pipeline_limit
            && queued_bytes_ < limits().max_queued_bytes) {
@@ -443,10 +391,6 @@ private:
     // The response is made here, on this connection's I/O thread, whichever
     // thread hands it over.
     server_->handler_(std::move(request), [self = shared_from_this(), seq](response_maker make) {
-      if (reading_now_ == self.get()) {
-        self->answered_in_turn_.emplace_back(seq, std::move(make));
-        return;
-      }
       self->server_->post(self->socket_.get_executor(), [self, seq, make = std::move(make)] {
         self->on_response(seq, self->run(make));
       });
@@ -603,8 +547,6 @@ private:
       return;
     if (queue_.empty() && !writing_ && read_closed_)
       close();
-    else if (writing_answered_)
-      read_after_answers_ = true; // read() goes on when it has written them
     else
       read();
     if (queue_.empty())
@@ -701,12 +643,6 @@ private:
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::deque<slot> queue_;
-  /// The session this thread is reading (read_turn), if any.
-  static thread_local session* reading_now_;
-  /// Responses handed over during this read: written at its end.
-  std::vector<std::pair<std::uint64_t, response_maker>> answered_in_turn_;
-  bool writing_answered_ = false;   // read() is writing answered_in_turn_
-  bool read_after_answers_ = false; // and reading should go on after
   std::uint64_t next_seq_ = 1;
   std::size_t queued_bytes_ = 0; // responses answered, not yet written
   unsigned version_ = 11;
@@ -725,8 +661,6 @@ private:
   bool read_closed_ = false;
   bool closed_ = false;
 };
-
-thread_local session* session::reading_now_ = nullptr;
 
 void http_listener::impl::listen() {
   listen_tcp(acceptor_, options_.host, options_.port, options_.backlog);
