@@ -49,9 +49,9 @@ struct node_options {
   /// that a route calling itself cannot loop forever.
   std::uint32_t max_call_depth = 32;
   /// A gateway's own thread runs the routes it calls
-  /// (node::run_on::calling_thread) unless an actor's runs there took longer
-  /// than this twice in a row: that actor then runs on the scheduler threads
-  /// for a second, twice as long each time it is found slow again
+  /// (node::run_on::calling_thread) unless an actor's runs there take longer
+  /// than this: after two such runs it runs on the scheduler threads for a
+  /// second, twice as long each time it is found slow again
   /// (runtime/calling_thread_unit.hpp). Zero: gateways hand every call to
   /// the scheduler threads, as they do when routes run in worker processes.
   std::chrono::microseconds gateway_run_limit{200};

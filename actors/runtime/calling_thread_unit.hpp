@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <thread>
 #include <vector>
 
 #include <caf/execution_unit.hpp>
@@ -25,25 +26,34 @@ namespace actorserve {
 /// requests, so it holds on to no actor for long:
 /// - an actor handles at most `messages_per_run` messages per run here, and
 ///   what is left goes to the scheduler threads;
-/// - at most `runs_per_turn` runs follow one send, the rest go to the
-///   scheduler threads;
-/// - an actor whose runs here took longer than the run limit (wall time,
-///   node_options::gateway_run_limit) twice in a row runs on the scheduler
-///   threads for the next `slow_for`, twice as long each time it is found
-///   slow again, up to `slow_for_most` (one slow run may be the machine's
-///   doing: this thread was preempted).
+/// - the runs that follow one send stop at `runs_per_turn`, or once they
+///   took twice the run limit (node_options::gateway_run_limit, wall time);
+///   the rest go to the scheduler threads;
+/// - an actor whose runs here take longer than the run limit runs on the
+///   scheduler threads for `slow_for` once it has two slow runs against it,
+///   twice as long each time it is found slow again, up to `slow_for_most`.
+///   A slow run is forgiven after `fast_runs_to_forgive` fast ones: one may
+///   be the machine's doing (this thread was preempted), but a route that
+///   is slow now and then, or for some inputs, does not stay here.
+///
+/// Only this thread runs actors here: CAF calls exec_later from whichever
+/// thread sends with an actor's last unit (a promise delivered outside its
+/// actor does), and a job from another thread goes to the scheduler
+/// threads. Units live as long as the process, as such a send may come
+/// after their thread has ended.
 class calling_thread_unit final : public caf::execution_unit {
 public:
   static constexpr std::size_t messages_per_run = 16;
   static constexpr std::size_t runs_per_turn = 32;
+  static constexpr std::size_t fast_runs_to_forgive = 16;
   static constexpr std::chrono::seconds slow_for{1};
   static constexpr std::chrono::seconds slow_for_most{256};
   /// The actors remembered as slow at once; the oldest is forgotten.
   static constexpr std::size_t slow_remembered = 64;
 
-  /// A number no other caller of of_this_thread has: an actor system built
-  /// where an earlier one was must not get the unit (and what it knew of
-  /// slow actors at the same addresses) the earlier one had.
+  /// A number no other node (or other user of of_this_thread) has: an actor
+  /// system built where an earlier one was must not get the unit (and what
+  /// it knew of slow actors at the same addresses) the earlier one had.
   static std::uint64_t new_owner();
 
   /// This thread's unit for `sys`, owned by `owner` (new_owner()), to pass
@@ -52,14 +62,13 @@ public:
   static caf::execution_unit* of_this_thread(caf::actor_system& sys, std::uint64_t owner,
                                              std::chrono::microseconds run_limit);
 
-  calling_thread_unit(caf::actor_system& sys, std::uint64_t owner);
-  ~calling_thread_unit() override;
-
   calling_thread_unit(const calling_thread_unit&) = delete;
   calling_thread_unit& operator=(const calling_thread_unit&) = delete;
 
-  /// Called by CAF when a send from this thread makes an idle actor ready:
-  /// the actor runs here before the send returns (after what is running).
+  /// Called by CAF when a send with this unit makes an idle actor ready.
+  /// On this thread the actor runs before the send returns (after what
+  /// this thread is running already); from any other thread it goes to the
+  /// scheduler threads.
   void exec_later(caf::resumable* job) override;
 
 private:
@@ -67,9 +76,12 @@ private:
 
   struct slow_actor {
     caf::resumable* job;
-    int slow_runs; // in a row
-    clock::time_point until;
+    int slow_runs;  // not yet forgiven
+    std::size_t fast_runs; // since the last slow run, or the last forgiven
+    clock::time_point until; // runs on the scheduler threads before this
   };
+
+  calling_thread_unit(caf::actor_system& sys, std::uint64_t owner);
 
   void run_queued();
   void to_scheduler(caf::resumable* job);
@@ -77,6 +89,7 @@ private:
   void ran(caf::resumable* job, bool slow, clock::time_point end);
 
   std::uint64_t owner_;
+  std::thread::id thread_;
   std::deque<caf::resumable*> queue_;
   bool running_ = false;
   std::chrono::microseconds run_limit_{200};

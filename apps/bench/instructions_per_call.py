@@ -21,7 +21,7 @@ workers), and divides:
 - call_api: node.call("/double", 21) in one process, blocking, no gateway.
 
 The service runs with --gateway-run-limit at 10 s: under valgrind every
-run takes tens of times longer than without, and at the default 0.5 ms
+run takes tens of times longer than without, and at the default 200 us
 the gateway would hand its calls to the scheduler threads, which is not
 the path counted outside valgrind.
 

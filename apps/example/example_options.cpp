@@ -98,9 +98,10 @@ example_options parse_example_options(int argc, char** argv,
           });
   cli.add("gateway-run-limit", "MICROSECONDS",
           "a gateway's own thread runs the non-blocking routes it calls unless an actor's runs "
-          "there took longer than this twice in a row; that actor then runs on the scheduler "
-          "threads for a second, twice as long each time it is slow again (0: gateways hand "
-          "every call to the scheduler threads; with --workers they always do)",
+          "there take longer than this: after two such runs (one is forgiven after 16 fast "
+          "ones) it runs on the scheduler threads for a second, twice as long each time it is "
+          "slow again, up to 256 s (0: gateways hand every call to the scheduler threads; with "
+          "--workers they always do)",
           count_text(static_cast<std::uint64_t>(options.gateway_run_limit.count())),
           [&](const std::string& v) {
             options.gateway_run_limit = std::chrono::microseconds(

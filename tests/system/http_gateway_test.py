@@ -140,12 +140,24 @@ class HttpGatewayTest(unittest.TestCase):
         # One connection pipelines without pause, answered by the gateway
         # itself (404) and by a route that runs on the I/O thread (/double),
         # and reads its responses; another connection's requests are still
-        # answered within milliseconds (one turn of the first at a time, not
-        # everything it keeps sending).
+        # answered within milliseconds: the gateway takes one turn of the
+        # first at a time, not everything it keeps sending.
         svc, ep = self.start()
         host, port = ep.rsplit(":", 1)
         stop = threading.Event()
         answered = [0]
+        probe = self.client(ep)
+
+        def probe_waits():
+            waits = []
+            for _ in range(20):
+                start = time.monotonic()
+                self.assertEqual(probe.json("GET", "/healthz")[0], 200)
+                waits.append(time.monotonic() - start)
+                time.sleep(0.02)
+            return sorted(waits)
+
+        quiet = probe_waits()[10]  # the median on this machine, now
 
         batch = (b"GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n" * 4
                  + b"POST /double HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n\r\n2") * 256
@@ -170,24 +182,20 @@ class HttpGatewayTest(unittest.TestCase):
         for t in threads:
             t.start()
         try:
-            time.sleep(0.3)
-            probe = self.client(ep)
-            waits = []
-            for _ in range(20):
-                start = time.monotonic()
-                self.assertEqual(probe.json("GET", "/healthz")[0], 200)
-                waits.append(time.monotonic() - start)
-                time.sleep(0.02)
+            deadline = time.monotonic() + 10
+            while answered[0] < 1000 and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the pipelining is under way
+            waits = probe_waits()
         finally:
             stop.set()
             busy.shutdown(socket.SHUT_RDWR)  # ends a send or receive that waits
             for t in threads:
                 t.join()
         self.assertGreater(answered[0], 1000)  # it kept the gateway busy
-        waits.sort()
-        # Measured: a median of 0.7 ms; 11 ms when a connection's turns
+        # Measured: 0.7 ms at the median; 11 ms in a version whose turns
         # nested (each response written went on reading the same client).
-        self.assertLess(waits[len(waits) // 2], 0.005, f"probe waits: {waits}")
+        limit = max(0.005, 4 * quiet)
+        self.assertLess(waits[len(waits) // 2], limit, f"probe waits: {waits}, quiet: {quiet}")
 
     def test_requests_in_small_pieces_are_parsed_wherever_they_are_cut(self):
         # The gateway parses what it has and waits for more: a request cut
