@@ -46,6 +46,8 @@ using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 /// A remote gate's instances (the route's gates in worker processes): one
 /// joins / its worker is lost / its worker retires (see route_gate.hpp).
 using add_instance_atom = caf::atom_constant<caf::atom("g_add")>;
+/// A gate to itself: start a new instance in place of one that stopped.
+using replace_instance_atom = caf::atom_constant<caf::atom("g_replace")>;
 using lost_worker_atom = caf::atom_constant<caf::atom("g_lost")>;
 using retire_worker_atom = caf::atom_constant<caf::atom("g_retire")>;
 

@@ -9,6 +9,7 @@
 #include "actors/cancel_token.hpp"
 #include "actors/deferred_reply.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/calling_thread_unit.hpp"
 #include "actors/runtime/child_call.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/error_type.hpp"
@@ -120,6 +121,10 @@ caf::behavior route_gate::make_behavior() {
       check_drained();
     },
     [this](stop_atom, local_only) { stop(); },
+    [this](replace_instance_atom, local_only) {
+      gather_scope scope{*this};
+      start_replacement();
+    },
     // From the worker supervisor of this node only.
     [this](add_instance_atom, std::int32_t worker, caf::actor& gate, local_only) {
       if (!settings_.remote)
@@ -888,6 +893,19 @@ void route_gate::instance_down(const caf::down_msg& msg) {
     return;
   log::warning("an instance of route " + settings_.path
                + " stopped (" + system().render(msg.reason) + "); starting a new one");
+  start_replacement();
+}
+
+void route_gate::start_replacement() {
+  if (draining_)
+    return;
+  // A route's constructor may take long (it loads a model): not on a
+  // gateway's thread, which runs this gate when its call woke it. Asked
+  // again a little later, the gate most likely runs on a scheduler thread.
+  if (dynamic_cast<calling_thread_unit*>(context()) != nullptr) {
+    delayed_send(this, std::chrono::milliseconds(1), replace_instance_atom::value, local_only{});
+    return;
+  }
   try {
     add_instance(settings_.respawn());
     dispatch_waiting();

@@ -64,6 +64,8 @@ struct gate_settings {
 ///   `(call_atom, call, reply_callback)` (for code that is not an actor);
 /// - `shutdown_atom`: refuse new calls with ShuttingDown, answer
 ///   `drained_atom` to the sender once nothing is in flight;
+/// - `(replace_instance_atom, local_only)`, from itself: start an instance in place
+///   of one that stopped (start_replacement());
 /// - `stop_atom`: answer what is left with ShuttingDown, stop the instances,
 ///   quit;
 /// Control messages (`shutdown_atom`, `stop_atom` and those below) carry
@@ -240,6 +242,9 @@ private:
   void sweep();
   void schedule_tick(deadline_point when);
   void instance_down(const caf::down_msg& msg);
+  /// Starts an instance in place of one that stopped (not while draining),
+  /// never on a gateway's thread (calling_thread_unit.hpp).
+  void start_replacement();
   void add_instance(caf::actor handle, int worker = -1);
   void fail_calls_of(std::uint64_t instance_id, const reply& failure);
   reply lost_reply(const std::string& why) const;

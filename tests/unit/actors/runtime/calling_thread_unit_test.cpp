@@ -3,6 +3,13 @@
 
 #include "actors/runtime/calling_thread_unit.hpp"
 
+#include "actors/application.hpp"
+#include "actors/route_actor.hpp"
+#include "actors/runtime/reply_callback.hpp"
+#include "actors/runtime/atoms.hpp"
+#include "actors/runtime/local_only.hpp"
+#include "actors/runtime/start_route.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -68,6 +75,27 @@ caf::behavior relay(caf::event_based_actor* self, runs* seen, caf::actor next) {
       self->send(next, hops - 1);
   }};
 }
+
+/// Where each instance was constructed; an instance stops after its call.
+struct constructions {
+  static runs& where() {
+    static runs r;
+    return r;
+  }
+};
+
+class short_lived_route : public route_actor {
+public:
+  short_lived_route(caf::actor_config& cfg, const worker_context& ctx) : route_actor(cfg, ctx) {
+    constructions::where().add();
+  }
+
+protected:
+  caf::result<reply> handle(const call&) override {
+    quit(); // a new instance takes its place
+    return json("bye");
+  }
+};
 
 void send_from_here(const caf::actor& to, caf::message msg,
                     caf::execution_unit* unit) {
@@ -267,6 +295,26 @@ CAF_TEST(actors that keep waking each other give the thread back) {
   CAF_CHECK_EQUAL(left.count() + right.count(), static_cast<std::size_t>(hops + 1));
   anon_send_exit(a, caf::exit_reason::user_shutdown);
   anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(an instance that stopped is replaced off the gateway thread) {
+  // A route's constructor may take long (it loads a model): the gate, run
+  // here by the call, must not run the new one's here.
+  application app;
+  app.add_route<short_lived_route>("/short");
+  auto gate = start_route(sys, *app.find("/short"), worker_context{});
+  CAF_REQUIRE_EQUAL(constructions::where().count(), 1u);
+  std::this_thread::sleep_for(50ms); // the gate started and waits for calls
+  runs answered;
+  call c{"/short", nullptr, sys.clock().now() + std::chrono::seconds(10)};
+  gate->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, call_atom::value,
+                                          std::move(c),
+                                          reply_callback{[&answered](reply) { answered.add(); }}),
+                calling_thread_unit::of_this_thread(sys, owner, run_limit));
+  CAF_REQUIRE_EQUAL(answered.on(here), 1u); // the call ran here
+  CAF_REQUIRE(constructions::where().wait_for(2));
+  CAF_CHECK_EQUAL(constructions::where().on(here), 1u); // only the first, by start_route
+  anon_send(gate, stop_atom::value, local_only{});
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
