@@ -76,6 +76,29 @@ caf::behavior relay(caf::event_based_actor* self, runs* seen, caf::actor next) {
   }};
 }
 
+/// Handles an int: records where; a negative one makes it send itself
+/// `more` ints while it runs.
+caf::behavior self_feeder(caf::event_based_actor* self, runs* seen, int more) {
+  return {[self, seen, more](int n) {
+    seen->add();
+    if (n < 0)
+      for (int i = 0; i < more; ++i)
+        self->send(self, i);
+  }};
+}
+
+/// Handles (count, peer): records where, and sends (count - 1, itself) to
+/// the peer while the count is above 0. (Spawned with arguments, not
+/// captures: CAF 0.17 binds a null pointer for a lambda spawned without
+/// any, which the sanitizer build reports.)
+caf::behavior ping_pong(caf::event_based_actor* self, runs* seen) {
+  return {[self, seen](int n, caf::actor back) {
+    seen->add();
+    if (n > 0)
+      self->send(back, n - 1, caf::actor_cast<caf::actor>(self));
+  }};
+}
+
 /// Where each instance was constructed; an instance stops after its call.
 struct constructions {
   static runs& where() {
@@ -249,14 +272,7 @@ CAF_TEST(an actor with a full mailbox hands the rest to the scheduler threads an
   runs seen;
   constexpr int queued = 100;
   // Its first message makes it send itself `queued` more while it runs.
-  auto a = sys.spawn<caf::lazy_init>([&seen](caf::event_based_actor* self) -> caf::behavior {
-    return {[self, &seen](int n) {
-      seen.add();
-      if (n < 0)
-        for (int i = 0; i < queued; ++i)
-          self->send(self, i);
-    }};
-  });
+  auto a = sys.spawn<caf::lazy_init>(self_feeder, &seen, queued);
   send_from_here(a, caf::make_message(-1), calling_thread_unit::of_this_thread(sys, owner, run_limit));
   CAF_CHECK_EQUAL(seen.on(here), calling_thread_unit::messages_per_run);
   CAF_CHECK(seen.wait_for(queued + 1));
@@ -269,20 +285,8 @@ CAF_TEST(actors that keep waking each other give the thread back) {
   runs right;
   constexpr int hops = 1000;
   // Two relays pass a count back and forth: each hop wakes the other.
-  auto b = sys.spawn<caf::lazy_init>([&right](caf::event_based_actor* self) -> caf::behavior {
-    return {[self, &right](int n, caf::actor back) {
-      right.add();
-      if (n > 0)
-        self->send(back, n - 1, caf::actor_cast<caf::actor>(self));
-    }};
-  });
-  auto a = sys.spawn<caf::lazy_init>([&left](caf::event_based_actor* self) -> caf::behavior {
-    return {[self, &left](int n, caf::actor back) {
-      left.add();
-      if (n > 0)
-        self->send(back, n - 1, caf::actor_cast<caf::actor>(self));
-    }};
-  });
+  auto b = sys.spawn<caf::lazy_init>(ping_pong, &right);
+  auto a = sys.spawn<caf::lazy_init>(ping_pong, &left);
   send_from_here(a, caf::make_message(hops, b), calling_thread_unit::of_this_thread(sys, owner, run_limit));
   // The send returned after at most runs_per_turn runs here, one message
   // each (fewer, should they take more than twice the run limit).
