@@ -39,18 +39,19 @@ caf::execution_unit* calling_thread_unit::of_this_thread(caf::actor_system& sys,
   if (unit == nullptr || unit->owner_ != owner) {
     if (unit != nullptr && unit->running_)
       return nullptr; // busy with another owner's actors: not swapped under them
-    std::unique_ptr<calling_thread_unit> made{new calling_thread_unit(sys, owner)};
+    std::unique_ptr<calling_thread_unit> made{new calling_thread_unit(sys, owner, run_limit)};
     unit = made.get();
     auto& r = registry();
     std::lock_guard<std::mutex> guard{r.mutex};
     r.units.push_back(std::move(made));
   }
-  unit->run_limit_ = run_limit;
   return unit;
 }
 
-calling_thread_unit::calling_thread_unit(caf::actor_system& sys, std::uint64_t owner)
-  : caf::execution_unit(&sys), owner_(owner), thread_(std::this_thread::get_id()) {
+calling_thread_unit::calling_thread_unit(caf::actor_system& sys, std::uint64_t owner,
+                                         std::chrono::microseconds run_limit)
+  : caf::execution_unit(&sys), owner_(owner), thread_(std::this_thread::get_id()),
+    run_limit_(run_limit) {
 }
 
 void calling_thread_unit::exec_later(caf::resumable* job) {

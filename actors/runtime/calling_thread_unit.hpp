@@ -56,8 +56,8 @@ public:
   /// it knew of slow actors at the same addresses) the earlier one had.
   static std::uint64_t new_owner();
 
-  /// This thread's unit for `sys`, owned by `owner` (new_owner()), to pass
-  /// as the execution unit of a send; nullptr (the scheduler's threads run
+  /// This thread's unit for `sys`, owned by `owner` (new_owner(); an owner
+  /// keeps one `run_limit`), to pass as the execution unit of a send; nullptr (the scheduler's threads run
   /// the actor) while this thread is running actors for another owner.
   static caf::execution_unit* of_this_thread(caf::actor_system& sys, std::uint64_t owner,
                                              std::chrono::microseconds run_limit);
@@ -81,7 +81,8 @@ private:
     clock::time_point until; // runs on the scheduler threads before this
   };
 
-  calling_thread_unit(caf::actor_system& sys, std::uint64_t owner);
+  calling_thread_unit(caf::actor_system& sys, std::uint64_t owner,
+                      std::chrono::microseconds run_limit);
 
   void run_queued();
   void to_scheduler(caf::resumable* job);
@@ -92,7 +93,7 @@ private:
   std::thread::id thread_;
   std::deque<caf::resumable*> queue_;
   bool running_ = false;
-  std::chrono::microseconds run_limit_{200};
+  std::chrono::microseconds run_limit_;
   std::vector<slow_actor> slow_;
 };
 

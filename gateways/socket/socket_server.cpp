@@ -525,15 +525,16 @@ private:
   /// On the thread that has the reply: this I/O thread, when the route's
   /// gate ran here (a non-blocking route, or a call refused at once), else a
   /// scheduler thread inside the gate (or whichever thread lets go of an
-  /// unanswered call). The reply to the
-  /// connection's one call in flight is
+  /// unanswered call). The reply to the connection's one call in flight is
   /// encoded here and goes out at once when nothing is queued before it,
   /// as far as the socket takes it without waiting; the rest waits in
   /// `out_` for the I/O thread, which also does the call's bookkeeping
-  /// (finish_call()). With more calls in flight, the I/O thread encodes and
-  /// writes their replies as before, many to a write: a write per reply
-  /// halved the rate of a client that streams, and the gate, which every
-  /// gateway's calls of the route go through, is not held up encoding them.
+  /// (finish_call()). A route that ran here has answered before the next
+  /// request is read, so each of its replies is alone and written at once.
+  /// Replies that come from a scheduler thread with more calls in flight
+  /// are encoded and written by the I/O thread, many to a write, and the
+  /// gate, which every gateway's calls of the route go through, is not held
+  /// up encoding them.
   void answer(std::string id, bool pickled, reply r) {
     bool alone = awaiting_reply_.fetch_sub(1, std::memory_order_relaxed) == 1;
     auto server = server_;
