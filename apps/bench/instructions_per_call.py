@@ -29,9 +29,15 @@ Prints one line:
 
   BENCH instructions_per_call http=... http_workers=... socket=... fifo=... call_api=... settings: ...
 
-Usage: instructions_per_call.py BUILD_DIR [CALLS [CASE...]]"""
+With --keep=DIR, callgrind's files of each case stay in DIR/CASE, one per
+process, for `callgrind_annotate --inclusive=yes FILE` to show where the
+instructions go (docs/performance.md, "Where a call through a worker
+spends its time").
+
+Usage: instructions_per_call.py [--keep=DIR] BUILD_DIR [CALLS [CASE...]]"""
 import glob
 import http.client
+import shutil
 import os
 import re
 import signal
@@ -43,6 +49,7 @@ import time
 from multiprocessing.connection import Connection
 
 WARMUP = 200
+KEEP = {"dir": None}  # where callgrind's files of the case being measured go (--keep)
 GATEWAY_RUN_LIMIT_US = 10_000_000  # see the docstring
 CASES = ("http", "http_workers", "socket", "fifo", "call_api")
 
@@ -88,6 +95,9 @@ class Counted:
         self.control("--dump", pids)
         total = 0
         for path in set(glob.glob(f"{self.out_dir}/cg.*")) - before:
+            if KEEP["dir"]:
+                os.makedirs(KEEP["dir"], exist_ok=True)
+                shutil.copy(path, KEEP["dir"])
             with open(path) as f:
                 for line in f:
                     m = re.match(r"totals: (\d+)", line)  # summary: is 0 after --zero
@@ -213,14 +223,22 @@ def measure(case, build, calls):
 
 
 def main():
-    build = sys.argv[1]
-    calls = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-    cases = sys.argv[3:] or CASES
+    args = sys.argv[1:]
+    keep = [a for a in args if a.startswith("--keep=")]
+    args = [a for a in args if not a.startswith("--keep=")]
+    if not args:
+        raise SystemExit(__doc__)
+    build = args[0]
+    calls = int(args[1]) if len(args) > 1 else 2000
+    cases = args[2:] or CASES
     for c in cases:
         if c not in CASES:
             raise SystemExit(f"unknown case {c}: the cases are {', '.join(CASES)}")
     started = time.monotonic()
-    figures = {c: measure(c, build, calls) for c in cases}
+    figures = {}
+    for c in cases:
+        KEEP["dir"] = os.path.join(keep[-1][len("--keep="):], c) if keep else None
+        figures[c] = measure(c, build, calls)
     version = subprocess.run(["valgrind", "--version"], capture_output=True,
                              text=True).stdout.strip()
     print("BENCH instructions_per_call "

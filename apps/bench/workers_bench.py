@@ -7,6 +7,12 @@ processes, side by side in one run (A B A B ...), with wrk over HTTP:
 - POST /double: in-process vs 2 worker processes, under load (64
   connections) and one call at a time (the cost of the hop to a worker).
 
+For /double under load it also reports where the CPU goes: the service's
+CPU per request (user and system time from /proc), in-process against the
+supervisor and its workers apart, and the context switches per request of
+every thread of those processes (a hand-over between threads that finds
+the other asleep is one).
+
 Also reports threads and resident memory of the main process and of each
 worker. Prints one line:
 
@@ -22,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+
+from wrk_runner import context_switches, cpu_seconds
 
 build = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
@@ -77,11 +85,21 @@ def script(folder, name, body):
     return path
 
 
+def cost_of(pids):
+    """(CPU seconds, context switches) of these processes so far."""
+    return (sum(cpu_seconds(pid) for pid in pids), sum(context_switches(pid) for pid in pids))
+
+
 with tempfile.TemporaryDirectory() as tmp:
     spin = script(tmp, "spin", "2")
     double = script(tmp, "double", "21")
     services = {"inproc": start(1), "workers": start(2)}
     results = {}
+    # Per request under load (/double, 64 connections): CPU µs and context
+    # switches of the in-process service, the supervisor, its workers.
+    costs = {}
+    groups = {"inproc": [services["inproc"][0].pid], "supervisor": [services["workers"][0].pid],
+              "workers": worker_pids(services["workers"][1])}
     try:
         for _ in range(rounds):
             for name, path, body, connections in (("spin", "/spin", spin, 8),
@@ -89,8 +107,16 @@ with tempfile.TemporaryDirectory() as tmp:
                                                   ("double1", "/double", double, 1)):
                 for kind in ("inproc", "workers"):
                     ep = services[kind][1]
-                    results.setdefault((name, kind), []).append(
-                        wrk(ep, path, body, connections))
+                    watched = (["inproc"] if kind == "inproc" else ["supervisor", "workers"]) \
+                        if name == "double" else []
+                    before = {g: cost_of(groups[g]) for g in watched}
+                    run = wrk(ep, path, body, connections)
+                    results.setdefault((name, kind), []).append(run)
+                    for g in watched:
+                        cpu, switches = cost_of(groups[g])
+                        calls = run[0] * seconds
+                        costs.setdefault(g, []).append(((cpu - before[g][0]) * 1e6 / calls,
+                                                        (switches - before[g][1]) / calls))
         main_threads, main_mib = process_figures(services["workers"][0].pid)
         per_worker = [process_figures(pid) for pid in worker_pids(services["workers"][1])]
         inproc_threads, inproc_mib = process_figures(services["inproc"][0].pid)
@@ -109,6 +135,9 @@ with tempfile.TemporaryDirectory() as tmp:
         line += f" {name}_ratio={med[(name, 'workers')][0] / med[(name, 'inproc')][0]:.2f}"
     hop = med[("double1", "workers")][1] - med[("double1", "inproc")][1]
     line += f" hop_p50_us={hop:.0f}"
+    for g in ("inproc", "supervisor", "workers"):
+        line += (f" double_{g}_cpu_us_per_req={statistics.median(c[0] for c in costs[g]):.1f}"
+                 f" double_{g}_switches_per_req={statistics.median(c[1] for c in costs[g]):.2f}")
     line += (f" inproc_threads={inproc_threads} inproc_rss_mib={inproc_mib:.1f}"
              f" main_threads={main_threads} main_rss_mib={main_mib:.1f}")
     for i, (threads, mib) in enumerate(per_worker):

@@ -39,6 +39,30 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_costs(pid):
+    """{thread id: (CPU clock ticks, context switches)} of a process's
+    threads, from /proc (user and system time; voluntary and not)."""
+    out = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            switches = 0
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                for line in f:
+                    if "ctxt_switches" in line:
+                        switches += int(line.split()[1])
+            out[int(task)] = (int(fields[11]) + int(fields[12]), switches)
+        except FileNotFoundError:
+            pass  # the thread ended meanwhile
+    return out
+
+
+def context_switches(pid):
+    """Context switches of every thread of a process."""
+    return sum(switches for _, switches in thread_costs(pid).values())
+
+
 def wrk_with_cpu(endpoint, path, script, seconds, pid):
     """(requests/s, p50 us, p99 us, the server's CPU us per request) of one
     run; `pid` is the server's process."""
