@@ -29,27 +29,27 @@ Prints one line:
 
   BENCH instructions_per_call http=... http_workers=... socket=... fifo=... call_api=... settings: ...
 
-With --keep=DIR, callgrind's files of each case stay in DIR/CASE, one per
-process, for `callgrind_annotate --inclusive=yes FILE` to show where the
-instructions go (docs/performance.md, "Where a call through a worker
-spends its time").
+With --keep=DIR, callgrind's files of each case stay in DIR/CASE (emptied
+first), one per process, named by its role (service, supervisor, worker1,
+worker2, call_loop), for `callgrind_annotate --inclusive=yes FILE` to
+show where the instructions go; divide its figures by CALLS
+(docs/performance.md, "Where a call through a worker spends its time").
 
 Usage: instructions_per_call.py [--keep=DIR] BUILD_DIR [CALLS [CASE...]]"""
+import argparse
 import glob
 import http.client
-import shutil
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from multiprocessing.connection import Connection
 
 WARMUP = 200
-KEEP = {"dir": None}  # where callgrind's files of the case being measured go (--keep)
 GATEWAY_RUN_LIMIT_US = 10_000_000  # see the docstring
 CASES = ("http", "http_workers", "socket", "fifo", "call_api")
 
@@ -57,8 +57,9 @@ CASES = ("http", "http_workers", "socket", "fifo", "call_api")
 class Counted:
     """A process run under callgrind with counting off until count() asks."""
 
-    def __init__(self, argv, out_dir, stdin=None, ready=True):
+    def __init__(self, argv, out_dir, role, stdin=None, ready=True):
         self.out_dir = out_dir
+        self.role = role
         self.proc = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--trace-children=yes",
              f"--callgrind-out-file={out_dir}/cg.%p", *argv],
@@ -83,9 +84,10 @@ class Counted:
         subprocess.run(["callgrind_control", flag, *map(str, pids)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def count(self, work, *others):
+    def count(self, work, *others, keep=None):
         """Instructions this process, those below it and `others` ran
-        during work()."""
+        during work(); their files are copied to `keep`, if given."""
+        roles = {pid: o.role for o in (self, *others) for pid in o.pids()}
         pids = self.pids() + [pid for o in others for pid in o.pids()]
         before = set(glob.glob(f"{self.out_dir}/cg.*"))
         self.control("--zero", pids)
@@ -95,9 +97,10 @@ class Counted:
         self.control("--dump", pids)
         total = 0
         for path in set(glob.glob(f"{self.out_dir}/cg.*")) - before:
-            if KEEP["dir"]:
-                os.makedirs(KEEP["dir"], exist_ok=True)
-                shutil.copy(path, KEEP["dir"])
+            if keep:
+                pid = int(re.match(r"cg\.(\d+)", os.path.basename(path)).group(1))
+                shutil.copy(path, os.path.join(
+                    keep, f"{roles.get(pid, 'other')}.{os.path.basename(path)}"))
             with open(path) as f:
                 for line in f:
                     m = re.match(r"totals: (\d+)", line)  # summary: is 0 after --zero
@@ -116,7 +119,7 @@ class Counted:
                 self.proc.wait()
 
 
-def example_case(build, calls, tmp, args, connect, workers=0):
+def example_case(build, calls, tmp, args, connect, keep, workers=0):
     """Starts the example service with args (and `workers` that join it),
     connects, and counts calls."""
     example = os.path.join(build, "apps/example/actorserve-example")
@@ -126,12 +129,13 @@ def example_case(build, calls, tmp, args, connect, workers=0):
         with open(os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
             f.write("instructions-per-call-secret\n")
         args = [*args, "--workers=0", "--node-port=0", f"--secret-file={secret}"]
-    svc = Counted([example, *args, f"--gateway-run-limit={GATEWAY_RUN_LIMIT_US}"], tmp)
+    svc = Counted([example, *args, f"--gateway-run-limit={GATEWAY_RUN_LIMIT_US}"], tmp,
+                  "supervisor" if workers else "service")
     try:
         if workers:
             node = re.search(r"node=(\S+)", svc.ready).group(1)
             joined = [Counted([example, f"--join={node}", f"--secret-file={secret}"], tmp,
-                              ready=False) for _ in range(workers)]
+                              f"worker{i + 1}", ready=False) for i in range(workers)]
         call = connect(svc.ready)
         deadline = time.monotonic() + 120
         while True:  # until the workers joined and answer
@@ -144,7 +148,7 @@ def example_case(build, calls, tmp, args, connect, workers=0):
                 time.sleep(0.5)
         for _ in range(WARMUP):
             call()
-        return svc.count(lambda: [call() for _ in range(calls)], *joined) / calls
+        return svc.count(lambda: [call() for _ in range(calls)], *joined, keep=keep) / calls
     finally:
         for p in [svc, *joined]:
             p.stop()
@@ -190,55 +194,60 @@ def fifo_call(path):
     return connect
 
 
-def call_api_case(build, calls, tmp):
+def call_api_case(build, calls, tmp, keep):
     loop = Counted([os.path.join(build, "apps/bench/actorserve-bench-call-loop")], tmp,
-                   stdin=subprocess.PIPE)
+                   "call_loop", stdin=subprocess.PIPE)
     try:
         def run(n):
             loop.proc.stdin.write(f"{n}\n")
             loop.proc.stdin.flush()
             assert loop.proc.stdout.readline() == f"done {n}\n"
         run(WARMUP)
-        return loop.count(lambda: run(calls)) / calls
+        return loop.count(lambda: run(calls), keep=keep) / calls
     finally:
         loop.proc.stdin.close()
         loop.stop()
 
 
-def measure(case, build, calls):
+def measure(case, build, calls, keep):
     with tempfile.TemporaryDirectory() as tmp:
         if case == "http":
-            return example_case(build, calls, tmp, ["--http-port=0"], http_call)
+            return example_case(build, calls, tmp, ["--http-port=0"], http_call, keep)
         if case == "http_workers":
-            return example_case(build, calls, tmp, ["--http-port=0"], http_call, workers=2)
+            return example_case(build, calls, tmp, ["--http-port=0"], http_call, keep, workers=2)
         if case == "socket":
             path = os.path.join(tmp, "svc.sock")
-            return example_case(build, calls, tmp, [f"--socket-path={path}"], socket_call(path))
+            return example_case(build, calls, tmp, [f"--socket-path={path}"], socket_call(path),
+                                keep)
         if case == "fifo":
             path = os.path.join(tmp, "svc")
             for end in (".1", ".2"):
                 os.mkfifo(path + end, 0o600)
-            return example_case(build, calls, tmp, [f"--fifo-path={path}"], fifo_call(path))
-        return call_api_case(build, calls, tmp)
+            return example_case(build, calls, tmp, [f"--fifo-path={path}"], fifo_call(path), keep)
+        return call_api_case(build, calls, tmp, keep)
 
 
 def main():
-    args = sys.argv[1:]
-    keep = [a for a in args if a.startswith("--keep=")]
-    args = [a for a in args if not a.startswith("--keep=")]
-    if not args:
-        raise SystemExit(__doc__)
-    build = args[0]
-    calls = int(args[1]) if len(args) > 1 else 2000
-    cases = args[2:] or CASES
-    for c in cases:
+    parser = argparse.ArgumentParser(description="Instructions per call, counted by callgrind.")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="keep callgrind's files of each case in DIR/CASE")
+    parser.add_argument("build", metavar="BUILD_DIR")
+    parser.add_argument("calls", metavar="CALLS", type=int, nargs="?", default=2000)
+    parser.add_argument("cases", metavar="CASE", nargs="*",
+                        help=f"default: all of {', '.join(CASES)}")
+    args = parser.parse_args()
+    for c in args.cases:
         if c not in CASES:
-            raise SystemExit(f"unknown case {c}: the cases are {', '.join(CASES)}")
+            parser.error(f"unknown case {c}: the cases are {', '.join(CASES)}")
+    build, calls, cases = args.build, args.calls, args.cases or CASES
     started = time.monotonic()
     figures = {}
     for c in cases:
-        KEEP["dir"] = os.path.join(keep[-1][len("--keep="):], c) if keep else None
-        figures[c] = measure(c, build, calls)
+        keep = os.path.join(args.keep, c) if args.keep else None
+        if keep:
+            shutil.rmtree(keep, ignore_errors=True)
+            os.makedirs(keep)
+        figures[c] = measure(c, build, calls, keep)
     version = subprocess.run(["valgrind", "--version"], capture_output=True,
                              text=True).stdout.strip()
     print("BENCH instructions_per_call "

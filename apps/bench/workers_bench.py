@@ -7,11 +7,13 @@ processes, side by side in one run (A B A B ...), with wrk over HTTP:
 - POST /double: in-process vs 2 worker processes, under load (64
   connections) and one call at a time (the cost of the hop to a worker).
 
-For /double under load it also reports where the CPU goes: the service's
-CPU per request (user and system time from /proc), in-process against the
-supervisor and its workers apart, and the context switches per request of
-every thread of those processes (a hand-over between threads that finds
-the other asleep is one).
+For /double under load it also reports where the CPU goes, per request:
+the in-process service's CPU (user and system time from /proc), against
+the supervisor's and its worker processes' (summed) apart and together;
+and how often their threads went to sleep for want of work (voluntary
+context switches: each time, a hand-over had to wake one) or were
+preempted (involuntary ones: more threads wanted to run than there were
+cores).
 
 Also reports threads and resident memory of the main process and of each
 worker. Prints one line:
@@ -19,47 +21,18 @@ worker. Prints one line:
   BENCH workers spin_inproc_rps=... spin_workers_rps=... spin_ratio=... ... settings: ...
 
 Usage: workers_bench.py BUILD_DIR [ROUNDS [SECONDS]]"""
-import json
 import os
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import urllib.request
 
-from wrk_runner import context_switches, cpu_seconds
+from wrk_runner import (cpu_seconds, start, stop, switches_between, thread_costs, worker_pids,
+                        wrk)
 
 build = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
 example = os.path.join(build, "apps/example/actorserve-example")
-
-
-def start(workers):
-    proc = subprocess.Popen([example, "--http-port=0", f"--workers={workers}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    return proc, re.search(r"http=(\S+)", line).group(1)
-
-
-def to_us(text):
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 1, "ms": 1000, "s": 1e6}[unit]
-
-
-def wrk(endpoint, path, script, connections):
-    threads = min(2, connections)
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          "-s", script, f"http://{endpoint}{path}"],
-                         capture_output=True, text=True).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise SystemExit(f"{path}: {errors.group(1)} error responses")
-    return (float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            to_us(re.search(r"\s50%\s+(\S+)", out).group(1)),
-            to_us(re.search(r"\s99%\s+(\S+)", out).group(1)))
 
 
 def process_figures(pid):
@@ -72,11 +45,6 @@ def process_figures(pid):
     return int(fields["Threads"]), int(fields["VmRSS"].split()[0]) / 1024
 
 
-def worker_pids(endpoint):
-    with urllib.request.urlopen(f"http://{endpoint}/healthz", timeout=5) as r:
-        return [w["pid"] for w in json.load(r)["workers"]]
-
-
 def script(folder, name, body):
     path = os.path.join(folder, name + ".lua")
     with open(path, "w") as f:
@@ -86,44 +54,57 @@ def script(folder, name, body):
 
 
 def cost_of(pids):
-    """(CPU seconds, context switches) of these processes so far."""
-    return (sum(cpu_seconds(pid) for pid in pids), sum(context_switches(pid) for pid in pids))
+    """(CPU seconds, {pid: thread_costs}) of these processes so far."""
+    return sum(cpu_seconds(pid) for pid in pids), {pid: thread_costs(pid) for pid in pids}
+
+
+def run_wrk(endpoint, path, script, connections):
+    return wrk(endpoint, path, script, seconds, threads=min(2, connections),
+               connections=connections)
 
 
 with tempfile.TemporaryDirectory() as tmp:
     spin = script(tmp, "spin", "2")
     double = script(tmp, "double", "21")
-    services = {"inproc": start(1), "workers": start(2)}
+    services = {}
     results = {}
-    # Per request under load (/double, 64 connections): CPU µs and context
-    # switches of the in-process service, the supervisor, its workers.
+    # Per request under load (/double, 64 connections): CPU µs, sleeps and
+    # preemptions of the in-process service, of the supervisor, and of its
+    # worker processes summed.
     costs = {}
-    groups = {"inproc": [services["inproc"][0].pid], "supervisor": [services["workers"][0].pid],
-              "workers": worker_pids(services["workers"][1])}
     try:
+        services["inproc"] = start([example, "--http-port=0", "--workers=1"])
+        services["workers"] = start([example, "--http-port=0", "--workers=2"])
+        groups = {"inproc": [services["inproc"][0].pid],
+                  "supervisor": [services["workers"][0].pid],
+                  "worker_procs": worker_pids(services["workers"][1])}
+        watched = {"inproc": ["inproc"], "workers": ["supervisor", "worker_procs"]}
         for _ in range(rounds):
             for name, path, body, connections in (("spin", "/spin", spin, 8),
                                                   ("double", "/double", double, 64),
                                                   ("double1", "/double", double, 1)):
                 for kind in ("inproc", "workers"):
                     ep = services[kind][1]
-                    watched = (["inproc"] if kind == "inproc" else ["supervisor", "workers"]) \
-                        if name == "double" else []
-                    before = {g: cost_of(groups[g]) for g in watched}
-                    run = wrk(ep, path, body, connections)
+                    measured = watched[kind] if name == "double" else []
+                    before = {g: cost_of(groups[g]) for g in measured}
+                    run = run_wrk(ep, path, body, connections)
                     results.setdefault((name, kind), []).append(run)
-                    for g in watched:
-                        cpu, switches = cost_of(groups[g])
-                        calls = run[0] * seconds
+                    calls = run[0] * seconds
+                    for g in measured:
+                        cpu, threads = cost_of(groups[g])
+                        sleeps = preemptions = 0
+                        for pid, after in threads.items():
+                            v, i = switches_between(before[g][1][pid], after)
+                            sleeps += v
+                            preemptions += i
                         costs.setdefault(g, []).append(((cpu - before[g][0]) * 1e6 / calls,
-                                                        (switches - before[g][1]) / calls))
+                                                        sleeps / calls, preemptions / calls))
         main_threads, main_mib = process_figures(services["workers"][0].pid)
-        per_worker = [process_figures(pid) for pid in worker_pids(services["workers"][1])]
+        per_worker = [process_figures(pid) for pid in groups["worker_procs"]]
         inproc_threads, inproc_mib = process_figures(services["inproc"][0].pid)
     finally:
         for proc, _ in services.values():
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(30)
+            stop(proc)
     line = "BENCH workers"
     med = {}
     for name in ("spin", "double", "double1"):
@@ -135,9 +116,14 @@ with tempfile.TemporaryDirectory() as tmp:
         line += f" {name}_ratio={med[(name, 'workers')][0] / med[(name, 'inproc')][0]:.2f}"
     hop = med[("double1", "workers")][1] - med[("double1", "inproc")][1]
     line += f" hop_p50_us={hop:.0f}"
-    for g in ("inproc", "supervisor", "workers"):
-        line += (f" double_{g}_cpu_us_per_req={statistics.median(c[0] for c in costs[g]):.1f}"
-                 f" double_{g}_switches_per_req={statistics.median(c[1] for c in costs[g]):.2f}")
+    med_cost = {g: [statistics.median(c[i] for c in runs) for i in range(3)]
+                for g, runs in costs.items()}
+    for g in ("inproc", "supervisor", "worker_procs"):
+        cpu, sleeps, preemptions = med_cost[g]
+        line += (f" double_{g}_cpu_us_per_req={cpu:.1f} double_{g}_sleeps_per_req={sleeps:.2f}"
+                 f" double_{g}_preemptions_per_req={preemptions:.2f}")
+    total = med_cost["supervisor"][0] + med_cost["worker_procs"][0]
+    line += f" double_workers_total_cpu_us_per_req={total:.1f}"
     line += (f" inproc_threads={inproc_threads} inproc_rss_mib={inproc_mib:.1f}"
              f" main_threads={main_threads} main_rss_mib={main_mib:.1f}")
     for i, (threads, mib) in enumerate(per_worker):

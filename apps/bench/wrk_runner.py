@@ -1,16 +1,39 @@
 """What the wrk benchmarks share: starting a service that prints its ready
 line, and one wrk run's requests per second and latencies."""
+import json
 import os
 import re
+import signal
 import subprocess
+import urllib.request
 
 
 def start(argv):
     """Starts `argv`; returns (process, its HTTP endpoint from the ready line)."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
-    endpoint = re.search(r"http=(\S+)", line).group(1)
-    return proc, endpoint
+    found = re.search(r"http=(\S+)", line)
+    if found is None:
+        proc.kill()
+        proc.wait()
+        raise SystemExit(f"{argv[0]} did not start: {line!r}")
+    return proc, found.group(1)
+
+
+def stop(proc):
+    """Stops a service started by start(): SIGTERM, then SIGKILL after 30 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def worker_pids(endpoint):
+    """The process ids of a service's workers, from its /healthz."""
+    with urllib.request.urlopen(f"http://{endpoint}/healthz", timeout=5) as r:
+        return [w["pid"] for w in json.load(r).get("workers", [])]
 
 
 def to_us(text):
@@ -40,27 +63,44 @@ def cpu_seconds(pid):
 
 
 def thread_costs(pid):
-    """{thread id: (CPU clock ticks, context switches)} of a process's
-    threads, from /proc (user and system time; voluntary and not)."""
+    """{thread id: (CPU clock ticks, voluntary switches, involuntary switches)}
+    of a process's threads, from /proc. CPU is user and system time, in
+    clock ticks (os.sysconf("SC_CLK_TCK") a second). A voluntary switch is
+    the thread going to sleep for want of work (something woke it again:
+    a hand-over that found it asleep); an involuntary one is the kernel
+    preempting it (other threads or processes wanted the core)."""
     out = {}
-    for task in os.listdir(f"/proc/{pid}/task"):
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except (FileNotFoundError, ProcessLookupError):
+        return out  # the process ended
+    for task in tasks:
         try:
             with open(f"/proc/{pid}/task/{task}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            switches = 0
+            voluntary = involuntary = 0
             with open(f"/proc/{pid}/task/{task}/status") as f:
                 for line in f:
-                    if "ctxt_switches" in line:
-                        switches += int(line.split()[1])
-            out[int(task)] = (int(fields[11]) + int(fields[12]), switches)
-        except FileNotFoundError:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        voluntary = int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        involuntary = int(line.split()[1])
+            out[int(task)] = (int(fields[11]) + int(fields[12]), voluntary, involuntary)
+        except (FileNotFoundError, ProcessLookupError):
             pass  # the thread ended meanwhile
     return out
 
 
-def context_switches(pid):
-    """Context switches of every thread of a process."""
-    return sum(switches for _, switches in thread_costs(pid).values())
+def switches_between(before, after):
+    """(voluntary, involuntary) switches between two thread_costs() of the
+    same process, thread by thread (a thread that ended meanwhile is left
+    out; one that started counts whole)."""
+    voluntary = involuntary = 0
+    for tid, (_, v, i) in after.items():
+        _, v0, i0 = before.get(tid, (0, 0, 0))
+        voluntary += v - v0
+        involuntary += i - i0
+    return voluntary, involuntary
 
 
 def wrk_with_cpu(endpoint, path, script, seconds, pid):
