@@ -18,7 +18,13 @@ workers), and divides:
 - socket: a `request` of /double over a Unix socket, one connection;
 - fifo: a round trip of ["/double", 21] through the FIFO gateway
   (multiprocessing.connection framing, as a Python script sends it);
-- call_api: node.call("/double", 21) in one process, blocking, no gateway.
+- call_api: node.call("/double", 21) in one process, blocking, no gateway;
+- http_object, http_plain: POST /double {"x":21} (answered {"x":21,"y":42})
+  through the route in-process, and through a plain handler on the same
+  HTTP listener doing the same JSON work without actors
+  (actorserve-bench-plain-http): their difference is what routing a
+  request through an actor costs, the HTTP aim of 0.9 of the plain
+  handler in a figure the machine's load does not move.
 
 The service runs with --gateway-run-limit at 10 s: under valgrind every
 run takes tens of times longer than without, and at the default 200 us
@@ -27,7 +33,7 @@ the path counted outside valgrind.
 
 Prints one line:
 
-  BENCH instructions_per_call http=... http_workers=... socket=... fifo=... call_api=... settings: ...
+  BENCH instructions_per_call http=... http_workers=... socket=... fifo=... call_api=... http_object=... http_plain=... settings: ...
 
 With --keep=DIR, callgrind's files of each case stay in DIR/CASE (emptied
 first), one per process, named by its role (service, supervisor, worker1,
@@ -51,7 +57,7 @@ from multiprocessing.connection import Connection
 
 WARMUP = 200
 GATEWAY_RUN_LIMIT_US = 10_000_000  # see the docstring
-CASES = ("http", "http_workers", "socket", "fifo", "call_api")
+CASES = ("http", "http_workers", "socket", "fifo", "call_api", "http_object", "http_plain")
 
 
 class Counted:
@@ -119,9 +125,9 @@ class Counted:
                 self.proc.wait()
 
 
-def example_case(build, calls, tmp, args, connect, keep, workers=0):
-    """Starts the example service with args (and `workers` that join it),
-    connects, and counts calls."""
+def example_case(build, calls, tmp, args, connect, keep, workers=0, program=None):
+    """Starts the example service (or `program`) with args (and `workers`
+    that join it), connects, and counts calls."""
     example = os.path.join(build, "apps/example/actorserve-example")
     joined = []
     if workers:
@@ -129,8 +135,9 @@ def example_case(build, calls, tmp, args, connect, keep, workers=0):
         with open(os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
             f.write("instructions-per-call-secret\n")
         args = [*args, "--workers=0", "--node-port=0", f"--secret-file={secret}"]
-    svc = Counted([example, *args, f"--gateway-run-limit={GATEWAY_RUN_LIMIT_US}"], tmp,
-                  "supervisor" if workers else "service")
+    argv = [program] if program else [example, *args,
+                                      f"--gateway-run-limit={GATEWAY_RUN_LIMIT_US}"]
+    svc = Counted(argv, tmp, "supervisor" if workers else "service")
     try:
         if workers:
             node = re.search(r"node=(\S+)", svc.ready).group(1)
@@ -154,16 +161,20 @@ def example_case(build, calls, tmp, args, connect, keep, workers=0):
             p.stop()
 
 
-def http_call(ready):
+def http_call(ready, send=b"21", expect=b"42"):
     host, port = re.search(r"http=(\S+)", ready).group(1).rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
 
     def call():
-        conn.request("POST", "/double", body=b"21")
+        conn.request("POST", "/double", body=send)
         r = conn.getresponse()
         body = r.read()
-        assert body == b"42", f"POST /double 21: {r.status} {body[:200]!r}"
+        assert body == expect, f"POST /double {send!r}: {r.status} {body[:200]!r}"
     return call
+
+
+def http_object_call(ready):
+    return http_call(ready, b'{"x":21}', b'{"x":21,"y":42}')
 
 
 def socket_call(path):
@@ -224,6 +235,11 @@ def measure(case, build, calls, keep):
             for end in (".1", ".2"):
                 os.mkfifo(path + end, 0o600)
             return example_case(build, calls, tmp, [f"--fifo-path={path}"], fifo_call(path), keep)
+        if case == "http_object":
+            return example_case(build, calls, tmp, ["--http-port=0"], http_object_call, keep)
+        if case == "http_plain":
+            return example_case(build, calls, tmp, [], http_object_call, keep,
+                                program=os.path.join(build, "apps/bench/actorserve-bench-plain-http"))
         return call_api_case(build, calls, tmp, keep)
 
 
