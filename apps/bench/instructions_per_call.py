@@ -35,9 +35,9 @@ Prints one line:
 
   BENCH instructions_per_call http=... http_workers=... socket=... fifo=... call_api=... http_object=... http_plain=... settings: ...
 
-With --keep=DIR, callgrind's files of each case stay in DIR/CASE (emptied
-first), one per process, named by its role (service, supervisor, worker1,
-worker2, call_loop), for `callgrind_annotate --inclusive=yes FILE` to
+With --keep=DIR, callgrind's files of each case stay in DIR/CASE (deleted
+and made anew first), one per process, named by its role (service,
+supervisor, worker0, worker1, call_loop), for `callgrind_annotate --inclusive=yes FILE` to
 show where the instructions go; divide its figures by CALLS
 (docs/performance.md, "Where a call through a worker spends its time").
 
@@ -141,8 +141,9 @@ def example_case(build, calls, tmp, args, connect, keep, workers=0, program=None
     try:
         if workers:
             node = re.search(r"node=(\S+)", svc.ready).group(1)
-            joined = [Counted([example, f"--join={node}", f"--secret-file={secret}"], tmp,
-                              f"worker{i + 1}", ready=False) for i in range(workers)]
+            for i in range(workers):  # each kept as it starts, so that each is stopped
+                joined.append(Counted([example, f"--join={node}", f"--secret-file={secret}"],
+                                      tmp, f"worker{i}", ready=False))
         call = connect(svc.ready)
         deadline = time.monotonic() + 120
         while True:  # until the workers joined and answer
@@ -216,7 +217,10 @@ def call_api_case(build, calls, tmp, keep):
         run(WARMUP)
         return loop.count(lambda: run(calls), keep=keep) / calls
     finally:
-        loop.proc.stdin.close()
+        try:
+            loop.proc.stdin.close()
+        except OSError:
+            pass  # it ended already: stop() reaps it
         loop.stop()
 
 
@@ -244,14 +248,20 @@ def measure(case, build, calls, keep):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Instructions per call, counted by callgrind.")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", metavar="DIR",
-                        help="keep callgrind's files of each case in DIR/CASE")
+                        help="keep callgrind's files of each case in DIR/CASE (DIR/CASE is"
+                             " deleted first)")
     parser.add_argument("build", metavar="BUILD_DIR")
     parser.add_argument("calls", metavar="CALLS", type=int, nargs="?", default=2000)
     parser.add_argument("cases", metavar="CASE", nargs="*",
                         help=f"default: all of {', '.join(CASES)}")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
+    if args.calls < 1:
+        parser.error("CALLS is 1 or more")
+    if args.keep == "":
+        parser.error("--keep needs a folder")
     for c in args.cases:
         if c not in CASES:
             parser.error(f"unknown case {c}: the cases are {', '.join(CASES)}")
@@ -269,6 +279,7 @@ def main():
     print("BENCH instructions_per_call "
           + " ".join(f"{c}={round(v)}" for c, v in figures.items())
           + f" settings: gateway_run_limit_us={GATEWAY_RUN_LIMIT_US} calls={calls} warmup={WARMUP} counted=every_process_of_the_service"
+            " bodies=21,http_object_and_http_plain:{\"x\":21} plain=actorserve-bench-plain-http"
             f" client=outside_valgrind one_in_flight tool={version}_callgrind"
             f" seconds={time.monotonic() - started:.0f}")
 

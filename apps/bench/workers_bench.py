@@ -10,10 +10,10 @@ processes, side by side in one run (A B A B ...), with wrk over HTTP:
 For /double under load it also reports where the CPU goes, per request:
 the in-process service's CPU (user and system time from /proc), against
 the supervisor's and its worker processes' (summed) apart and together;
-and how often their threads went to sleep for want of work (voluntary
-context switches: each time, a hand-over had to wake one) or were
-preempted (involuntary ones: more threads wanted to run than there were
-cores).
+and how often their threads went to sleep (voluntary context switches:
+for want of work, or waiting on a lock or a socket; another thread or the
+network woke them) or were preempted (involuntary ones: more threads
+wanted to run than there were cores).
 
 Also reports threads and resident memory of the main process and of each
 worker. Prints one line:
@@ -72,12 +72,13 @@ with tempfile.TemporaryDirectory() as tmp:
     # preemptions of the in-process service, of the supervisor, and of its
     # worker processes summed.
     costs = {}
+    groups = {}
     try:
         services["inproc"] = start([example, "--http-port=0", "--workers=1"])
         services["workers"] = start([example, "--http-port=0", "--workers=2"])
-        groups = {"inproc": [services["inproc"][0].pid],
-                  "supervisor": [services["workers"][0].pid],
-                  "worker_procs": worker_pids(services["workers"][1])}
+        groups["worker_procs"] = worker_pids(services["workers"][1])
+        groups["inproc"] = [services["inproc"][0].pid]
+        groups["supervisor"] = [services["workers"][0].pid]
         watched = {"inproc": ["inproc"], "workers": ["supervisor", "worker_procs"]}
         for _ in range(rounds):
             for name, path, body, connections in (("spin", "/spin", spin, 8),
@@ -103,8 +104,8 @@ with tempfile.TemporaryDirectory() as tmp:
         per_worker = [process_figures(pid) for pid in groups["worker_procs"]]
         inproc_threads, inproc_mib = process_figures(services["inproc"][0].pid)
     finally:
-        for proc, _ in services.values():
-            stop(proc)
+        for kind, (proc, _) in services.items():
+            stop(proc, groups.get("worker_procs", []) if kind == "workers" else [])
     line = "BENCH workers"
     med = {}
     for name in ("spin", "double", "double1"):
@@ -122,12 +123,13 @@ with tempfile.TemporaryDirectory() as tmp:
         cpu, sleeps, preemptions = med_cost[g]
         line += (f" double_{g}_cpu_us_per_req={cpu:.1f} double_{g}_sleeps_per_req={sleeps:.2f}"
                  f" double_{g}_preemptions_per_req={preemptions:.2f}")
-    total = med_cost["supervisor"][0] + med_cost["worker_procs"][0]
+    # The median of each round's total (not the sum of the medians).
+    total = statistics.median(s[0] + w[0] for s, w in zip(costs["supervisor"], costs["worker_procs"]))
     line += f" double_workers_total_cpu_us_per_req={total:.1f}"
     line += (f" inproc_threads={inproc_threads} inproc_rss_mib={inproc_mib:.1f}"
              f" main_threads={main_threads} main_rss_mib={main_mib:.1f}")
     for i, (threads, mib) in enumerate(per_worker):
         line += f" worker{i}_threads={threads} worker{i}_rss_mib={mib:.1f}"
-    line += (f" settings: spin=2ms wrk -c8 (spin) -c64 and -c1 (double) -d{seconds}s"
+    line += (f" settings: spin=2ms double_body=21 wrk -t2 (-t1 with -c1) -c8 (spin) -c64 and -c1 (double) -d{seconds}s"
              f" rounds={rounds} order=ABAB workers=2 cores={os.cpu_count()} medians_of_rounds")
     print(line)

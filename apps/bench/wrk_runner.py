@@ -3,31 +3,60 @@ line, and one wrk run's requests per second and latencies."""
 import json
 import os
 import re
+import select
 import signal
 import subprocess
+import time
 import urllib.request
+
+READY_WITHIN_S = 60
 
 
 def start(argv):
-    """Starts `argv`; returns (process, its HTTP endpoint from the ready line)."""
+    """Starts `argv`; returns (process, its HTTP endpoint from the ready line,
+    which must come within READY_WITHIN_S)."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
+    ready, _, _ = select.select([proc.stdout], [], [], READY_WITHIN_S)
+    line = proc.stdout.readline() if ready else ""
     found = re.search(r"http=(\S+)", line)
     if found is None:
         proc.kill()
         proc.wait()
-        raise SystemExit(f"{argv[0]} did not start: {line!r}")
+        raise SystemExit(f"{argv[0]} did not start within {READY_WITHIN_S} s: {line!r}")
     return proc, found.group(1)
 
 
-def stop(proc):
-    """Stops a service started by start(): SIGTERM, then SIGKILL after 30 s."""
+def still_ours(pid, program):
+    """Whether `pid` still runs `program` (not a number reused since)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return os.path.basename(program).encode() in f.read()
+    except OSError:
+        return False
+
+
+def stop(proc, workers=()):
+    """Stops a service started by start(): SIGTERM, then SIGKILL after 30 s;
+    then any of its worker processes (`workers`, their ids) still running,
+    as a supervisor killed outright leaves them behind."""
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(30)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    program = proc.args[0]
+    for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 0)):
+        left = [pid for pid in workers if still_ours(pid, program)]
+        for pid in left:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while left and time.monotonic() < deadline:
+            time.sleep(0.1)
+            left = [pid for pid in left if still_ours(pid, program)]
 
 
 def worker_pids(endpoint):
@@ -43,10 +72,14 @@ def to_us(text):
 
 def wrk(endpoint, path, script, seconds, threads=2, connections=64):
     """(requests/s, p50 us, p99 us) of one run; exits on error responses."""
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+    run = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
                           "-s", script, f"http://{endpoint}{path}"],
-                         capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+                         capture_output=True, text=True)
+    out = run.stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if run.returncode != 0 or rate is None:
+        raise SystemExit(f"wrk {path} failed ({run.returncode}): {(run.stderr or out)[:300]}")
+    rps = float(rate.group(1))
     p50 = to_us(re.search(r"\s50%\s+(\S+)", out).group(1))
     p99 = to_us(re.search(r"\s99%\s+(\S+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -66,9 +99,10 @@ def thread_costs(pid):
     """{thread id: (CPU clock ticks, voluntary switches, involuntary switches)}
     of a process's threads, from /proc. CPU is user and system time, in
     clock ticks (os.sysconf("SC_CLK_TCK") a second). A voluntary switch is
-    the thread going to sleep for want of work (something woke it again:
-    a hand-over that found it asleep); an involuntary one is the kernel
-    preempting it (other threads or processes wanted the core)."""
+    the thread going to sleep (for want of work, or waiting on a lock or a
+    full socket; another thread or the network woke it again); an
+    involuntary one is the kernel preempting it (other threads or
+    processes wanted the core)."""
     out = {}
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
