@@ -23,8 +23,9 @@ workers), and divides:
   through the route in-process, and through a plain handler on the same
   HTTP listener doing the same JSON work without actors
   (actorserve-bench-plain-http): their difference is what routing a
-  request through an actor costs, the HTTP aim of 0.9 of the plain
-  handler in a figure the machine's load does not move.
+  request through an actor costs in user space, a proxy for the HTTP
+  aim (0.9 of the plain handler's rate) that the machine's load does not
+  move (the kernel's part, the same for both, is not counted).
 
 The service runs with --gateway-run-limit at 10 s: under valgrind every
 run takes tens of times longer than without, and at the default 200 us
@@ -37,8 +38,9 @@ Prints one line:
 
 With --keep=DIR, callgrind's files of each case stay in DIR/CASE (deleted
 and made anew first), one per process, named by its role (service,
-supervisor, worker0, worker1, call_loop), for `callgrind_annotate --inclusive=yes FILE` to
-show where the instructions go; divide its figures by CALLS
+supervisor, worker0, worker1, call_loop), for
+`callgrind_annotate --inclusive=yes FILE` to show where the instructions
+go; divide its figures by CALLS
 (docs/performance.md, "Where a call through a worker spends its time").
 
 Usage: instructions_per_call.py [--keep=DIR] BUILD_DIR [CALLS [CASE...]]"""
@@ -94,7 +96,7 @@ class Counted:
         """Instructions this process, those below it and `others` ran
         during work(); their files are copied to `keep`, if given."""
         roles = {pid: o.role for o in (self, *others) for pid in o.pids()}
-        pids = self.pids() + [pid for o in others for pid in o.pids()]
+        pids = list(roles)
         before = set(glob.glob(f"{self.out_dir}/cg.*"))
         self.control("--zero", pids)
         self.control("--instr=on", pids)

@@ -2,10 +2,10 @@
 """Benchmark: where the example service's CPU goes, thread by thread, under
 wrk (-t2 -c64) on POST /double with the body 21 (as workers_bench.py):
 each thread's CPU (user and system time from /proc/PID/task/TID/stat) per
-request, and how often per request it
-went to sleep (voluntary context switches: for want of work, or waiting
-on a lock or a socket; another thread or the network woke it) or was
-preempted (involuntary ones). WORKERS=1 serves the routes in-process.
+request, and how often per request it went to sleep (voluntary context
+switches: for want of work, or waiting on a lock or a socket; another
+thread or the network woke it) or was preempted (involuntary ones).
+WORKERS=1 serves the routes in-process.
 
 Each thread is shown with its name and with where it waits once the load
 has stopped (/proc/PID/task/TID/wchan): CAF names its scheduler threads
@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from wrk_runner import start, stop, switches_between, thread_costs, worker_pids, wrk
+from wrk_runner import post_script, start, stop, thread_costs, worker_pids, wrk
 
 parser = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -51,10 +51,7 @@ def read(path):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    script = os.path.join(tmp, "double.lua")
-    with open(script, "w") as f:
-        f.write('wrk.method = "POST"\nwrk.body = \'21\'\n'
-                'wrk.headers["Content-Type"] = "application/json"\n')
+    script = post_script(tmp, "double", "21")
     proc = None
     pids = []
     try:
@@ -78,12 +75,11 @@ with tempfile.TemporaryDirectory() as tmp:
             requests = rps * seconds
             main_cpu = workers_cpu = 0.0
             for name, pid in processes:
-                for tid, (ticks, _, _) in after[pid].items():
-                    was = before[pid].get(tid, (0, 0, 0))
-                    voluntary, involuntary = switches_between({tid: was}, {tid: after[pid][tid]})
+                for tid, (ticks, voluntary, involuntary) in after[pid].items():
+                    was = before[pid].get(tid, (0, 0, 0))  # a thread that started counts whole
                     cpu = (ticks - was[0]) * tick_us / requests
                     figures.setdefault((name, pid, tid), []).append(
-                        (cpu, voluntary / requests, involuntary / requests))
+                        (cpu, (voluntary - was[1]) / requests, (involuntary - was[2]) / requests))
                     if name == "main":
                         main_cpu += cpu
                     else:

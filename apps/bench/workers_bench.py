@@ -28,8 +28,8 @@ import statistics
 import sys
 import tempfile
 
-from wrk_runner import (cpu_seconds, start, stop, switches_between, thread_costs, worker_pids,
-                        wrk)
+from wrk_runner import (cpu_seconds, post_script, start, stop, switches_between, thread_costs,
+                        worker_pids, wrk)
 
 build = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
@@ -47,14 +47,6 @@ def process_figures(pid):
     return int(fields["Threads"]), int(fields["VmRSS"].split()[0]) / 1024
 
 
-def script(folder, name, body):
-    path = os.path.join(folder, name + ".lua")
-    with open(path, "w") as f:
-        f.write(f'wrk.method = "POST"\nwrk.body = \'{body}\'\n'
-                'wrk.headers["Content-Type"] = "application/json"\n')
-    return path
-
-
 def cost_of(pids):
     """(CPU seconds, {pid: thread_costs}) of these processes so far."""
     return sum(cpu_seconds(pid) for pid in pids), {pid: thread_costs(pid) for pid in pids}
@@ -66,8 +58,8 @@ def run_wrk(endpoint, path, script, connections):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    spin = script(tmp, "spin", "2")
-    double = script(tmp, "double", "21")
+    spin = post_script(tmp, "spin", "2")
+    double = post_script(tmp, "double", "21")
     services = {}
     results = {}
     # Per request under load (/double, 64 connections): CPU µs, sleeps and

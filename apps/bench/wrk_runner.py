@@ -26,6 +26,15 @@ def start(argv):
     return proc, found.group(1)
 
 
+def post_script(folder, name, body):
+    """A wrk script in `folder` that POSTs `body` as JSON; returns its path."""
+    path = os.path.join(folder, name + ".lua")
+    with open(path, "w") as f:
+        f.write(f'wrk.method = "POST"\nwrk.body = \'{body}\'\n'
+                'wrk.headers["Content-Type"] = "application/json"\n')
+    return path
+
+
 def still_ours(pid, program):
     """Whether `pid` still runs `program` (not a number reused since)."""
     try:
