@@ -42,12 +42,14 @@ struct route_spec {
 /// process) and how (which gateway). Build it once; a node starts it.
 class application {
 public:
-  /// A plain function: `json(const json&)`, `json()` or
+  /// A plain function: `json(json)`, `json(const json&)`, `json()` or
   /// `reply(const call&)` (return json, reply or deferred_reply alike: the
-  /// last when it calls routes, route_call.hpp). Throwing answers the call
-  /// with an error named after the exception.
+  /// last when it calls routes, route_call.hpp). A function that takes its
+  /// input by value gets it moved out of the call, not copied: take it so
+  /// when the route changes or returns it. Throwing answers the call with an
+  /// error named after the exception.
   template <class F, class = std::enable_if_t<std::is_invocable_v<F&, const call&>
-                                              || std::is_invocable_v<F&, const json&>
+                                              || std::is_invocable_v<F&, json&&>
                                               || std::is_invocable_v<F&>>>
   void add_route(std::string path, F fn, route_options options = {}) {
     add_function(std::move(path), adapt(std::move(fn)), options);
@@ -102,11 +104,12 @@ private:
   template <class F>
   static route_function adapt(F fn) {
     if constexpr (std::is_invocable_v<F&, const call&>)
-      return [fn](const call& c) mutable { return to_reply(fn(c)); };
-    else if constexpr (std::is_invocable_v<F&, const json&>)
-      return [fn](const call& c) mutable { return to_reply(fn(c.input)); };
+      return [fn](call& c) mutable { return to_reply(fn(std::as_const(c))); };
+    else if constexpr (std::is_invocable_v<F&, json&&>)
+      // A const json& parameter binds to it in place; a json one takes it.
+      return [fn](call& c) mutable { return to_reply(fn(std::move(c.input))); };
     else
-      return [fn](const call&) mutable { return to_reply(fn()); };
+      return [fn](call&) mutable { return to_reply(fn()); };
   }
 
   void add_function(std::string path, route_function fn,

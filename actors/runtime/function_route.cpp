@@ -14,7 +14,7 @@ function_route::function_route(caf::actor_config& cfg, route_function fn)
   : caf::event_based_actor(cfg), fn_(std::move(fn)) {
 }
 
-reply run_route_function(const route_function& fn, const call& request) {
+reply run_route_function(const route_function& fn, call& request) {
   try {
     return fn(request);
   } catch (const std::exception& e) {
@@ -26,7 +26,7 @@ reply run_route_function(const route_function& fn, const call& request) {
 
 caf::behavior function_route::make_behavior() {
   return {
-    [this](call_atom, const call& request) -> caf::result<reply> {
+    [this](call_atom, call& request) -> caf::result<reply> {
       auto r = run_route_function(fn_, request);
       auto later = deferred_reply::of(r);
       if (!later.valid())

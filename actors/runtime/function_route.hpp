@@ -14,9 +14,9 @@
 
 namespace actorserve {
 
-/// Runs a plain function route for one call: an exception it throws becomes
-/// an error reply named after it.
-reply run_route_function(const route_function& fn, const call& request);
+/// Runs a plain function route for one call, which may take the call's
+/// input: an exception it throws becomes an error reply named after it.
+reply run_route_function(const route_function& fn, call& request);
 
 /// The actor that runs a plain function route. An exception the function
 /// throws answers that call with an error named after it.

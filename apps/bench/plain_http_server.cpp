@@ -29,14 +29,16 @@ http_response plain_double(const std::string& body) {
     return r;
   }
   auto x = json::parse(body, nullptr, false);
-  // Small integers only: the benchmark sends {"x":21}.
-  if (!x.is_object() || !x.contains("x") || !x["x"].is_number_integer()
-      || x["x"].get<std::int64_t>() > (1 << 30) || x["x"].get<std::int64_t>() < -(1 << 30)) {
+  // Small integers only: the benchmark sends {"x":21}. One lookup of "x",
+  // as the example's /double makes.
+  auto it = x.is_object() ? x.find("x") : x.end();
+  if (it == x.end() || !it->is_number_integer() || it->get<std::int64_t>() > (1 << 30)
+      || it->get<std::int64_t>() < -(1 << 30)) {
     r.status = 400;
     r.body = R"({"error":{"type":"BadRequest","message":"send {\"x\": integer}"}})";
     return r;
   }
-  x["y"] = 2 * x["x"].get<std::int64_t>();
+  x["y"] = 2 * it->get<std::int64_t>();
   r.body = actorserve::json_text(x);
   return r;
 }

@@ -35,6 +35,17 @@ CAF_TEST(the host header gives its name without port or brackets) {
   CAF_CHECK(is_ip_literal("fe80::1"));
   CAF_CHECK(!is_ip_literal("1"));
   CAF_CHECK(!is_ip_literal("evil.example"));
+  // At the edges of the shortcut that skips parsing names.
+  CAF_CHECK(is_ip_literal("::"));
+  CAF_CHECK(is_ip_literal("::ffff:1.2.3.4"));
+  CAF_CHECK(!is_ip_literal("1.example"));
+  CAF_CHECK(!is_ip_literal("1.2.3.4.5"));
+  CAF_CHECK(!is_ip_literal(""));
+  CAF_CHECK(!is_ip_literal("a:b"));
+  CAF_CHECK_EQUAL(host_name("[::1"), "[::1"); // no closing bracket: kept whole
+  CAF_CHECK_EQUAL(host_name("[FE80::1]."), "fe80::1");
+  CAF_CHECK_EQUAL(host_name("Svc.Example.:8080"), "svc.example");
+  CAF_CHECK_EQUAL(host_name(""), "");
 }
 
 CAF_TEST(requests for addresses localhost and allowed names pass) {
@@ -56,6 +67,12 @@ CAF_TEST(requests for other names are refused as dns rebinding would send them) 
   CAF_CHECK_EQUAL(*why, "this service does not answer to the host name 'rebound.evil' "
                         "(allow a name with --allowed-host)");
   CAF_CHECK(refused(with({{"Host", "localhost.evil"}})));
+  // Names that start like an address are names.
+  CAF_CHECK(refused(with({{"Host", "127.0.0.1.evil:8000"}})));
+  CAF_CHECK(refused(with({{"Host", "1EVIL.example"}})));
+  // The first Host header is the one read, as the guard always did.
+  CAF_CHECK(refused(with({{"Host", "rebound.evil"}, {"Host", "127.0.0.1"}})));
+  CAF_CHECK(!refused(with({{"Host", "127.0.0.1"}, {"Host", "rebound.evil"}})));
 }
 
 CAF_TEST(only allowed origins pass and none by default) {
