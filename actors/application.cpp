@@ -55,7 +55,7 @@ void application::add_route(std::string path, route_factory factory,
     throw std::invalid_argument("route " + path + " is already registered");
   if (!factory)
     throw std::invalid_argument("route " + path + ": the factory is empty");
-  routes_.push_back(route_spec{std::move(path), options, std::move(factory), {}, nullptr});
+  routes_.push_back(route_spec{std::move(path), options, std::move(factory), {}, nullptr, false});
 }
 
 void application::add_route(std::string path, composition tree, route_options options) {
@@ -94,7 +94,7 @@ const route_spec* application::find(const std::string& path) const {
 }
 
 void application::add_function(std::string path, route_function fn,
-                               const route_options& options) {
+                               const route_options& options, bool answers_at_once) {
   add_route(path,
             route_factory{[fn](caf::actor_system& sys,
                                                const worker_context&,
@@ -104,6 +104,7 @@ void application::add_function(std::string path, route_function fn,
             }},
             options);
   routes_.back().function = std::move(fn);
+  routes_.back().function_answers_at_once = answers_at_once;
 }
 
 } // namespace actorserve

@@ -36,6 +36,10 @@ struct route_spec {
   /// For a composition, its tree: it runs in every process that has the
   /// route table (never dispatched to workers); its members may be.
   std::shared_ptr<const composition> composite;
+  /// The function takes no call and answers with a value, never a reply
+  /// that comes later: it calls no routes, so a gateway's thread may run it
+  /// in place of its gate (in_place_route.hpp) when it does not block.
+  bool function_answers_at_once = false;
 };
 
 /// The route table: what a service serves, independent of where (which
@@ -52,7 +56,7 @@ public:
                                               || std::is_invocable_v<F&, json&&>
                                               || std::is_invocable_v<F&>>>
   void add_route(std::string path, F fn, route_options options = {}) {
-    add_function(std::move(path), adapt(std::move(fn)), options);
+    add_function(std::move(path), adapt(std::move(fn)), options, answers_at_once<F>());
   }
 
   /// A stateful route: an actor type constructed with
@@ -101,6 +105,20 @@ private:
       return reply{json(std::forward<R>(result))};
   }
 
+  /// Whether F takes no call and returns a value (not a reply, which could
+  /// be one that comes later).
+  template <class F>
+  static constexpr bool answers_at_once() {
+    if constexpr (std::is_invocable_v<F&, const call&>) {
+      return false;
+    } else {
+      using result = std::decay_t<typename std::conditional_t<std::is_invocable_v<F&, json&&>,
+                                                              std::invoke_result<F&, json&&>,
+                                                              std::invoke_result<F&>>::type>;
+      return !std::is_same_v<result, reply> && !std::is_same_v<result, deferred_reply>;
+    }
+  }
+
   template <class F>
   static route_function adapt(F fn) {
     if constexpr (std::is_invocable_v<F&, const call&>)
@@ -112,8 +130,8 @@ private:
       return [fn](call&) mutable { return to_reply(fn()); };
   }
 
-  void add_function(std::string path, route_function fn,
-                    const route_options& options);
+  void add_function(std::string path, route_function fn, const route_options& options,
+                    bool answers_at_once);
 
   std::vector<route_spec> routes_;
 };

@@ -25,6 +25,7 @@
 
 namespace actorserve {
 
+class in_place_route;
 class link_listener;
 class route_directory;
 class signal_watcher;
@@ -114,7 +115,9 @@ public:
     /// CAF's scheduler threads; for any caller.
     scheduler,
     /// This thread, right away, for a non-blocking route: for a gateway's
-    /// own thread, never one of CAF's (runtime/calling_thread_unit.hpp).
+    /// own thread, never one of CAF's (runtime/calling_thread_unit.hpp). A
+    /// plain function that answers at once runs here without its gate's
+    /// message (runtime/in_place_route.hpp).
     calling_thread,
   };
 
@@ -211,10 +214,16 @@ private:
     caf::actor gate;
     route_options options;
     bool composite = false; // runs in every process, never in a worker only
+    /// A plain function a gateway's thread may run itself, or nullptr.
+    std::shared_ptr<in_place_route> direct;
+    /// The gate as the gateway threads' units know it: a gate they found
+    /// slow, they leave to the scheduler threads, and so its function.
+    caf::resumable* gate_job = nullptr;
   };
 
   void on_signal(int count);
-  void add_route(const route_spec& spec, caf::actor gate);
+  void add_route(const route_spec& spec, caf::actor gate,
+                 std::shared_ptr<in_place_route> in_place = nullptr);
   void start_routes(const application& app, const caf::node_id& supervisor = {});
   void start_workers(const application& app);
   void join_as_worker(const application& app);

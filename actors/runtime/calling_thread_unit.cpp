@@ -32,7 +32,7 @@ std::uint64_t calling_thread_unit::new_owner() {
   return next++;
 }
 
-caf::execution_unit* calling_thread_unit::of_this_thread(caf::actor_system& sys,
+calling_thread_unit* calling_thread_unit::of_this_thread(caf::actor_system& sys,
                                                          std::uint64_t owner,
                                                          std::chrono::microseconds run_limit) {
   thread_local calling_thread_unit* unit = nullptr;
@@ -65,6 +65,10 @@ void calling_thread_unit::exec_later(caf::resumable* job) {
   queue_.push_back(job);
   if (!running_)
     run_queued();
+}
+
+bool calling_thread_unit::may_run(caf::resumable* job) {
+  return slow_.empty() || !is_slow(job, clock::now());
 }
 
 void calling_thread_unit::run_queued() {

@@ -59,7 +59,7 @@ public:
   /// This thread's unit for `sys`, owned by `owner` (new_owner(); an owner
   /// keeps one `run_limit`), to pass as the execution unit of a send; nullptr (the scheduler's threads run
   /// the actor) while this thread is running actors for another owner.
-  static caf::execution_unit* of_this_thread(caf::actor_system& sys, std::uint64_t owner,
+  static calling_thread_unit* of_this_thread(caf::actor_system& sys, std::uint64_t owner,
                                              std::chrono::microseconds run_limit);
 
   calling_thread_unit(const calling_thread_unit&) = delete;
@@ -71,8 +71,20 @@ public:
   /// scheduler threads.
   void exec_later(caf::resumable* job) override;
 
-private:
   using clock = std::chrono::steady_clock;
+
+  /// Whether work of `job` (an actor) that this thread would do itself,
+  /// without the actor (in_place_route.hpp), may run here now: not while
+  /// the actor is remembered as slow. On this unit's thread only.
+  bool may_run(caf::resumable* job);
+
+  /// That work ran here from `start` to `end`: longer than the run limit,
+  /// it counts against `job` as a slow run of the actor's own does.
+  void ran_here(caf::resumable* job, clock::time_point start, clock::time_point end) {
+    ran(job, end - start > run_limit_, end);
+  }
+
+private:
 
   struct slow_actor {
     caf::resumable* job;

@@ -1,13 +1,14 @@
 #include "actors/runtime/route_gate.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include <caf/actor_cast.hpp>
 #include <caf/sec.hpp>
 
 #include "actors/cancel_token.hpp"
 #include "actors/deferred_reply.hpp"
+#include "actors/runtime/admission.hpp"
+#include "actors/runtime/answer_log.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/calling_thread_unit.hpp"
 #include "actors/runtime/child_call.hpp"
@@ -96,7 +97,13 @@ caf::behavior route_gate::make_behavior() {
         pit->second.request.cancel->cancel();
     },
     [this](counts_atom, local_only) {
-      return caf::make_message(admitted_, timed_out_waiting_, dropped_gone_);
+      auto admitted = admitted_;
+      auto gone = dropped_gone_;
+      if (settings_.in_place) { // and what gateways' threads ran themselves
+        admitted += settings_.in_place->admitted();
+        gone += settings_.in_place->dropped_gone();
+      }
+      return caf::make_message(admitted, timed_out_waiting_, gone);
     },
     [this](debug_calls_atom, local_only) { return reply{calls_in_flight()}; },
     [this](batch_done_atom, std::uint64_t batch_id, reply& r, local_only) {
@@ -117,6 +124,8 @@ caf::behavior route_gate::make_behavior() {
     },
     [this](shutdown_atom, local_only) {
       draining_ = true;
+      if (settings_.in_place)
+        settings_.in_place->begin_drain(); // gateways' threads refuse new calls too
       drain_listener_ = caf::actor_cast<caf::actor>(current_sender());
       check_drained();
     },
@@ -277,9 +286,7 @@ void route_gate::admit(call&& request, caf::response_promise promise,
   // While draining, the calls that admitted calls make (a composition's
   // members, a route's calls) are still taken: the drain finishes them.
   if (draining_ && p.request.depth == 0) {
-    drop(p, drop_reason::shutting_down, reply::failure(error_type::shutting_down,
-                             "the service is shutting down; route " + path
-                               + " takes no new calls"));
+    drop(p, drop_reason::shutting_down, shutting_down_refusal(path));
     return;
   }
   if (pending_.size() >= capacity()) {
@@ -297,35 +304,19 @@ void route_gate::admit(call&& request, caf::response_promise promise,
                                + " is already in flight"));
     return;
   }
-  if (p.request.damaged()) {
-    answer(p, reply::failure(error_type::bad_request,
-                             "the call to " + path + " could not be decoded"));
-    return;
-  }
-  if (p.request.deadline <= p.admitted) {
-    drop(p, drop_reason::deadline, reply::failure(error_type::timeout,
-                             "the call to " + path
-                               + " arrived after its deadline"));
-    return;
-  }
   auto max_depth = settings_.directory ? settings_.directory->max_call_depth()
                                        : default_max_call_depth;
-  if (p.request.depth > max_depth) {
-    drop(p, drop_reason::call_depth, reply::failure(error_type::call_depth_exceeded,
-                             "the call to " + path + " is " + std::to_string(p.request.depth)
-                               + " route calls deep, past the limit of "
-                               + std::to_string(max_depth)
-                               + " (node_options::max_call_depth): does a route call itself?"));
+  if (auto refused = refusal_at_admission(path, p.request, p.admitted, max_depth)) {
+    if (refused->dropped == drop_reason::caller_gone)
+      ++dropped_gone_;
+    if (refused->dropped)
+      drop(p, *refused->dropped, std::move(refused->answer));
+    else
+      answer(p, std::move(refused->answer));
     return;
   }
-  if (!p.request.cancel) {
+  if (!p.request.cancel)
     p.request.cancel = std::make_shared<cancel_token>(); // for its own calls to routes
-  } else if (p.request.cancel->cancelled()) {
-    ++dropped_gone_;
-    drop(p, drop_reason::caller_gone, reply::failure(error_type::cancelled,
-                             "the caller of route " + path + " gave up before it ran"));
-    return;
-  }
   ++admitted_;
   p.counted = true;
   // The route may call this process's routes (route_call.hpp).
@@ -397,7 +388,7 @@ void route_gate::on_cancel(std::uint64_t call_id) {
 }
 
 void route_gate::run_in_place(pending_call&& p) {
-  auto r = run_route_function(settings_.in_place, p.request);
+  auto r = settings_.in_place->run(p.request);
   auto later = deferred_reply::of(r);
   if (!later.valid()) {
     answer(p, std::move(r));
@@ -448,45 +439,10 @@ void route_gate::answer(pending_call& p, reply r) {
 }
 
 void route_gate::log_answer(const pending_call& p, const reply& r) {
-  using log::level;
-  // What a worker's route answered, the worker logs; its supervisor's gate
-  // only what befell the call on the way.
-  if (settings_.remote
-      && (r.ok()
-          || (r.error_type() != error_type::timeout
-              && r.error_type() != error_type::worker_lost)))
-    return;
-  auto at = level::info;
-  if (r.ok()) {
-    at = level::debug;
-  } else {
-    auto& type = r.error_type();
-    if (type == error_type::worker_lost || type == error_type::route_failed)
-      at = level::warning; // the service failed the call
-    else if (type == error_type::backlog_full || type == error_type::shutting_down
-             || type == error_type::cancelled)
-      at = level::debug; // load shed: counted by the metrics, not worth a line each
-    // Timeout stays at info: clients choose their deadlines, and an
-    // overload must not flood the log with warnings.
-  }
-  if (!log::enabled(at))
-    return;
-  char took[48] = "";
+  std::optional<std::chrono::nanoseconds> took;
   if (p.counted)
-    std::snprintf(took, sizeof took, " (%.3f ms)",
-                  std::chrono::duration<double, std::milli>(clock().now() - p.admitted).count());
-  auto what = r.ok() ? std::string("answered")
-                     : "answered " + r.error_type() + ": " + r.error_message();
-  auto text = "route " + settings_.path + " call " + std::to_string(p.request.id) + " " + what
-              + took;
-  switch (at) {
-    case level::debug:
-      return log::debug(text, p.request.request_id);
-    case level::info:
-      return log::info(text, p.request.request_id);
-    default:
-      return log::warning(text, p.request.request_id);
-  }
+    took = clock().now() - p.admitted;
+  actorserve::log_answer(settings_.path, settings_.remote, p.request, took, r);
 }
 
 route_gate::instance* route_gate::free_instance() {
@@ -710,7 +666,7 @@ void route_gate::dispatch_batch(instance* target, deadline_point now) {
   auto wanted = members.size();
   batches_.emplace(batch_id, batch_run{std::move(members), batch.cancel, wanted});
   if (target == nullptr) {
-    auto r = run_route_function(settings_.in_place, batch);
+    auto r = settings_.in_place->run(batch);
     auto later = deferred_reply::of(r);
     if (!later.valid()) {
       finish_batch(batch_id, 0, std::move(r));

@@ -16,6 +16,7 @@
 #include "actors/call.hpp"
 #include "actors/cancel_token.hpp"
 #include "actors/runtime/function_route.hpp"
+#include "actors/runtime/in_place_route.hpp"
 #include "actors/reply.hpp"
 #include "actors/runtime/reply_callback.hpp"
 #include "actors/route_options.hpp"
@@ -33,8 +34,10 @@ struct gate_settings {
   std::vector<caf::actor> instances;
   std::function<caf::actor()> respawn;
   /// A non-blocking plain function the gate runs in place of instances: it
-  /// answers at once, so two messages per call are saved.
-  route_function in_place;
+  /// answers at once, so two messages per call are saved. Gateways' threads
+  /// may run it too (in_place_route.hpp): the gate counts their calls with
+  /// its own, and stops them when the service drains.
+  std::shared_ptr<in_place_route> in_place;
   /// The instances are the route's gates in worker processes, added and
   /// removed by the worker supervisor: the gate does not own them, a lost one
   /// fails its calls with WorkerLost, and the route's capacity counts per

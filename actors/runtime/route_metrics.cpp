@@ -66,6 +66,7 @@ void route_metrics::dropped(drop_reason why) {
 }
 
 metrics::counter& route_metrics::outcome(const std::string& type) {
+  std::lock_guard<std::mutex> guard{errors_mutex_};
   auto it = errors_.find(type);
   if (it != errors_.end())
     return *it->second;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -16,8 +17,10 @@ enum class drop_reason { backlog_full, shutting_down, deadline, caller_gone, cal
 
 /// What one route's gate counts (docs/operations.md, "Metrics"): its calls
 /// by outcome, their durations, what is in flight, its capacity, what it
-/// dropped and, batching, the batches' sizes. Used by the gate alone (one
-/// thread at a time); the registry's series are read by whoever scrapes.
+/// dropped and, batching, the batches' sizes. Used by the gate, and by the
+/// gateways' threads that run its function in place (in_place_route.hpp) at
+/// the same time: its series are atomic, and the map of error outcomes is
+/// locked. The registry's series are read by whoever scrapes.
 /// It holds the registry: a gate may outlive the node's own hold on it (a
 /// start that fails unwinds the node while its gates still finish).
 class route_metrics {
@@ -57,6 +60,7 @@ private:
   metrics::gauge& capacity_;
   metrics::histogram* batch_size_ = nullptr;
   metrics::counter* dropped_[5] = {};
+  std::mutex errors_mutex_;
   std::unordered_map<std::string, metrics::counter*> errors_;
 };
 

@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <future>
 #include <thread>
+#include <vector>
 
 #include "actors/call_error.hpp"
 #include "actors/error_type.hpp"
@@ -96,6 +98,30 @@ application test_app() {
   return app;
 }
 
+/// What a call from a gateway's own thread (run_on::calling_thread) was
+/// answered, and whether the answer came on that thread before call_async
+/// returned.
+struct gateway_reply {
+  reply answer;
+  bool at_once = false;
+};
+
+gateway_reply call_from_gateway(node& n, const std::string& path, json input) {
+  auto done = std::make_shared<std::promise<reply>>();
+  auto result = done->get_future();
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  auto at_once = std::make_shared<std::atomic<bool>>(false);
+  auto caller = std::this_thread::get_id();
+  n.call_async(actorserve::call{path, std::move(input), n.deadline_after(10s)},
+               [=](reply r) {
+                 *at_once = !*returned && std::this_thread::get_id() == caller;
+                 done->set_value(std::move(r));
+               },
+               node::run_on::calling_thread);
+  *returned = true;
+  return {result.get(), at_once->load()};
+}
+
 } // namespace
 
 CAF_TEST(the call API returns values and throws named errors) {
@@ -138,6 +164,115 @@ CAF_TEST(a route that takes its input by value gets it without a copy) {
     CAF_CHECK_EQUAL(n.call(path, std::move(input)).get<std::uint64_t>(), sent);
   }
   CAF_CHECK_EQUAL(n.call("/takes_and_keeps", json{{"x", 1}}), (json{{"x", 1}, {"seen", true}}));
+}
+
+CAF_TEST(a gateway thread runs a plain function itself and its gate counts the calls) {
+  application app;
+  app.add_route("/double", [](json x) { return 2 * x.get<int>(); });
+  app.add_route("/whole", [](const call& c) { return reply{c.input}; });
+  node n(std::move(app), quiet_options());
+  for (int i = 0; i < 5; ++i) {
+    auto r = call_from_gateway(n, "/double", i);
+    CAF_CHECK_EQUAL(r.answer.value(), json(2 * i));
+    CAF_CHECK(r.at_once);
+  }
+  CAF_CHECK_EQUAL(call_from_gateway(n, "/whole", "w").answer.value(), json("w"));
+  CAF_CHECK_EQUAL(n.call("/double", 4), json(8)); // through the gate
+  auto counts = n.counts("/double");
+  CAF_REQUIRE(counts);
+  CAF_CHECK_EQUAL(counts->admitted, 6u);
+}
+
+CAF_TEST(a plain function runs one call at a time however many threads call it) {
+  std::atomic<int> inside{0};
+  std::atomic<int> most{0};
+  application app;
+  app.add_route("/one", [&](json x) {
+    auto now = ++inside;
+    for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
+    auto until = steady::now() + 20us;
+    while (steady::now() < until) {
+    }
+    --inside;
+    return x;
+  });
+  node n(std::move(app), quiet_options());
+  constexpr int per_thread = 200;
+  std::vector<std::thread> gateways;
+  std::atomic<int> answered{0};
+  for (int t = 0; t < 3; ++t)
+    gateways.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i)
+        if (call_from_gateway(n, "/one", t * per_thread + i).answer.value()
+            == json(t * per_thread + i))
+          ++answered;
+    });
+  std::vector<std::future<json>> through_gate;
+  for (int i = 0; i < per_thread; ++i)
+    through_gate.push_back(n.call_async("/one", i));
+  for (auto& g : gateways)
+    g.join();
+  for (int i = 0; i < per_thread; ++i)
+    CAF_CHECK_EQUAL(through_gate[i].get(), json(i));
+  CAF_CHECK_EQUAL(answered.load(), 3 * per_thread);
+  CAF_CHECK_EQUAL(most.load(), 1);
+  CAF_CHECK_EQUAL(n.counts("/one")->admitted, 4u * per_thread);
+}
+
+CAF_TEST(a plain function found slow on a gateway thread leaves it) {
+  application app;
+  app.add_route("/slow", [](json x) {
+    std::this_thread::sleep_for(3ms); // declared non-blocking, and is not
+    return x;
+  });
+  auto options = quiet_options();
+  options.gateway_run_limit = 1ms;
+  node n(std::move(app), options);
+  // Two slow runs here, then the scheduler threads run it.
+  CAF_CHECK(call_from_gateway(n, "/slow", 1).at_once);
+  CAF_CHECK(call_from_gateway(n, "/slow", 2).at_once);
+  auto third = call_from_gateway(n, "/slow", 3);
+  CAF_CHECK_EQUAL(third.answer.value(), json(3));
+  CAF_CHECK(!third.at_once);
+}
+
+CAF_TEST(a plain function that calls routes from a gateway thread waits on no lock) {
+  std::atomic<node*> self{nullptr};
+  std::promise<json> innermost;
+  application app;
+  // Calls itself, as a gateway's thread would, until x reaches 0.
+  app.add_route("/again", [&](json x) {
+    auto left = x.get<int>();
+    if (left == 0) {
+      innermost.set_value("done");
+      return json(0);
+    }
+    auto* n = self.load();
+    n->call_async(actorserve::call{"/again", left - 1, n->deadline_after(10s)}, [](reply) {},
+                  node::run_on::calling_thread);
+    return json(left);
+  });
+  node n(std::move(app), quiet_options());
+  self = &n;
+  CAF_CHECK_EQUAL(call_from_gateway(n, "/again", 3).answer.value(), json(3));
+  auto last = innermost.get_future();
+  CAF_REQUIRE(last.wait_for(10s) == std::future_status::ready);
+  CAF_CHECK_EQUAL(last.get(), json("done"));
+}
+
+CAF_TEST(a gateway thread refuses calls once the service drains) {
+  node n(test_app(), quiet_options());
+  auto pending = n.call_async("/later", 300); // keeps the drain going
+  std::this_thread::sleep_for(50ms);
+  n.shutdown();
+  std::this_thread::sleep_for(50ms);
+  auto refused = call_from_gateway(n, "/echo", 1);
+  CAF_CHECK_EQUAL(refused.answer.error_type(), error_type::shutting_down);
+  CAF_CHECK_EQUAL(refused.answer.error_message(),
+                  "the service is shutting down; route /echo takes no new calls");
+  n.wait();
+  CAF_CHECK_EQUAL(pending.get(), json(300));
 }
 
 CAF_TEST(a blocking route does not delay a non-blocking one) {

@@ -306,7 +306,7 @@ CAF_TEST(an instance that stopped is replaced off the gateway thread) {
   // here by the call, must not run the new one's here.
   application app;
   app.add_route<short_lived_route>("/short");
-  auto gate = start_route(sys, *app.find("/short"), worker_context{});
+  auto gate = start_route(sys, *app.find("/short"), worker_context{}).gate;
   CAF_REQUIRE_EQUAL(constructions::where().count(), 1u);
   std::this_thread::sleep_for(50ms); // the gate started and waits for calls
   runs answered;

@@ -134,7 +134,7 @@ struct fixture : test_coordinator_fixture<> {
     app.check_members();
     directory = std::make_shared<route_directory>(max_call_depth, &sched.clock());
     for (auto& spec : app.routes()) {
-      auto gate = start_route(sys, spec, {}, {}, directory);
+      auto gate = start_route(sys, spec, {}, {}, directory).gate;
       directory->add(spec.path, gate);
       gates.push_back(gate);
     }

@@ -73,7 +73,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   caf::actor start(const std::string& path, worker_context ctx = {}) {
-    auto gate = start_route(sys, *app.find(path), ctx);
+    auto gate = start_route(sys, *app.find(path), ctx).gate;
     sched.run();
     return gate;
   }
@@ -412,7 +412,7 @@ struct remote_fixture : test_coordinator_fixture<> {
 
   /// The gate a worker would run for /hold.
   caf::actor worker_gate(int index) {
-    auto gate = start_route(sys, *app.find("/hold"), worker_context{index, nullptr});
+    auto gate = start_route(sys, *app.find("/hold"), worker_context{index, nullptr}).gate;
     sched.run();
     return gate;
   }
@@ -749,7 +749,7 @@ CAF_TEST(a cancelled call sent to a worker is cancelled there by its ticket) {
 
 CAF_TEST(a worker gate answers a batch of calls with one batch of replies under its key) {
   app.add_route("/twice", [](const json& x) { return x.get<int>() * 2; });
-  auto worker = start_route(sys, *app.find("/twice"), worker_context{0, nullptr});
+  auto worker = start_route(sys, *app.find("/twice"), worker_context{0, nullptr}).gate;
   sched.run();
   auto got = std::make_shared<std::vector<reply_batch>>();
   auto key = batch_key::random();

@@ -1,0 +1,96 @@
+#include "actors/runtime/in_place_route.hpp"
+
+#include "actors/log.hpp"
+#include "actors/runtime/admission.hpp"
+#include "actors/runtime/answer_log.hpp"
+#include "actors/runtime/function_route.hpp"
+
+namespace actorserve {
+
+in_place_route::in_place_route(std::string path, route_function fn, bool direct,
+                               std::shared_ptr<route_metrics> metrics,
+                               const caf::actor_clock& clock, std::uint32_t max_call_depth)
+  : path_(std::move(path)), fn_(std::move(fn)), direct_(direct), metrics_(std::move(metrics)),
+    clock_(clock), max_call_depth_(max_call_depth) {
+}
+
+namespace {
+
+thread_local int runs_on_this_thread = 0;
+
+} // namespace
+
+bool in_place_route::running_on_this_thread() noexcept {
+  return runs_on_this_thread > 0;
+}
+
+reply in_place_route::run_locked(call& request) {
+  struct mark {
+    mark() {
+      ++runs_on_this_thread;
+    }
+    ~mark() {
+      --runs_on_this_thread;
+    }
+  } running_here;
+  return run_route_function(fn_, request);
+}
+
+reply in_place_route::run(call& request) {
+  std::lock_guard<std::mutex> guard{running_};
+  return run_locked(request);
+}
+
+bool in_place_route::call_directly(call& request, const std::function<void(reply)>& on_reply) {
+  std::unique_lock<std::mutex> lock{running_, std::try_to_lock};
+  if (!lock.owns_lock())
+    return false;
+  auto admitted = clock_.now();
+  if (draining_) {
+    lock.unlock();
+    if (metrics_)
+      metrics_->dropped(drop_reason::shutting_down);
+    answer(request, std::chrono::nanoseconds{-1}, shutting_down_refusal(path_), on_reply);
+    return true;
+  }
+  if (auto refused = refusal_at_admission(path_, request, admitted, max_call_depth_)) {
+    lock.unlock();
+    if (refused->dropped == drop_reason::caller_gone)
+      dropped_gone_.fetch_add(1, std::memory_order_relaxed);
+    if (refused->dropped && metrics_)
+      metrics_->dropped(*refused->dropped);
+    answer(request, std::chrono::nanoseconds{-1}, std::move(refused->answer), on_reply);
+    return true;
+  }
+  admitted_.fetch_add(1, std::memory_order_relaxed);
+  auto r = run_locked(request);
+  lock.unlock();
+  answer(request, clock_.now() - admitted, std::move(r), on_reply);
+  return true;
+}
+
+void in_place_route::answer(const call& request, std::chrono::nanoseconds took, reply r,
+                            const std::function<void(reply)>& on_reply) {
+  std::optional<std::chrono::nanoseconds> counted;
+  if (took.count() >= 0)
+    counted = took;
+  if (metrics_)
+    metrics_->answered(r, took);
+  log_answer(path_, false, request, counted, r);
+  // As the gate does: a caller's callback must not take the gateway's
+  // thread down with it.
+  try {
+    on_reply(std::move(r));
+  } catch (const std::exception& e) {
+    log::error("route " + path_ + ": a reply callback threw: " + e.what());
+  } catch (...) {
+    log::error("route " + path_ + ": a reply callback threw");
+  }
+}
+
+void in_place_route::begin_drain() {
+  std::lock_guard<std::mutex> guard{running_};
+  draining_ = true;
+}
+
+} // namespace actorserve
