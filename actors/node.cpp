@@ -22,6 +22,7 @@
 #include "actors/runtime/calling_thread_unit.hpp"
 #include "actors/runtime/descriptor_limit.hpp"
 #include "actors/runtime/gather.hpp"
+#include "actors/runtime/in_place_route.hpp"
 #include "actors/runtime/local_only.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "actors/runtime/child_call.hpp"
@@ -31,7 +32,6 @@
 #include "actors/runtime/route_metrics.hpp"
 #include "actors/runtime/shutdown_broadcast.hpp"
 #include "actors/runtime/signal_watcher.hpp"
-#include "actors/runtime/in_place_route.hpp"
 #include "actors/runtime/start_route.hpp"
 #include "actors/workers/join_protocol.hpp"
 #include "actors/workers/link_listener.hpp"
@@ -128,7 +128,7 @@ void node::add_route(const route_spec& spec, caf::actor gate,
   directory_->add(spec.path, gate);
   route_entry entry{gate, spec.options, spec.composite != nullptr};
   if (in_place && in_place->direct()) {
-    entry.direct = std::move(in_place);
+    entry.in_place = std::move(in_place);
     entry.gate_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(gate));
   }
   routes_.emplace(spec.path, std::move(entry));
@@ -341,12 +341,15 @@ void node::call_async(actorserve::call request, std::function<void(reply)> on_re
                  : nullptr;
   // A plain function that answers at once runs right here, without the
   // message to its gate and back, unless its gate was found slow here.
-  if (here != nullptr && entry.direct && request.depth == 0 && here->may_run(entry.gate_job)) {
+  if (here != nullptr && entry.in_place && request.depth == 0 && here->may_run(entry.gate_job)) {
     auto start = calling_thread_unit::clock::now();
-    if (entry.direct->call_directly(request, on_reply)) {
+    if (entry.in_place->call_directly(request, on_reply)) {
       here->ran_here(entry.gate_job, start, calling_thread_unit::clock::now());
       return;
     }
+    // Another thread runs the function now: a scheduler thread, not this
+    // one, waits for it through the gate.
+    here = nullptr;
   }
   // The values live in the mailbox element: one allocation, as a send makes.
   entry.gate->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, call_atom::value,
@@ -376,9 +379,11 @@ std::optional<route_counts> node::counts(const std::string& path) {
   self->request(gate, std::chrono::seconds{5}, counts_atom::value, local_only{})
     .receive(
       [&](std::uint64_t admitted, std::uint64_t timed_out, std::uint64_t gone) {
-        result = route_counts{admitted, timed_out, gone};
+        result = route_counts{admitted, timed_out, gone, 0};
       },
       [](caf::error&) {});
+  if (auto found = routes_.find(path); result && found->second.in_place)
+    result->admitted_by_gateway_threads = found->second.in_place->admitted();
   return result;
 }
 

@@ -67,7 +67,7 @@ struct node_options {
 /// What a route's gate in this process has counted since it started.
 struct route_counts {
   /// Calls it took on (past the capacity, deadline, depth and shutdown
-  /// checks).
+  /// checks), with those that gateways' threads ran themselves.
   std::uint64_t admitted = 0;
   /// Calls whose deadline passed while they waited for an instance or a
   /// batch: answered Timeout, never run.
@@ -75,6 +75,10 @@ struct route_counts {
   /// Calls dropped before they ran because their caller gave up (the
   /// client left, or the parent call timed out or was dropped).
   std::uint64_t dropped_caller_gone = 0;
+  /// Of `admitted`, the calls a gateway's own thread ran itself, without
+  /// the message to the gate (a plain function that answers at once:
+  /// runtime/in_place_route.hpp).
+  std::uint64_t admitted_by_gateway_threads = 0;
 };
 
 /// One process's share of a service: it owns the actor system, starts the
@@ -117,7 +121,8 @@ public:
     /// This thread, right away, for a non-blocking route: for a gateway's
     /// own thread, never one of CAF's (runtime/calling_thread_unit.hpp). A
     /// plain function that answers at once runs here without its gate's
-    /// message (runtime/in_place_route.hpp).
+    /// message (runtime/in_place_route.hpp). Neither happens with workers
+    /// or with node_options::gateway_run_limit 0: then as `scheduler`.
     calling_thread,
   };
 
@@ -135,8 +140,9 @@ public:
   /// with `(call_atom, call)`), or an invalid handle.
   caf::actor route(const std::string& path) const;
 
-  /// What the gate of the route at `path` has counted, or nothing for a
-  /// path this node does not serve. With workers, the main process's gate:
+  /// What the gate of the route at `path` has counted, with the calls
+  /// gateways' threads ran themselves, or nothing for a path this node does
+  /// not serve. With workers, the main process's gate:
   /// calls that wait in a worker are counted there. It asks the gate and
   /// waits (up to 5 s) for the answer: never call it from an actor.
   std::optional<route_counts> counts(const std::string& path);
@@ -215,7 +221,7 @@ private:
     route_options options;
     bool composite = false; // runs in every process, never in a worker only
     /// A plain function a gateway's thread may run itself, or nullptr.
-    std::shared_ptr<in_place_route> direct;
+    std::shared_ptr<in_place_route> in_place;
     /// The gate as the gateway threads' units know it: a gate they found
     /// slow, they leave to the scheduler threads, and so its function.
     caf::resumable* gate_job = nullptr;

@@ -85,7 +85,6 @@ public:
   }
 
 private:
-
   struct slow_actor {
     caf::resumable* job;
     int slow_runs;  // not yet forgiven

@@ -42,6 +42,8 @@ reply in_place_route::run(call& request) {
 }
 
 bool in_place_route::call_directly(call& request, const std::function<void(reply)>& on_reply) {
+  if (running_on_this_thread())
+    return false; // the lock may be this thread's own: not tried again
   std::unique_lock<std::mutex> lock{running_, std::try_to_lock};
   if (!lock.owns_lock())
     return false;
@@ -71,12 +73,17 @@ bool in_place_route::call_directly(call& request, const std::function<void(reply
 
 void in_place_route::answer(const call& request, std::chrono::nanoseconds took, reply r,
                             const std::function<void(reply)>& on_reply) {
-  std::optional<std::chrono::nanoseconds> counted;
-  if (took.count() >= 0)
-    counted = took;
-  if (metrics_)
-    metrics_->answered(r, took);
-  log_answer(path_, false, request, counted, r);
+  // The call is answered whatever befalls the counting and the log line
+  // (out of memory): its gateway waits for the answer.
+  try {
+    std::optional<std::chrono::nanoseconds> counted;
+    if (took.count() >= 0)
+      counted = took;
+    if (metrics_)
+      metrics_->answered(r, took);
+    log_answer(path_, false, request, counted, r);
+  } catch (...) {
+  }
   // As the gate does: a caller's callback must not take the gateway's
   // thread down with it.
   try {

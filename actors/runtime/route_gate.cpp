@@ -158,6 +158,10 @@ caf::behavior route_gate::make_behavior() {
 }
 
 void route_gate::on_exit() {
+  // However the gate ends (stopped, or a handler threw), gateways' threads
+  // refuse its route's calls from now on, as its mailbox would.
+  if (settings_.in_place)
+    settings_.in_place->begin_drain();
   settings_.directory = nullptr; // it holds this gate
   instances_.clear();
   pending_.clear();
@@ -890,6 +894,8 @@ void route_gate::check_drained() {
 
 void route_gate::stop() {
   draining_ = true;
+  if (settings_.in_place)
+    settings_.in_place->begin_drain(); // nor do gateways' threads run it any more
   gathering_ = true; // the replies below leave together, before the gate quits
   for (auto& [id, p] : pending_)
     answer(p, reply::failure(error_type::shutting_down,

@@ -36,7 +36,7 @@ struct gate_settings {
   /// A non-blocking plain function the gate runs in place of instances: it
   /// answers at once, so two messages per call are saved. Gateways' threads
   /// may run it too (in_place_route.hpp): the gate counts their calls with
-  /// its own, and stops them when the service drains.
+  /// its own, and makes them refuse calls once it drains, stops or ends.
   std::shared_ptr<in_place_route> in_place;
   /// The instances are the route's gates in worker processes, added and
   /// removed by the worker supervisor: the gate does not own them, a lost one

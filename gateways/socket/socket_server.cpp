@@ -523,7 +523,8 @@ private:
   }
 
   /// On the thread that has the reply: this I/O thread, when the route's
-  /// gate ran here (a non-blocking route, or a call refused at once), else a
+  /// gate ran here (a non-blocking route, or a call refused at once) or
+  /// this thread ran the route's function itself, else a
   /// scheduler thread inside the gate (or whichever thread lets go of an
   /// unanswered call). The reply to the connection's one call in flight is
   /// encoded here and goes out at once when nothing is queued before it,

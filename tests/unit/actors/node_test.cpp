@@ -170,7 +170,9 @@ CAF_TEST(a gateway thread runs a plain function itself and its gate counts the c
   application app;
   app.add_route("/double", [](json x) { return 2 * x.get<int>(); });
   app.add_route("/whole", [](const call& c) { return reply{c.input}; });
-  node n(std::move(app), quiet_options());
+  auto options = quiet_options();
+  options.gateway_run_limit = 1s; // no run found slow on a loaded machine
+  node n(std::move(app), options);
   for (int i = 0; i < 5; ++i) {
     auto r = call_from_gateway(n, "/double", i);
     CAF_CHECK_EQUAL(r.answer.value(), json(2 * i));
@@ -181,6 +183,36 @@ CAF_TEST(a gateway thread runs a plain function itself and its gate counts the c
   auto counts = n.counts("/double");
   CAF_REQUIRE(counts);
   CAF_CHECK_EQUAL(counts->admitted, 6u);
+  CAF_CHECK_EQUAL(counts->admitted_by_gateway_threads, 5u);
+  // A function that takes the call goes through its gate.
+  CAF_CHECK_EQUAL(n.counts("/whole")->admitted, 1u);
+  CAF_CHECK_EQUAL(n.counts("/whole")->admitted_by_gateway_threads, 0u);
+}
+
+CAF_TEST(calls a gateway thread runs itself are counted in the metrics as the gates count) {
+  application app;
+  app.add_route("/half", [](json x) -> json {
+    if (!x.is_number())
+      throw call_error("NotANumber", "half of what?");
+    return x.get<double>() / 2;
+  });
+  auto options = quiet_options();
+  options.gateway_run_limit = 1s;
+  node n(std::move(app), options);
+  call_from_gateway(n, "/half", 4);
+  CAF_CHECK_EQUAL(n.call("/half", 8), json(4.0)); // through the gate
+  CAF_CHECK_EQUAL(call_from_gateway(n, "/half", "x").answer.error_type(), "NotANumber");
+  auto through_gate = n.call_async("/half", "y");
+  CAF_CHECK_EQUAL(error_type_of(through_gate), "NotANumber");
+  std::promise<std::string> text;
+  n.collect_metrics([&](std::string t) { text.set_value(std::move(t)); });
+  auto metrics = text.get_future().get();
+  CAF_MESSAGE(metrics);
+  for (auto line : {"actorserve_calls_total{route=\"/half\",outcome=\"ok\"} 2",
+                    "actorserve_calls_total{route=\"/half\",outcome=\"NotANumber\"} 2",
+                    "actorserve_call_duration_seconds_count{route=\"/half\"} 4"})
+    CAF_CHECK(metrics.find(std::string(line) + "\n") != std::string::npos);
+  CAF_CHECK_EQUAL(n.counts("/half")->admitted_by_gateway_threads, 2u);
 }
 
 CAF_TEST(a plain function runs one call at a time however many threads call it) {
@@ -264,15 +296,31 @@ CAF_TEST(a plain function that calls routes from a gateway thread waits on no lo
 CAF_TEST(a gateway thread refuses calls once the service drains) {
   node n(test_app(), quiet_options());
   auto pending = n.call_async("/later", 300); // keeps the drain going
-  std::this_thread::sleep_for(50ms);
   n.shutdown();
-  std::this_thread::sleep_for(50ms);
+  // Once the gate refuses, it has closed the way around it too.
+  auto drained = false;
+  for (int i = 0; i < 1000 && !drained; ++i) {
+    auto f = n.call_async("/echo", 1);
+    drained = error_type_of(f) == error_type::shutting_down;
+    if (!drained)
+      std::this_thread::sleep_for(1ms);
+  }
+  CAF_REQUIRE(drained);
   auto refused = call_from_gateway(n, "/echo", 1);
   CAF_CHECK_EQUAL(refused.answer.error_type(), error_type::shutting_down);
   CAF_CHECK_EQUAL(refused.answer.error_message(),
                   "the service is shutting down; route /echo takes no new calls");
   n.wait();
   CAF_CHECK_EQUAL(pending.get(), json(300));
+}
+
+CAF_TEST(a gateway thread refuses calls once the service stopped without a drain) {
+  node n(test_app(), quiet_options());
+  n.stop_now();
+  n.wait();
+  auto refused = call_from_gateway(n, "/echo", 1);
+  CAF_CHECK_EQUAL(refused.answer.error_type(), error_type::shutting_down);
+  CAF_CHECK(n.call_async("/echo", 1).wait_for(10s) == std::future_status::ready);
 }
 
 CAF_TEST(a blocking route does not delay a non-blocking one) {

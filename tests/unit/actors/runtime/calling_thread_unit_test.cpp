@@ -17,11 +17,13 @@
 #include <thread>
 #include <vector>
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/message.hpp>
 #include <caf/message_id.hpp>
+#include <caf/resumable.hpp>
 #include <caf/send.hpp>
 
 using namespace actorserve;
@@ -191,6 +193,27 @@ CAF_TEST(an actor slow here twice in a row runs on the scheduler threads for a w
   CAF_CHECK_EQUAL(other.on(here), 1u);
   anon_send_exit(a, caf::exit_reason::user_shutdown);
   anon_send_exit(b, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(work done here for an actor counts as its runs do) {
+  runs seen;
+  auto a = sys.spawn<caf::lazy_init>(recorder, &seen);
+  auto* unit = calling_thread_unit::of_this_thread(sys, owner, run_limit);
+  auto* job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(a));
+  CAF_REQUIRE(job != nullptr);
+  auto start = calling_thread_unit::clock::now();
+  auto slow = start + 2 * run_limit;
+  CAF_CHECK(unit->may_run(job));
+  unit->ran_here(job, start, start + run_limit / 2); // fast: nothing against it
+  unit->ran_here(job, start, slow);
+  CAF_CHECK(unit->may_run(job)); // one slow run may be the machine's doing
+  unit->ran_here(job, start, slow);
+  // Found slow twice: neither that work nor the actor itself runs here now.
+  CAF_CHECK(!unit->may_run(job));
+  send_from_here(a, caf::make_message(0), unit);
+  CAF_REQUIRE(seen.wait_for(1));
+  CAF_CHECK_EQUAL(seen.on(here), 0u);
+  anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(a slow run is forgiven after enough fast ones) {

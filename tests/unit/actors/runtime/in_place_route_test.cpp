@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -93,7 +95,8 @@ CAF_TEST(the function runs one call at a time whoever runs it) {
   std::atomic<int> most{0};
   route_function held = [&, released](call& c) {
     auto now = ++inside;
-    most = std::max(most.load(), now);
+    for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
     if (c.input == json("hold")) {
       entered.set_value();
       released.wait();
@@ -102,8 +105,12 @@ CAF_TEST(the function runs one call at a time whoever runs it) {
     return reply{c.input};
   };
   in_place_route route{"/r", held, true, nullptr, sys.clock(), 32};
-  std::thread first([&] { direct(route, make_call("hold")); });
-  entered.get_future().wait();
+  std::thread first([&] {
+    while (!direct(route, make_call("hold"))) {
+      // try_lock may fail even when the lock is free: try again
+    }
+  });
+  CAF_REQUIRE(entered.get_future().wait_for(10s) == std::future_status::ready);
   // A gateway's thread that finds it running leaves the call to the gate.
   CAF_CHECK(!direct(route, make_call("next")));
   // The gate's own run waits its turn.
@@ -131,8 +138,11 @@ CAF_TEST(the drain waits for a direct call that runs) {
     return reply{c.input};
   };
   in_place_route route{"/r", held, true, nullptr, sys.clock(), 32};
-  std::thread caller([&] { direct(route, make_call(1)); });
-  entered.get_future().wait();
+  std::thread caller([&] {
+    while (!direct(route, make_call(1))) {
+    }
+  });
+  CAF_REQUIRE(entered.get_future().wait_for(10s) == std::future_status::ready);
   auto drain = std::async(std::launch::async, [&] {
     route.begin_drain();
     return finished.load();
@@ -152,6 +162,42 @@ CAF_TEST(a reply callback that throws does not reach the caller) {
     throw std::runtime_error("callback failed");
   }));
   CAF_CHECK(answered);
+}
+
+CAF_TEST(a function that throws answers an error and frees the route) {
+  route_function throws = [](call& c) -> reply {
+    if (c.input == json("throw"))
+      throw std::invalid_argument("no such thing");
+    return reply{c.input};
+  };
+  in_place_route route{"/r", throws, true, nullptr, sys.clock(), 32};
+  auto r = direct(route, make_call("throw"));
+  CAF_REQUIRE(r);
+  CAF_CHECK_EQUAL(r->error_type(), "invalid_argument");
+  CAF_CHECK_EQUAL(r->error_message(), "no such thing");
+  CAF_CHECK(!in_place_route::running_on_this_thread());
+  r = direct(route, make_call("next")); // the lock was let go
+  CAF_REQUIRE(r);
+  CAF_CHECK_EQUAL(r->value(), json("next"));
+}
+
+CAF_TEST(a thread already running a function in place does not try its lock) {
+  std::optional<bool> nested;
+  in_place_route* self = nullptr;
+  route_function again = [&](call& c) {
+    if (c.input == json("outer")) {
+      auto inner = c;
+      inner.input = "inner";
+      nested = self->call_directly(inner, [](reply) {});
+    }
+    return reply{c.input};
+  };
+  in_place_route route{"/r", again, true, nullptr, sys.clock(), 32};
+  self = &route;
+  auto r = direct(route, make_call("outer"));
+  CAF_REQUIRE(r);
+  CAF_REQUIRE(nested);
+  CAF_CHECK(!*nested); // left to the gate, from a scheduler thread
 }
 
 CAF_TEST(a thread knows while it runs a function in place) {
