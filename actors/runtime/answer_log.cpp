@@ -8,7 +8,8 @@
 namespace actorserve {
 
 void log_answer(const std::string& path, bool remote, const call& request,
-                std::optional<std::chrono::nanoseconds> took, const reply& r) {
+                std::optional<deadline_point> admitted, const caf::actor_clock& clock,
+                const reply& r) {
   using log::level;
   if (remote
       && (r.ok()
@@ -31,9 +32,9 @@ void log_answer(const std::string& path, bool remote, const call& request,
   if (!log::enabled(at))
     return;
   char duration[48] = "";
-  if (took)
+  if (admitted)
     std::snprintf(duration, sizeof duration, " (%.3f ms)",
-                  std::chrono::duration<double, std::milli>(*took).count());
+                  std::chrono::duration<double, std::milli>(clock.now() - *admitted).count());
   auto what = r.ok() ? std::string("answered")
                      : "answered " + r.error_type() + ": " + r.error_message();
   auto text = "route " + path + " call " + std::to_string(request.id) + " " + what + duration;

@@ -37,6 +37,8 @@ reply in_place_route::run_locked(call& request) {
 }
 
 reply in_place_route::run(call& request) {
+  if (!direct_)
+    return run_locked(request); // its gate is the only one to run it
   std::lock_guard<std::mutex> guard{running_};
   return run_locked(request);
 }
@@ -52,7 +54,7 @@ bool in_place_route::call_directly(call& request, const std::function<void(reply
     lock.unlock();
     if (metrics_)
       metrics_->dropped(drop_reason::shutting_down);
-    answer(request, std::chrono::nanoseconds{-1}, shutting_down_refusal(path_), on_reply);
+    answer(request, std::nullopt, shutting_down_refusal(path_), on_reply);
     return true;
   }
   if (auto refused = refusal_at_admission(path_, request, admitted, max_call_depth_)) {
@@ -61,27 +63,24 @@ bool in_place_route::call_directly(call& request, const std::function<void(reply
       dropped_gone_.fetch_add(1, std::memory_order_relaxed);
     if (refused->dropped && metrics_)
       metrics_->dropped(*refused->dropped);
-    answer(request, std::chrono::nanoseconds{-1}, std::move(refused->answer), on_reply);
+    answer(request, std::nullopt, std::move(refused->answer), on_reply);
     return true;
   }
   admitted_.fetch_add(1, std::memory_order_relaxed);
   auto r = run_locked(request);
   lock.unlock();
-  answer(request, clock_.now() - admitted, std::move(r), on_reply);
+  answer(request, admitted, std::move(r), on_reply);
   return true;
 }
 
-void in_place_route::answer(const call& request, std::chrono::nanoseconds took, reply r,
-                            const std::function<void(reply)>& on_reply) {
+void in_place_route::answer(const call& request, std::optional<deadline_point> admitted,
+                            reply r, const std::function<void(reply)>& on_reply) {
   // The call is answered whatever befalls the counting and the log line
   // (out of memory): its gateway waits for the answer.
   try {
-    std::optional<std::chrono::nanoseconds> counted;
-    if (took.count() >= 0)
-      counted = took;
     if (metrics_)
-      metrics_->answered(r, took);
-    log_answer(path_, false, request, counted, r);
+      metrics_->answered(r, admitted ? clock_.now() - *admitted : std::chrono::nanoseconds{-1});
+    log_answer(path_, false, request, admitted, clock_, r);
   } catch (...) {
   }
   // As the gate does: a caller's callback must not take the gateway's

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <caf/actor_clock.hpp>
@@ -87,7 +88,8 @@ private:
 
   /// Counts, logs and gives the answer, outside the lock: a reply callback
   /// may take locks of its own, or write to a socket.
-  void answer(const call& request, std::chrono::nanoseconds took, reply r,
+  /// `admitted`: when, or none for a call refused before it ran.
+  void answer(const call& request, std::optional<deadline_point> admitted, reply r,
               const std::function<void(reply)>& on_reply);
 
   std::string path_;

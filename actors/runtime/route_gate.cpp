@@ -443,10 +443,9 @@ void route_gate::answer(pending_call& p, reply r) {
 }
 
 void route_gate::log_answer(const pending_call& p, const reply& r) {
-  std::optional<std::chrono::nanoseconds> took;
-  if (p.counted)
-    took = clock().now() - p.admitted;
-  actorserve::log_answer(settings_.path, settings_.remote, p.request, took, r);
+  actorserve::log_answer(settings_.path, settings_.remote, p.request,
+                         p.counted ? std::optional<deadline_point>{p.admitted} : std::nullopt,
+                         clock(), r);
 }
 
 route_gate::instance* route_gate::free_instance() {
