@@ -332,8 +332,8 @@ void node::call_async(actorserve::call request, std::function<void(reply)> on_re
   // finds the calls that came meanwhile in its mailbox and sends them to a
   // worker in one message (run here, each call went alone: 12 % fewer
   // requests per second through workers). A route's function running on
-  // this thread calls through the scheduler threads: it holds its route's
-  // lock, and must not wait for another's.
+  // this thread calls through the scheduler threads: the thread may hold
+  // its route's lock, and must not wait for another's.
   auto* here = where == run_on::calling_thread && options_.gateway_run_limit.count() > 0
                    && !has_workers() && !in_place_route::running_on_this_thread()
                  ? calling_thread_unit::of_this_thread(*system_, gateway_unit_owner_,
@@ -378,12 +378,11 @@ std::optional<route_counts> node::counts(const std::string& path) {
   caf::scoped_actor self{*system_};
   self->request(gate, std::chrono::seconds{5}, counts_atom::value, local_only{})
     .receive(
-      [&](std::uint64_t admitted, std::uint64_t timed_out, std::uint64_t gone) {
-        result = route_counts{admitted, timed_out, gone, 0};
+      [&](std::uint64_t admitted, std::uint64_t timed_out, std::uint64_t gone,
+          std::uint64_t by_gateways) {
+        result = route_counts{admitted, timed_out, gone, by_gateways};
       },
       [](caf::error&) {});
-  if (auto found = routes_.find(path); result && found->second.in_place)
-    result->admitted_by_gateway_threads = found->second.in_place->admitted();
   return result;
 }
 

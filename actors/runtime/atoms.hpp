@@ -29,7 +29,8 @@ using batch_done_atom = caf::atom_constant<caf::atom("batch_done")>;
 /// worker's.
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 /// A gate's counts: `(counts_atom, local_only)` → (admitted, timed out
-/// before running, dropped because the caller gave up).
+/// before running, dropped because the caller gave up, of the admitted
+/// those gateways' threads ran themselves).
 using counts_atom = caf::atom_constant<caf::atom("counts")>;
 /// The metrics of a process: `(metrics_atom, local_only)` to a supervisor
 /// → a reply holding {"<worker index>": snapshot JSON}; `(metrics_atom,

@@ -1,5 +1,6 @@
 #include "actors/runtime/in_place_route.hpp"
 
+#include "actors/error_type.hpp"
 #include "actors/log.hpp"
 #include "actors/runtime/admission.hpp"
 #include "actors/runtime/answer_log.hpp"
@@ -45,32 +46,44 @@ reply in_place_route::run(call& request) {
 
 bool in_place_route::call_directly(call& request, const std::function<void(reply)>& on_reply) {
   if (running_on_this_thread())
-    return false; // the lock may be this thread's own: not tried again
+    return false; // this thread may hold the lock: it is not tried again
   std::unique_lock<std::mutex> lock{running_, std::try_to_lock};
   if (!lock.owns_lock())
     return false;
-  auto admitted = clock_.now();
-  if (draining_) {
-    lock.unlock();
-    if (metrics_)
-      metrics_->dropped(drop_reason::shutting_down);
-    answer(request, std::nullopt, shutting_down_refusal(path_), on_reply);
-    return true;
+  std::optional<deadline_point> admitted;
+  std::optional<drop_reason> dropped;
+  std::optional<reply> r;
+  try {
+    r = admit_and_run(request, admitted, dropped);
+  } catch (...) {
+    // Out of memory while refusing or answering: still answered, below.
   }
-  if (auto refused = refusal_at_admission(path_, request, admitted, max_call_depth_)) {
-    lock.unlock();
-    if (refused->dropped == drop_reason::caller_gone)
-      dropped_gone_.fetch_add(1, std::memory_order_relaxed);
-    if (refused->dropped && metrics_)
-      metrics_->dropped(*refused->dropped);
-    answer(request, std::nullopt, std::move(refused->answer), on_reply);
-    return true;
-  }
-  admitted_.fetch_add(1, std::memory_order_relaxed);
-  auto r = run_locked(request);
   lock.unlock();
-  answer(request, admitted, std::move(r), on_reply);
+  if (!r)
+    r = reply::failure(error_type::route_failed,
+                       "route " + path_ + " could not answer: out of memory");
+  if (dropped == drop_reason::caller_gone)
+    dropped_gone_.fetch_add(1, std::memory_order_relaxed);
+  if (dropped && metrics_)
+    metrics_->dropped(*dropped);
+  answer(request, admitted, std::move(*r), on_reply);
   return true;
+}
+
+reply in_place_route::admit_and_run(call& request, std::optional<deadline_point>& admitted,
+                                    std::optional<drop_reason>& dropped) {
+  auto now = clock_.now();
+  if (draining_) {
+    dropped = drop_reason::shutting_down;
+    return shutting_down_refusal(path_);
+  }
+  if (auto refused = refusal_at_admission(path_, request, now, max_call_depth_)) {
+    dropped = refused->dropped;
+    return std::move(refused->answer);
+  }
+  admitted = now;
+  admitted_.fetch_add(1, std::memory_order_relaxed);
+  return run_locked(request);
 }
 
 void in_place_route::answer(const call& request, std::optional<deadline_point> admitted,
@@ -82,6 +95,10 @@ void in_place_route::answer(const call& request, std::optional<deadline_point> a
       metrics_->answered(r, admitted ? clock_.now() - *admitted : std::chrono::nanoseconds{-1});
     log_answer(path_, false, request, admitted, clock_, r);
   } catch (...) {
+    try {
+      log::error("route " + path_ + ": counting or logging an answer failed");
+    } catch (...) {
+    }
   }
   // As the gate does: a caller's callback must not take the gateway's
   // thread down with it.

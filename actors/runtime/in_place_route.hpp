@@ -22,8 +22,9 @@ namespace actorserve {
 /// function takes no call and answers with a value (it has no call to make
 /// route calls under, and never answers later), a gateway's thread may also
 /// run it itself (node::call_async), without the message to the gate and
-/// back: on the machine this was measured on, an HTTP `POST /double` took
-/// 22,000 instructions so against 25,100 through the gate.
+/// back: on the machine this was measured on, an HTTP `POST /double`
+/// {"x":21} took 22,000 instructions run this way against 25,100 through
+/// the gate (docs/performance.md).
 ///
 /// Both hold the same lock while the function runs, so it runs one call at
 /// a time, as an actor would. A gateway's thread that finds it running
@@ -54,7 +55,7 @@ public:
   }
 
   /// Whether this thread is running a route's function in place now (it
-  /// holds that route's lock): its calls must not run here, or wait for
+  /// may hold that route's lock): its calls must not run here, or wait for
   /// another route's lock.
   static bool running_on_this_thread() noexcept;
 
@@ -64,8 +65,9 @@ public:
   /// when its caller gave up), runs the function, counts and logs the
   /// answer as the gate does, and gives it to `on_reply`, all before it
   /// returns true. Returns false, having done nothing, when another thread
-  /// runs the function now, or this one does (running_on_this_thread): the
-  /// call then goes to the gate, from a scheduler thread.
+  /// runs the function now, or this thread is running any route's function
+  /// in place (running_on_this_thread): the call then goes to the gate, from
+  /// a scheduler thread.
   bool call_directly(call& request, const std::function<void(reply)>& on_reply);
 
   /// From its gate, when it drains, stops or ends: the calls gateways'
@@ -85,6 +87,12 @@ public:
 private:
   /// Runs the function, the lock held, marking this thread as running it.
   reply run_locked(call& request);
+
+  /// The lock held: the answer to `request`, refused as its gate would
+  /// refuse it (`dropped` says why, when that counts as a drop) or from the
+  /// function (`admitted` says when it was admitted).
+  reply admit_and_run(call& request, std::optional<deadline_point>& admitted,
+                      std::optional<drop_reason>& dropped);
 
   /// Counts, logs and gives the answer, outside the lock: a reply callback
   /// may take locks of its own, or write to a socket.

@@ -89,7 +89,8 @@ struct gate_settings {
 /// arrive together share a message.
 ///
 /// - `(counts_atom, local_only)` → (admitted, timed out before running,
-///   dropped because their caller gave up);
+///   dropped because their caller gave up, of the admitted those gateways'
+///   threads ran themselves);
 /// - `(debug_calls_atom, local_only)` → a reply with its capacity, what is
 ///   in flight and waiting, and its oldest calls (GET /debug/calls);
 /// - `(cancel_atom, ticket)`: the supervisor's gate cancels a call it sent

@@ -151,7 +151,8 @@ struct fixture : test_coordinator_fixture<> {
     std::vector<std::uint64_t> out;
     self->send(directory->find(path), counts_atom::value, local_only{});
     sched.run();
-    self->receive([&](std::uint64_t a, std::uint64_t t, std::uint64_t g) { out = {a, t, g}; },
+    self->receive([&](std::uint64_t a, std::uint64_t t, std::uint64_t g,
+                      std::uint64_t) { out = {a, t, g}; },
                   caf::after(0s) >> [] { CAF_FAIL("no counts"); });
     return out;
   }
