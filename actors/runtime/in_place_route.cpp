@@ -59,9 +59,8 @@ bool in_place_route::call_directly(call& request, const std::function<void(reply
     // Out of memory while refusing or answering: still answered, below.
   }
   lock.unlock();
-  if (!r)
-    r = reply::failure(error_type::route_failed,
-                       "route " + path_ + " could not answer: out of memory");
+  if (!r) // short strings: nothing to allocate (the log line names the route)
+    r = reply::failure(error_type::route_failed, "out of memory");
   if (dropped == drop_reason::caller_gone)
     dropped_gone_.fetch_add(1, std::memory_order_relaxed);
   if (dropped && metrics_)

@@ -24,7 +24,7 @@ namespace actorserve {
 /// run it itself (node::call_async), without the message to the gate and
 /// back: on the machine this was measured on, an HTTP `POST /double`
 /// {"x":21} took 22,000 instructions run this way against 25,100 through
-/// the gate (docs/performance.md).
+/// the gate, when the change was made (docs/performance.md).
 ///
 /// Both hold the same lock while the function runs, so it runs one call at
 /// a time, as an actor would. A gateway's thread that finds it running

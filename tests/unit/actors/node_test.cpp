@@ -108,11 +108,12 @@ struct gateway_reply {
   bool at_once = false;
 };
 
-/// Waits (at most 10 s) until a call to `path` through its gate is answered
-/// ShuttingDown: the gate has drained, stopped or ended by then.
+/// Waits (about 10 s at most) until a call to `path` through its gate is
+/// answered ShuttingDown: the gate has drained, stopped or ended by then.
 bool refuses_through_gate(node& n, const std::string& path) {
-  for (int i = 0; i < 10000; ++i) {
-    auto f = n.call_async(path, 1);
+  auto until = steady::now() + 10s;
+  while (steady::now() < until) {
+    auto f = n.call_async(path, 1, 1s);
     if (error_type_of(f) == error_type::shutting_down)
       return true;
     std::this_thread::sleep_for(1ms);
@@ -120,19 +121,23 @@ bool refuses_through_gate(node& n, const std::string& path) {
   return false;
 }
 
-gateway_reply call_from_gateway(node& n, const std::string& path, json input) {
+/// (A reply of type NoReply when none came within 15 s.)
+gateway_reply call_from_gateway(node& n, const std::string& path, json input,
+                                std::chrono::nanoseconds timeout = 10s) {
   auto done = std::make_shared<std::promise<reply>>();
   auto result = done->get_future();
   auto returned = std::make_shared<std::atomic<bool>>(false);
   auto at_once = std::make_shared<std::atomic<bool>>(false);
   auto caller = std::this_thread::get_id();
-  n.call_async(actorserve::call{path, std::move(input), n.deadline_after(10s)},
+  n.call_async(actorserve::call{path, std::move(input), n.deadline_after(timeout)},
                [=](reply r) {
                  *at_once = !*returned && std::this_thread::get_id() == caller;
                  done->set_value(std::move(r));
                },
                node::run_on::calling_thread);
   *returned = true;
+  if (result.wait_for(15s) != std::future_status::ready)
+    return {reply::failure("NoReply", "no answer within 15 s"), false};
   return {result.get(), at_once->load()};
 }
 
@@ -222,12 +227,17 @@ CAF_TEST(calls a gateway thread runs itself are counted in the metrics as the ga
   CAF_CHECK_EQUAL(failed.answer.error_type(), "NotANumber");
   auto through_gate = n.call_async("/half", "y");
   CAF_CHECK_EQUAL(error_type_of(through_gate), "NotANumber");
+  // Refused on the gateway's thread: a drop, not in the durations.
+  auto late = call_from_gateway(n, "/half", 2, -1ms);
+  CAF_CHECK_EQUAL(late.answer.error_type(), error_type::timeout);
   std::promise<std::string> text;
   n.collect_metrics([&](std::string t) { text.set_value(std::move(t)); });
   auto metrics = text.get_future().get();
   CAF_MESSAGE(metrics);
   for (auto line : {"actorserve_calls_total{route=\"/half\",outcome=\"ok\"} 2",
                     "actorserve_calls_total{route=\"/half\",outcome=\"NotANumber\"} 2",
+                    "actorserve_calls_total{route=\"/half\",outcome=\"Timeout\"} 1",
+                    "actorserve_calls_dropped_total{route=\"/half\",reason=\"deadline\"} 1",
                     "actorserve_call_duration_seconds_count{route=\"/half\"} 4"})
     CAF_CHECK(metrics.find(std::string(line) + "\n") != std::string::npos);
   auto counts = n.counts("/half");
@@ -321,6 +331,12 @@ CAF_TEST(a plain function that calls routes from a gateway thread waits on no lo
   auto last = innermost.get_future();
   CAF_REQUIRE(last.wait_for(10s) == std::future_status::ready);
   CAF_CHECK_EQUAL(last.get(), json("done"));
+  // Only the gateway's own call ran in place; the three it led to went
+  // through the gate.
+  auto counts = n.counts("/again");
+  CAF_REQUIRE(counts);
+  CAF_CHECK_EQUAL(counts->admitted, 4u);
+  CAF_CHECK_EQUAL(counts->admitted_by_gateway_threads, 1u);
 }
 
 CAF_TEST(a gateway thread refuses calls once the service drains) {
@@ -335,6 +351,18 @@ CAF_TEST(a gateway thread refuses calls once the service drains) {
     return x;
   }, blocking);
   node n(std::move(app), quiet_options());
+  // Whatever fails below, /hold ends before the node does.
+  struct release_at_end {
+    std::promise<void>& p;
+    bool done = false;
+    void now() {
+      if (!done)
+        p.set_value(), done = true;
+    }
+    ~release_at_end() {
+      now();
+    }
+  } releaser{release};
   auto held = n.call_async("/hold", 1);
   n.shutdown();
   CAF_REQUIRE(refuses_through_gate(n, "/echo"));
@@ -342,7 +370,7 @@ CAF_TEST(a gateway thread refuses calls once the service drains) {
   CAF_CHECK_EQUAL(refused.answer.error_type(), error_type::shutting_down);
   CAF_CHECK_EQUAL(refused.answer.error_message(),
                   "the service is shutting down; route /echo takes no new calls");
-  release.set_value();
+  releaser.now();
   n.wait();
   CAF_CHECK_EQUAL(held.get(), json(1));
 }
