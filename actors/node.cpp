@@ -126,7 +126,7 @@ void node::add_route(const route_spec& spec, caf::actor gate,
                      std::shared_ptr<in_place_route> in_place) {
   join(gate);
   directory_->add(spec.path, gate);
-  route_entry entry{gate, spec.options, spec.composite != nullptr};
+  route_entry entry{gate, spec.options, spec.composite != nullptr, nullptr, nullptr};
   if (in_place && in_place->direct()) {
     entry.in_place = std::move(in_place);
     entry.gate_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(gate));

@@ -5,6 +5,7 @@
 #include "actors/runtime/admission.hpp"
 #include "actors/runtime/answer_log.hpp"
 #include "actors/runtime/function_route.hpp"
+#include "actors/runtime/reply_callback.hpp"
 
 namespace actorserve {
 
@@ -99,15 +100,7 @@ void in_place_route::answer(const call& request, std::optional<deadline_point> a
     } catch (...) {
     }
   }
-  // As the gate does: a caller's callback must not take the gateway's
-  // thread down with it.
-  try {
-    on_reply(std::move(r));
-  } catch (const std::exception& e) {
-    log::error("route " + path_ + ": a reply callback threw: " + e.what());
-  } catch (...) {
-    log::error("route " + path_ + ": a reply callback threw");
-  }
+  give_reply(path_, on_reply, std::move(r));
 }
 
 void in_place_route::begin_drain() {

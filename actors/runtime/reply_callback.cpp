@@ -1,6 +1,7 @@
 #include "actors/runtime/reply_callback.hpp"
 
 #include "actors/error_type.hpp"
+#include "actors/log.hpp"
 
 namespace actorserve {
 
@@ -24,5 +25,19 @@ reply_callback::state::~state() {
     }
   }
 }
+
+template <class Callback>
+void give_reply(const std::string& path, const Callback& callback, reply r) {
+  try {
+    callback(std::move(r));
+  } catch (const std::exception& e) {
+    log::error("route " + path + ": a reply callback threw: " + e.what());
+  } catch (...) {
+    log::error("route " + path + ": a reply callback threw");
+  }
+}
+
+template void give_reply(const std::string&, const reply_callback&, reply);
+template void give_reply(const std::string&, const std::function<void(reply)>&, reply);
 
 } // namespace actorserve

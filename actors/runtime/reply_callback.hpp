@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
@@ -37,6 +38,13 @@ private:
   };
   std::shared_ptr<state> state_;
 };
+
+/// Gives `r` to a caller's callback for the route at `path`: what the
+/// callback throws is logged, not passed on, so that the thread answering
+/// (a gate's, a gateway's) and every other call it serves live on. For
+/// reply_callback and std::function<void(reply)>.
+template <class Callback>
+void give_reply(const std::string& path, const Callback& callback, reply r);
 
 } // namespace actorserve
 

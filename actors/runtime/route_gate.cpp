@@ -426,15 +426,7 @@ void route_gate::answer(pending_call& p, reply r) {
                                              : std::chrono::nanoseconds{-1});
   log_answer(p, r);
   if (p.callback) {
-    // A caller's callback must not take the gate (and every other call)
-    // down with it.
-    try {
-      p.callback(std::move(r));
-    } catch (const std::exception& e) {
-      log::error("route " + settings_.path + ": a reply callback threw: " + e.what());
-    } catch (...) {
-      log::error("route " + settings_.path + ": a reply callback threw");
-    }
+    give_reply(settings_.path, p.callback, std::move(r));
   } else if (p.reply_to) {
     replies_out_.push_back(
       outgoing_reply{std::move(p.reply_to), p.key, worker_reply{p.ticket, std::move(r)}});
