@@ -9,8 +9,9 @@ namespace actorserve::example {
 ///   anything else → TypeError.
 /// - /echo: its input, unchanged.
 /// - /sleep: answers its input (seconds) after that long, holding no thread.
-/// - /spin: burns CPU for its input (milliseconds) on a blocking route with
-///   one instance per core; answers {"pid"}.
+/// - /spin: burns its input (milliseconds) of CPU time, counted on its own
+///   thread's CPU clock, on a blocking route with one instance per core;
+///   answers {"pid"}.
 /// - /info: {"pid", "worker_index", "worker_context"}.
 /// - /fail: an ExampleError whose message is its input.
 /// - /head, /tail: the first (last) element of a list, character of a string;

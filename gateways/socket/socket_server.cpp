@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -235,6 +236,12 @@ private:
         return;
       }
       if (n == 0) {
+        if (peer_hung_up()) {
+          // The peer closed its connection, not only its sending side:
+          // nobody reads the replies, and its calls still waiting are dropped.
+          close();
+          return;
+        }
         // The peer is done sending: answer what it sent, then close.
         peer_done_ = true;
         write();
@@ -246,6 +253,15 @@ private:
       check_budget();
       watch();
     }
+  }
+
+  /// Whether the peer closed both directions. A Unix socket tells at once
+  /// (POLLHUP); over TCP a close and a half-close look the same until a
+  /// reply's write fails, so a TCP peer's end of data counts as a
+  /// half-close.
+  bool peer_hung_up() const {
+    pollfd p{fd_, 0, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
   }
 
   void read_later() {

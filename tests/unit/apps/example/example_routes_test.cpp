@@ -3,6 +3,7 @@
 
 #include "apps/example/example_routes.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include "actors/call_error.hpp"
@@ -70,10 +71,30 @@ CAF_TEST(100 concurrent sleeps of 0.2 s finish in about 0.2 s) {
 
 CAF_TEST(spin and info and fail) {
   CAF_CHECK_EQUAL(service.call("/spin", 5), (json{{"pid", ::getpid()}}));
+  CAF_CHECK_EQUAL(failure("/spin", -1),
+                  "ValueError: /spin takes a number from 0 to 60000; got number -1");
+  CAF_CHECK_EQUAL(failure("/spin", 60001),
+                  "ValueError: /spin takes a number from 0 to 60000; got number 60001");
+  CAF_CHECK_EQUAL(service.call("/spin", 0), (json{{"pid", ::getpid()}}));
   CAF_CHECK_EQUAL(service.call("/info", nullptr),
                   (json{{"pid", ::getpid()}, {"worker_index", 0},
                         {"worker_context", {{"name", "test"}}}}));
   CAF_CHECK_EQUAL(failure("/fail", "on purpose"), "ExampleError: on purpose");
+}
+
+// /spin burns CPU time, not wall-clock time: however the machine shares its
+// cores, a call to /spin 50 costs the process at least 50 ms of CPU.
+CAF_TEST(spin burns the cpu time it is asked for) {
+  auto process_cpu = [] {
+    timespec t{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+  };
+  auto before = process_cpu();
+  CAF_CHECK_EQUAL(service.call("/spin", 50), (json{{"pid", ::getpid()}}));
+  auto used = process_cpu() - before;
+  CAF_MESSAGE("/spin 50 used " << used * 1000 << " ms of the process's CPU");
+  CAF_CHECK_GREATER_OR_EQUAL(used, 0.050);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
