@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: where the example service's CPU goes, thread by thread, under
-wrk (-t2 -c64) on POST /double with the body 21 (as workers_bench.py):
+wrk (-t2 -c64) on POST /double with the body 21 (as workers_bench.py), or
+on another route and body (--path, --body; `--path=/spin --body=0` shows
+what a blocking route's call costs):
 each thread's CPU (user and system time from /proc/PID/task/TID/stat) per
 request, and how often per request it went to sleep (voluntary context
 switches: for want of work, or waiting on a lock or a socket; another
@@ -19,8 +21,9 @@ summary line:
 
   BENCH thread_cpu rps=... main_process_cpu_us_per_req=... worker_processes_cpu_us_per_req=... settings: ...
 
-Usage: thread_cpu.py [--rounds=N] [--seconds=S] BUILD_DIR [WORKERS]"""
+Usage: thread_cpu.py [--rounds=N] [--seconds=S] [--path=P] [--body=JSON] BUILD_DIR [WORKERS]"""
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -35,9 +38,19 @@ parser.add_argument("build", metavar="BUILD_DIR")
 parser.add_argument("workers", metavar="WORKERS", type=int, nargs="?", default=2)
 parser.add_argument("--rounds", type=int, default=3)
 parser.add_argument("--seconds", type=int, default=5)
+parser.add_argument("--path", default="/double", help="the route POSTed to (default /double)")
+parser.add_argument("--body", default="21", help="the JSON body POSTed (default 21)")
 args = parser.parse_args()
 if args.workers < 1 or args.rounds < 1 or args.seconds < 1:
     parser.error("WORKERS, --rounds and --seconds are 1 or more")
+try:
+    json.loads(args.body)
+except ValueError:
+    parser.error("--body is one JSON value")
+if "'" in args.body or "\\" in args.body or "\n" in args.body:
+    parser.error("--body goes into a wrk script as it is: no quote, backslash or newline")
+if not args.path.startswith("/"):
+    parser.error("--path starts with /")
 build, workers, rounds, seconds = args.build, args.workers, args.rounds, args.seconds
 tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
 
@@ -51,7 +64,7 @@ def read(path):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    script = post_script(tmp, "double", "21")
+    script = post_script(tmp, "load", args.body)
     proc = None
     pids = []
     try:
@@ -63,13 +76,13 @@ with tempfile.TemporaryDirectory() as tmp:
             if len(pids) != workers:
                 raise SystemExit(f"{len(pids)} worker processes answer, not {workers}")
             processes += [(f"worker{i}", pid) for i, pid in enumerate(pids)]  # as workers_bench.py
-        wrk(endpoint, "/double", script, 2)  # warm-up
+        wrk(endpoint, args.path, script, 2)  # warm-up
         figures = {}  # (process, tid) -> [(cpu, voluntary, involuntary) per request, a round each]
         rates = []
         round_totals = []  # (main process, worker processes) CPU per request, a round each
         for _ in range(rounds):
             before = {pid: thread_costs(pid) for _, pid in processes}
-            rps = wrk(endpoint, "/double", script, seconds)[0]
+            rps = wrk(endpoint, args.path, script, seconds)[0]
             after = {pid: thread_costs(pid) for _, pid in processes}
             rates.append(rps)
             requests = rps * seconds
@@ -101,6 +114,6 @@ with tempfile.TemporaryDirectory() as tmp:
     line = (f"BENCH thread_cpu rps={statistics.median(rates):.0f}"
             f" main_process_cpu_us_per_req={statistics.median(t[0] for t in round_totals):.1f}"
             f" worker_processes_cpu_us_per_req={statistics.median(t[1] for t in round_totals):.1f}"
-            f" settings: wrk -t2 -c64 -d{seconds}s POST /double body=21 workers={workers} rounds={rounds}"
+            f" settings: wrk -t2 -c64 -d{seconds}s POST {args.path} body={args.body} workers={workers} rounds={rounds}"
             f" cores={os.cpu_count()} cpu_from=/proc/PID/task/TID/stat medians_of_rounds")
     print(line)

@@ -2,10 +2,12 @@
 """Benchmark: routes served in-process against routes served by worker
 processes, side by side in one run (A B A B ...), with wrk over HTTP:
 
-- POST /spin (2 ms of wall-clock spinning per call): in-process
+- POST /spin 2 (2 ms of CPU time per call, 8 connections): in-process
   (--workers=1; /spin runs on as many threads as there are cores) vs 2
-  worker processes (twice as many spinning threads, which flatters them:
-  a preempted spin still ends on time);
+  worker processes (twice as many spinning threads on the same cores);
+- POST /spin with less work (--work-ms, 0.1 ms of CPU time by default,
+  64 connections): where the hop to a worker starts to cost, next to
+  work a route does;
 - POST /double: in-process vs 2 worker processes, under load (64
   connections) and one call at a time (the cost of the hop to a worker).
 
@@ -22,7 +24,11 @@ worker. Prints one line:
 
   BENCH workers spin_inproc_rps=... spin_workers_rps=... spin_ratio=... ... settings: ...
 
-Usage: workers_bench.py BUILD_DIR [ROUNDS [SECONDS]]"""
+A case's figures are named after it: spin, work<N>us (one per --work-ms
+value, N its microseconds), double, double1.
+
+Usage: workers_bench.py [--work-ms=LIST] BUILD_DIR [ROUNDS [SECONDS]]"""
+import argparse
 import os
 import statistics
 import sys
@@ -31,9 +37,21 @@ import tempfile
 from wrk_runner import (cpu_seconds, post_script, start, stop, switches_between, thread_costs,
                         worker_pids, wrk)
 
-build = sys.argv[1]
-rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+parser = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("build", metavar="BUILD_DIR")
+parser.add_argument("rounds", metavar="ROUNDS", type=int, nargs="?", default=2)
+parser.add_argument("seconds", metavar="SECONDS", type=int, nargs="?", default=10)
+parser.add_argument("--work-ms", default="0.1",
+                    help="comma-separated CPU milliseconds per call of the work cases (default 0.1)")
+args = parser.parse_args()
+build, rounds, seconds = args.build, args.rounds, args.seconds
+try:
+    work_ms = [float(ms) for ms in args.work_ms.split(",")]
+except ValueError:
+    parser.error("--work-ms takes numbers separated by commas")
+if rounds < 1 or seconds < 1 or not all(0 < ms <= 60_000 for ms in work_ms):
+    parser.error("ROUNDS and SECONDS are 1 or more, --work-ms values above 0 and at most 60000")
 example = os.path.join(build, "apps/example/actorserve-example")
 
 
@@ -60,6 +78,12 @@ def run_wrk(endpoint, path, script, connections):
 with tempfile.TemporaryDirectory() as tmp:
     spin = post_script(tmp, "spin", "2")
     double = post_script(tmp, "double", "21")
+    # (name, path, wrk script, connections), in the order they run.
+    cases = [("spin", "/spin", spin, 8)]
+    for ms in work_ms:
+        name = f"work{ms * 1000:g}us"
+        cases.append((name, "/spin", post_script(tmp, name, repr(ms)), 64))
+    cases += [("double", "/double", double, 64), ("double1", "/double", double, 1)]
     services = {}
     results = {}
     # Per request under load (/double, 64 connections): CPU µs, sleeps and
@@ -75,9 +99,7 @@ with tempfile.TemporaryDirectory() as tmp:
         groups["supervisor"] = [services["workers"][0].pid]
         watched = {"inproc": ["inproc"], "workers": ["supervisor", "worker_procs"]}
         for _ in range(rounds):
-            for name, path, body, connections in (("spin", "/spin", spin, 8),
-                                                  ("double", "/double", double, 64),
-                                                  ("double1", "/double", double, 1)):
+            for name, path, body, connections in cases:
                 for kind in ("inproc", "workers"):
                     ep = services[kind][1]
                     measured = watched[kind] if name == "double" else []
@@ -102,7 +124,7 @@ with tempfile.TemporaryDirectory() as tmp:
             stop(proc, groups.get("worker_procs", []) if kind == "workers" else [])
     line = "BENCH workers"
     med = {}
-    for name in ("spin", "double", "double1"):
+    for name, _, _, _ in cases:
         for kind in ("inproc", "workers"):
             runs = results[(name, kind)]
             med[(name, kind)] = [statistics.median(r[i] for r in runs) for i in range(3)]
@@ -124,6 +146,7 @@ with tempfile.TemporaryDirectory() as tmp:
              f" main_threads={main_threads} main_rss_mib={main_mib:.1f}")
     for i, (threads, mib) in enumerate(per_worker):
         line += f" worker{i}_threads={threads} worker{i}_rss_mib={mib:.1f}"
-    line += (f" settings: spin=2ms double_body=21 wrk -t2 (-t1 with -c1) -c8 (spin) -c64 and -c1 (double) -d{seconds}s"
+    line += (f" settings: spin=2ms_cpu work_ms={','.join(f'{ms:g}' for ms in work_ms)}_cpu double_body=21"
+             f" wrk -t2 (-t1 with -c1) -c8 (spin) -c64 (work, double) -c1 (double1) -d{seconds}s"
              f" rounds={rounds} order=ABAB workers=2 cores={os.cpu_count()} medians_of_rounds")
     print(line)
