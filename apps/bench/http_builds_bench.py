@@ -16,7 +16,11 @@ divided by wrk's requests per second times the run's seconds):
 
   BENCH http_builds double_before_rps=... double_before_cpu_us_per_req=... double_after_rps=... ... settings: ...
 
-Usage: http_builds_bench.py BEFORE_BUILD_DIR AFTER_BUILD_DIR [ROUNDS [SECONDS]]"""
+--http-threads=N gives each example service N HTTP I/O threads (1 by
+default; the plain handlers keep one): with 2, both threads call the same
+routes at once.
+
+Usage: http_builds_bench.py [--http-threads=N] BEFORE_BUILD_DIR AFTER_BUILD_DIR [ROUNDS [SECONDS]]"""
 import os
 import signal
 import statistics
@@ -25,11 +29,18 @@ import tempfile
 
 from wrk_runner import start, wrk_with_cpu
 
-if len(sys.argv) < 3:
+argv = sys.argv[1:]
+http_threads = 1
+if argv and argv[0].startswith("--http-threads="):
+    value = argv.pop(0).split("=", 1)[1]
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit("--http-threads takes a number from 1")
+    http_threads = int(value)
+if len(argv) < 2:
     raise SystemExit(__doc__)
-before, after = sys.argv[1], sys.argv[2]
-rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-seconds = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+before, after = argv[0], argv[1]
+rounds = int(argv[2]) if len(argv) > 2 else 3
+seconds = int(argv[3]) if len(argv) > 3 else 5
 
 with tempfile.TemporaryDirectory() as tmp:
     scripts = {}
@@ -42,7 +53,8 @@ with tempfile.TemporaryDirectory() as tmp:
     try:
         for build, which in ((before, "before"), (after, "after")):
             servers[("actor", which)] = start(
-                [os.path.join(build, "apps/example/actorserve-example"), "--http-port=0"])
+                [os.path.join(build, "apps/example/actorserve-example"), "--http-port=0",
+                 f"--http-threads={http_threads}"])
             servers[("plain", which)] = start(
                 [os.path.join(build, "apps/bench/actorserve-bench-plain-http")])
         cases = [("double", "actor"), ("echo", "actor"), ("echo", "plain")]
@@ -66,6 +78,6 @@ with tempfile.TemporaryDirectory() as tmp:
             rps = statistics.median(r[0] for r in runs)
             cpu = statistics.median(r[3] for r in runs)
             line += f" {label}_{which}_rps={rps:.0f} {label}_{which}_cpu_us_per_req={cpu:.1f}"
-    line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=ABBA"
+    line += (f" settings: wrk -t2 -c64 -d{seconds}s http_threads={http_threads} rounds={rounds} order=ABBA"
              f" before={before} after={after} medians_of_rounds")
     print(line)
