@@ -61,20 +61,33 @@ public:
     return std::move(value_);
   }
 
-  /// The error's type; empty for a value.
-  const std::string& error_type() const noexcept {
+  /// The error's type; empty for a value. From a temporary reply, the
+  /// string itself, as value() gives.
+  const std::string& error_type() const& noexcept {
     return error_type_;
   }
 
+  std::string error_type() && noexcept {
+    return std::move(error_type_);
+  }
+
   /// The error's message; empty for a value.
-  const std::string& error_message() const noexcept {
+  const std::string& error_message() const& noexcept {
     return error_message_;
+  }
+
+  std::string error_message() && noexcept {
+    return std::move(error_message_);
   }
 
   /// What a route tells a gateway beside the value (an HTTP status, content
   /// type, headers: see gateways/http/http_reply.hpp); null when nothing.
-  const json& meta() const noexcept {
+  const json& meta() const& noexcept {
     return meta_;
+  }
+
+  json meta() && noexcept {
+    return std::move(meta_);
   }
 
   reply& with_meta(json meta) & {
