@@ -1,4 +1,5 @@
 #include "actors/runtime/signal_watcher.hpp"
+#include "actors/thread_name.hpp"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -35,7 +36,10 @@ signal_watcher::signal_watcher(std::function<void(int)> on_signal)
     throw std::system_error(err, std::generic_category(), "signalfd/eventfd");
   }
   try {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      name_this_thread(thread_names::signal_watcher);
+      run();
+    });
   } catch (...) {
     undo();
     throw;

@@ -14,6 +14,7 @@
 
 #include "actors/log.hpp"
 #include "actors/workers/link_proof.hpp"
+#include "actors/thread_name.hpp"
 
 namespace actorserve {
 
@@ -97,7 +98,10 @@ link_listener::link_listener(const std::string& host, std::uint16_t port, std::s
     throw std::runtime_error(std::string{"cannot listen for workers: eventfd: "}
                              + std::strerror(errno));
   port_ = bound_port(listening_.get());
-  thread_ = std::thread{[this] { run(); }};
+  thread_ = std::thread{[this] {
+    name_this_thread(thread_names::link_listener);
+    run();
+  }};
 }
 
 link_listener::~link_listener() {

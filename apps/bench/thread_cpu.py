@@ -13,8 +13,8 @@ Each thread is shown with its name and with where it waits once the load
 has stopped (/proc/PID/task/TID/wchan): CAF names its scheduler threads
 and its multiplexer alike (`caf.multiplexer`); its scheduler threads wait
 on a futex, the multiplexer (which reads and writes the links between
-processes) and the HTTP I/O threads in epoll_wait. The HTTP I/O thread is
-the one named after the program that waits in epoll.
+processes) in epoll_wait. Our own threads carry names of their own
+(as-http-io for an HTTP I/O thread; docs/operations.md lists them).
 
 Prints a line per thread to stderr, the medians of the rounds, then one
 summary line:

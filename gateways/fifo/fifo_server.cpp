@@ -21,6 +21,7 @@
 #include "gateways/pickle/pickle_reader.hpp"
 #include "gateways/pickle/pickle_writer.hpp"
 #include "gateways/pickle/python_exception.hpp"
+#include "actors/thread_name.hpp"
 
 namespace actorserve::fifo {
 
@@ -475,8 +476,14 @@ fifo_server::fifo_server(node& n, fifo_options options) {
   options.check();
   impl_ = std::make_shared<impl>(n, std::move(options));
   impl_->metrics_ = gateway_metrics_of(n, "fifo");
-  impl_->reader_ = std::thread([self = impl_.get()] { self->read_loop(); });
-  impl_->writer_ = std::thread([self = impl_.get()] { self->write_loop(); });
+  impl_->reader_ = std::thread([self = impl_.get()] {
+    name_this_thread(thread_names::fifo_reader);
+    self->read_loop();
+  });
+  impl_->writer_ = std::thread([self = impl_.get()] {
+    name_this_thread(thread_names::fifo_writer);
+    self->write_loop();
+  });
   join_gateway(n, std::weak_ptr<impl>(impl_));
 }
 

@@ -38,6 +38,7 @@
 #include "gateways/reads_per_turn.hpp"
 #include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
+#include "actors/thread_name.hpp"
 
 namespace actorserve::http {
 
@@ -802,7 +803,10 @@ void http_listener::start() {
   auto n = std::max<std::size_t>(1, impl_->options_.threads);
   impl_->running_threads_ = n;
   for (std::size_t i = 0; i < n; ++i)
-    impl_->threads_.emplace_back([self = impl_] { self->run_io(); });
+    impl_->threads_.emplace_back([self = impl_] {
+      name_this_thread(thread_names::http_io);
+      self->run_io();
+    });
 }
 
 std::string http_listener::endpoint() const {

@@ -19,6 +19,7 @@
 #include "gateways/socket/codec.hpp"
 #include "actors/error_type.hpp"
 #include "gateways/socket/record.hpp"
+#include "actors/thread_name.hpp"
 
 namespace actorserve::socket {
 
@@ -165,7 +166,10 @@ public:
     : fd_(fd), backlog_(backlog) {
     limits_.max_frame = max_frame;
     limits_.max_depth = max_depth;
-    reader_ = std::thread([this] { read_loop(); });
+    reader_ = std::thread([this] {
+      name_this_thread(thread_names::socket_client_reader);
+      read_loop();
+    });
   }
 
   ~client_connection() {

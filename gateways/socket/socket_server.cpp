@@ -48,6 +48,7 @@
 #include "gateways/reads_per_turn.hpp"
 #include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
+#include "actors/thread_name.hpp"
 
 namespace actorserve::socket {
 
@@ -886,6 +887,7 @@ void socket_server::impl::listen() {
 void socket_server::impl::start() {
   accept();
   thread_ = std::thread([self = shared_from_this()] {
+    name_this_thread(thread_names::socket_io);
     self->io_.run();
     {
       std::lock_guard<std::mutex> guard{self->post_mutex_};

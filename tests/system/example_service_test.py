@@ -1,5 +1,6 @@
 """System test: the example service starts, says it is ready, and stops
 cleanly on SIGTERM and SIGINT. Usage: example_service_test.py BINARY"""
+import os
 import signal
 import sys
 import time
@@ -20,6 +21,24 @@ class ExampleServiceTest(unittest.TestCase):
                              "/combine,/greet,/hello,/strict,/lenient,/by_type,/twice,/batched")
             s.signal(signal.SIGTERM)
             self.assertEqual(s.wait(10), 0)
+
+    def test_threads_are_named_after_what_they_do(self):
+        # Names that `top -H`, `ps -L` and perf show.
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp, \
+                Service([BINARY, "--http-port=0", "--http-threads=2",
+                         f"--socket-path={tmp}/s.sock", f"--fifo-path={tmp}/pipe"]) as s:
+            names = []
+            task = f"/proc/{s.proc.pid}/task"
+            for tid in os.listdir(task):
+                try:
+                    with open(f"{task}/{tid}/comm") as f:
+                        names.append(f.read().strip())
+                except FileNotFoundError:
+                    pass  # a thread that ended meanwhile
+            for name, count in (("as-http-io", 2), ("as-socket-io", 1), ("as-fifo-read", 1),
+                                ("as-fifo-write", 1), ("as-signals", 1)):
+                self.assertEqual(names.count(name), count, names)
 
     def test_sigterm_and_sigint_stop_with_exit_code_0(self):
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,0 +1,21 @@
+#pragma once
+
+// Names for the threads actorserve starts, as `top -H`, `ps -L`, perf and
+// /proc/PID/task/TID/comm show them (CAF names its own: caf.multiplexer,
+// caf.clock, caf.actor).
+namespace actorserve {
+
+/// Names the calling thread. Linux keeps 15 bytes of a name; ours fit.
+void name_this_thread(const char* name) noexcept;
+
+namespace thread_names {
+inline constexpr const char* http_io = "as-http-io";
+inline constexpr const char* socket_io = "as-socket-io";
+inline constexpr const char* socket_client_reader = "as-client-read";
+inline constexpr const char* fifo_reader = "as-fifo-read";
+inline constexpr const char* fifo_writer = "as-fifo-write";
+inline constexpr const char* signal_watcher = "as-signals";
+inline constexpr const char* link_listener = "as-link-listen";
+} // namespace thread_names
+
+} // namespace actorserve
