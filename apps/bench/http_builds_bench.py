@@ -21,6 +21,7 @@ default; the plain handlers keep one): with 2, both threads call the same
 routes at once.
 
 Usage: http_builds_bench.py [--http-threads=N] BEFORE_BUILD_DIR AFTER_BUILD_DIR [ROUNDS [SECONDS]]"""
+import argparse
 import os
 import signal
 import statistics
@@ -29,18 +30,19 @@ import tempfile
 
 from wrk_runner import start, wrk_with_cpu
 
-argv = sys.argv[1:]
-http_threads = 1
-if argv and argv[0].startswith("--http-threads="):
-    value = argv.pop(0).split("=", 1)[1]
-    if not value.isdigit() or int(value) < 1:
-        raise SystemExit("--http-threads takes a number from 1")
-    http_threads = int(value)
-if len(argv) < 2:
-    raise SystemExit(__doc__)
-before, after = argv[0], argv[1]
-rounds = int(argv[2]) if len(argv) > 2 else 3
-seconds = int(argv[3]) if len(argv) > 3 else 5
+parser = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("before", metavar="BEFORE_BUILD_DIR")
+parser.add_argument("after", metavar="AFTER_BUILD_DIR")
+parser.add_argument("rounds", metavar="ROUNDS", type=int, nargs="?", default=3)
+parser.add_argument("seconds", metavar="SECONDS", type=int, nargs="?", default=5)
+parser.add_argument("--http-threads", type=int, default=1,
+                    help="HTTP I/O threads of each example service (default 1)")
+args = parser.parse_intermixed_args()
+if args.http_threads < 1 or args.rounds < 1 or args.seconds < 1:
+    parser.error("--http-threads, ROUNDS and SECONDS are 1 or more")
+before, after, rounds, seconds = args.before, args.after, args.rounds, args.seconds
+http_threads = args.http_threads
 
 with tempfile.TemporaryDirectory() as tmp:
     scripts = {}

@@ -40,15 +40,20 @@ parser.add_argument("--rounds", type=int, default=3)
 parser.add_argument("--seconds", type=int, default=5)
 parser.add_argument("--path", default="/double", help="the route POSTed to (default /double)")
 parser.add_argument("--body", default="21", help="the JSON body POSTed (default 21)")
-args = parser.parse_args()
+args = parser.parse_intermixed_args()
 if args.workers < 1 or args.rounds < 1 or args.seconds < 1:
     parser.error("WORKERS, --rounds and --seconds are 1 or more")
+def not_json(name):
+    raise ValueError(f"{name} is not JSON")
+
+
 try:
-    json.loads(args.body)
+    json.loads(args.body, parse_constant=not_json)
 except ValueError:
     parser.error("--body is one JSON value")
-if "'" in args.body or "\\" in args.body or "\n" in args.body:
-    parser.error("--body goes into a wrk script as it is: no quote, backslash or newline")
+if any(c in args.body for c in "'\\ \t\r\n"):
+    parser.error("--body goes into a wrk script and the BENCH line as it is:"
+                 " no quote, backslash or whitespace")
 if not args.path.startswith("/"):
     parser.error("--path starts with /")
 build, workers, rounds, seconds = args.build, args.workers, args.rounds, args.seconds

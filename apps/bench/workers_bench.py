@@ -44,7 +44,7 @@ parser.add_argument("rounds", metavar="ROUNDS", type=int, nargs="?", default=2)
 parser.add_argument("seconds", metavar="SECONDS", type=int, nargs="?", default=10)
 parser.add_argument("--work-ms", default="0.1",
                     help="comma-separated CPU milliseconds per call of the work cases (default 0.1)")
-args = parser.parse_args()
+args = parser.parse_intermixed_args()
 build, rounds, seconds = args.build, args.rounds, args.seconds
 try:
     work_ms = [float(ms) for ms in args.work_ms.split(",")]
@@ -52,6 +52,12 @@ except ValueError:
     parser.error("--work-ms takes numbers separated by commas")
 if rounds < 1 or seconds < 1 or not all(0 < ms <= 60_000 for ms in work_ms):
     parser.error("ROUNDS and SECONDS are 1 or more, --work-ms values above 0 and at most 60000")
+# A case is named after its whole microseconds: values name one case each.
+work_us = [round(ms * 1000) for ms in work_ms]
+if any(abs(us - ms * 1000) > 1e-6 for us, ms in zip(work_us, work_ms)):
+    parser.error("--work-ms values are whole microseconds (0.001 ms steps)")
+if len(set(work_us)) != len(work_us):
+    parser.error("--work-ms names a value twice")
 example = os.path.join(build, "apps/example/actorserve-example")
 
 
@@ -80,9 +86,9 @@ with tempfile.TemporaryDirectory() as tmp:
     double = post_script(tmp, "double", "21")
     # (name, path, wrk script, connections), in the order they run.
     cases = [("spin", "/spin", spin, 8)]
-    for ms in work_ms:
-        name = f"work{ms * 1000:g}us"
-        cases.append((name, "/spin", post_script(tmp, name, repr(ms)), 64))
+    for us in work_us:
+        name = f"work{us}us"
+        cases.append((name, "/spin", post_script(tmp, name, repr(us / 1000)), 64))
     cases += [("double", "/double", double, 64), ("double1", "/double", double, 1)]
     services = {}
     results = {}

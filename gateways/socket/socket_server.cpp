@@ -241,11 +241,14 @@ private:
           // The peer closed its connection, not only its sending side:
           // nobody reads the replies, and its calls still waiting are dropped.
           close();
+          server_->check_drained();
           return;
         }
         // The peer is done sending: answer what it sent, then close.
         peer_done_ = true;
-        write();
+        watch_hang_up();
+        if (!closed_)
+          write();
         return;
       }
       socket_has_more_ = static_cast<std::size_t>(n) == chunk_.size();
@@ -256,13 +259,36 @@ private:
     }
   }
 
-  /// Whether the peer closed both directions. A Unix socket tells at once
-  /// (POLLHUP); over TCP a close and a half-close look the same until a
-  /// reply's write fails, so a TCP peer's end of data counts as a
-  /// half-close.
+  /// Whether the peer is gone altogether, not only done sending: it closed
+  /// a Unix socket (POLLHUP), or the connection failed (a TCP reset). Over
+  /// TCP a close looks like a half-close until a reply written to it is
+  /// refused with a reset.
   bool peer_hung_up() const {
     pollfd p{fd_, 0, 0};
-    return ::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0;
+  }
+
+  /// After a half-close, the peer may still close altogether while its
+  /// calls wait: the socket's hang-up ends the connection then, without
+  /// waiting for a reply's write to fail. (The socket stays readable at its
+  /// end, so only its error and hang-up events are waited for.)
+  void watch_hang_up() {
+    socket_.async_wait(generic::socket::wait_error,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (self->closed_ || ec == asio::error::operation_aborted)
+                           return;
+                         if (self->peer_hung_up()) {
+                           self->close();
+                           self->server_->check_drained();
+                         } else {
+                           self->watch_hang_up(); // urgent data, not an end
+                         }
+                       });
+    // A hang-up between the first look and the wait: its event has passed.
+    if (peer_hung_up()) {
+      close();
+      server_->check_drained();
+    }
   }
 
   void read_later() {

@@ -131,9 +131,14 @@ class DepartedClientTest(unittest.TestCase):
         busy, busy_results, busy_ended = self.spin_in_threads(self.slots, 1500)
         time.sleep(0.3)
         # A socket client queues 3 rounds of the same behind them, and
-        # closes its connection.
+        # closes its connection. Another does the same, but first shuts
+        # down its sending side, as a client does that still wants answers,
+        # then closes altogether.
         conn = RawConnection(self.sock)
         conn.send(b"".join(call_record(str(i), "/spin", 1500) for i in range(3 * self.slots)))
+        half = RawConnection(self.sock)
+        half.send(b"".join(call_record(str(i), "/spin", 1500) for i in range(3 * self.slots)))
+        half.sock.shutdown(socket.SHUT_WR)
         # An HTTP client does the same on raw connections.
         raws = []
         host, port = self.svc.endpoint("http").rsplit(":", 1)
@@ -145,6 +150,7 @@ class DepartedClientTest(unittest.TestCase):
             raws.append(s)
         time.sleep(0.3)
         conn.close()
+        half.close()
         for s in raws:
             s.close()
         time.sleep(0.2)

@@ -123,12 +123,14 @@ class SocketGatewayTest(unittest.TestCase):
 
     def test_a_client_that_stops_sending_gets_its_answers(self):
         svc = self.start()
-        conn = self.raw()
-        conn.send(call_record("a", "/sleep", 0.1) + call_record("b", "/double", 1))
-        conn.sock.shutdown(socket.SHUT_WR)
-        got = sorted(conn.read_json()[0] for _ in range(2))
-        self.assertEqual(got, ["a", "b"])
-        self.assertTrue(conn.is_closed())
+        tcp = RawConnection(self.tcp_address(svc), socket.AF_INET)
+        self.addCleanup(tcp.close)
+        for conn in (self.raw(), tcp):
+            conn.send(call_record("a", "/sleep", 0.1) + call_record("b", "/double", 1))
+            conn.sock.shutdown(socket.SHUT_WR)
+            got = sorted(conn.read_json()[0] for _ in range(2))
+            self.assertEqual(got, ["a", "b"])
+            self.assertTrue(conn.is_closed())
 
     def test_content_errors_answer_and_keep_the_connection(self):
         svc = self.start()
