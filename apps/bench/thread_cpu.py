@@ -47,8 +47,15 @@ def not_json(name):
     raise ValueError(f"{name} is not JSON")
 
 
+def finite(text):
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
 try:
-    json.loads(args.body, parse_constant=not_json)
+    json.loads(args.body, parse_constant=not_json, parse_float=finite)
 except ValueError:
     parser.error("--body is one JSON value")
 if any(c in args.body for c in "'\\ \t\r\n"):

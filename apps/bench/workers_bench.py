@@ -54,7 +54,7 @@ if rounds < 1 or seconds < 1 or not all(0 < ms <= 60_000 for ms in work_ms):
     parser.error("ROUNDS and SECONDS are 1 or more, --work-ms values above 0 and at most 60000")
 # A case is named after its whole microseconds: values name one case each.
 work_us = [round(ms * 1000) for ms in work_ms]
-if any(abs(us - ms * 1000) > 1e-6 for us, ms in zip(work_us, work_ms)):
+if any(us < 1 or abs(us - ms * 1000) > 1e-6 for us, ms in zip(work_us, work_ms)):
     parser.error("--work-ms values are whole microseconds (0.001 ms steps)")
 if len(set(work_us)) != len(work_us):
     parser.error("--work-ms names a value twice")

@@ -234,6 +234,7 @@ private:
       if (n < 0) {
         // The peer went away: replies still due are dropped.
         close();
+        server_->check_drained();
         return;
       }
       if (n == 0) {
@@ -277,14 +278,24 @@ private:
                        [self = shared_from_this()](boost::system::error_code ec) {
                          if (self->closed_ || ec == asio::error::operation_aborted)
                            return;
-                         if (self->peer_hung_up()) {
+                         if (ec || self->peer_hung_up()) {
                            self->close();
                            self->server_->check_drained();
-                         } else {
-                           self->watch_hang_up(); // urgent data, not an end
+                           return;
                          }
+                         // Not expected: the one other event this wait wakes
+                         // for is urgent (out-of-band) data, which reading to
+                         // the end has passed. Read past it and wait again, a
+                         // bounded number of times: a state that kept waking
+                         // us would otherwise spin this thread.
+                         char urgent = 0;
+                         [[maybe_unused]] auto n
+                           = ::recv(self->fd_, &urgent, 1, MSG_OOB | MSG_DONTWAIT);
+                         if (++self->hang_up_wakes_ < max_hang_up_wakes)
+                           self->watch_hang_up();
                        });
-    // A hang-up between the first look and the wait: its event has passed.
+    // A hang-up before the wait was armed, caught without relying on what
+    // the reactor reports for a state already set.
     if (peer_hung_up()) {
       close();
       server_->check_drained();
@@ -309,6 +320,7 @@ private:
                          if (ec) {
                            // The server closed us, or the socket failed.
                            self->close();
+                           self->server_->check_drained();
                            return;
                          }
                          self->socket_has_more_ = true;
@@ -855,6 +867,10 @@ private:
   bool broken_ = false;
   // The peer is done sending (EOF): close once admitted calls are answered.
   bool peer_done_ = false;
+  // Wakes of watch_hang_up() that found no hang-up; it stops at the limit,
+  // and a close is then found when a reply's write fails.
+  int hang_up_wakes_ = 0;
+  static constexpr int max_hang_up_wakes = 16;
   std::string name_; // "unix#3": which connection, in log lines
   bool closed_ = false;
 };

@@ -6,6 +6,7 @@ Usage: cancellation_test.py EXAMPLE_BINARY"""
 import json
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -103,7 +104,8 @@ class DepartedClientTest(unittest.TestCase):
     workers = None
 
     def setUp(self):
-        self.svc, self.sock, self.fifo = every_gateway(self, EXAMPLE, self.workers)
+        self.svc, self.sock, self.fifo = every_gateway(self, EXAMPLE, self.workers,
+                                                       socket_tcp=True)
         self.slots = CORES * (self.workers or 1)
 
     def spin_in_threads(self, n, millis):
@@ -133,24 +135,37 @@ class DepartedClientTest(unittest.TestCase):
         # A socket client queues 3 rounds of the same behind them, and
         # closes its connection. Another does the same, but first shuts
         # down its sending side, as a client does that still wants answers,
-        # then closes altogether.
+        # then closes altogether. A third does that over TCP, and resets
+        # the connection as it closes (a TCP close alone looks like a
+        # half-close: docs/protocol.md).
+        records = b"".join(call_record(str(i), "/spin", 1500) for i in range(3 * self.slots))
         conn = RawConnection(self.sock)
-        conn.send(b"".join(call_record(str(i), "/spin", 1500) for i in range(3 * self.slots)))
+        self.addCleanup(conn.close)
+        conn.send(records)
         half = RawConnection(self.sock)
-        half.send(b"".join(call_record(str(i), "/spin", 1500) for i in range(3 * self.slots)))
+        self.addCleanup(half.close)
+        half.send(records)
         half.sock.shutdown(socket.SHUT_WR)
+        host, port = self.svc.endpoint("socket-tcp").rsplit(":", 1)
+        reset = RawConnection((host, int(port)), socket.AF_INET)
+        self.addCleanup(reset.close)
+        reset.send(records)
+        reset.sock.shutdown(socket.SHUT_WR)
+        reset.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         # An HTTP client does the same on raw connections.
         raws = []
         host, port = self.svc.endpoint("http").rsplit(":", 1)
         body = b"1500"
         for _ in range(self.slots):
             s = socket.create_connection((host, int(port)))
+            self.addCleanup(s.close)
             s.sendall(b"POST /spin HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
                       + str(len(body)).encode() + b"\r\n\r\n" + body)
             raws.append(s)
         time.sleep(0.3)
         conn.close()
         half.close()
+        reset.close()
         for s in raws:
             s.close()
         time.sleep(0.2)

@@ -102,10 +102,11 @@ def rss_mib(pid):
     return 0.0
 
 
-def every_gateway(test, binary, workers=None):
+def every_gateway(test, binary, workers=None, socket_tcp=False):
     """Starts `binary` serving HTTP on a free port, the socket gateway and the
     FIFO gateway under a temporary directory, with `workers` workers when
-    given; the test stops it and removes the directory. Returns
+    given, and the socket gateway on a free loopback TCP port too when
+    `socket_tcp`; the test stops it and removes the directory. Returns
     (service, socket path, FIFO path)."""
     import tempfile
     tmp = tempfile.TemporaryDirectory()
@@ -115,6 +116,8 @@ def every_gateway(test, binary, workers=None):
     argv = [binary, "--http-port=0", f"--socket-path={sock}", f"--fifo-path={fifo}"]
     if workers:
         argv.append(f"--workers={workers}")
+    if socket_tcp:
+        argv.append("--socket-port=0")
     svc = Service(argv)
     test.addCleanup(svc.kill)
     return svc, sock, fifo
