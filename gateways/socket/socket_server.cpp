@@ -283,16 +283,23 @@ private:
                            self->server_->check_drained();
                            return;
                          }
-                         // Not expected: the one other event this wait wakes
-                         // for is urgent (out-of-band) data, which reading to
-                         // the end has passed. Read past it and wait again, a
-                         // bounded number of times: a state that kept waking
-                         // us would otherwise spin this thread.
+                         // Defensive, not seen on Linux: the one other event
+                         // this wait wakes for is urgent (out-of-band) data,
+                         // whose mark reading to the end has cleared. Read
+                         // past any, and wait again a bounded number of
+                         // times: a state that kept waking us would otherwise
+                         // spin this thread.
                          char urgent = 0;
                          [[maybe_unused]] auto n
                            = ::recv(self->fd_, &urgent, 1, MSG_OOB | MSG_DONTWAIT);
-                         if (++self->hang_up_wakes_ < max_hang_up_wakes)
+                         if (++self->hang_up_wakes_ < max_hang_up_wakes) {
                            self->watch_hang_up();
+                           return;
+                         }
+                         log::debug("socket gateway at " + self->server_->endpoint_ + ": "
+                                    + self->name_ + " stops watching for its peer's close"
+                                    " after " + std::to_string(max_hang_up_wakes)
+                                    + " wakes without one");
                        });
     // A hang-up before the wait was armed, caught without relying on what
     // the reactor reports for a state already set.
