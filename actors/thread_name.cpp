@@ -4,10 +4,10 @@
 
 namespace actorserve {
 
-void name_this_thread(const char* name) noexcept {
+void name_thread(std::thread& thread, const char* name) noexcept {
   // A name is for people reading tools' output: failing to set one changes
   // nothing else, so the result is not checked.
-  ::pthread_setname_np(::pthread_self(), name);
+  ::pthread_setname_np(thread.native_handle(), name);
 }
 
 } // namespace actorserve

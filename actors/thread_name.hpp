@@ -3,10 +3,15 @@
 // Names for the threads actorserve starts, as `top -H`, `ps -L`, perf and
 // /proc/PID/task/TID/comm show them (CAF names its own: caf.multiplexer,
 // caf.clock, caf.actor).
+#include <thread>
+
 namespace actorserve {
 
-/// Names the calling thread. Linux keeps 15 bytes of a name; ours fit.
-void name_this_thread(const char* name) noexcept;
+/// Names a thread, from the thread that started it: the name is set before
+/// the starter goes on (a service says it is ready only after), not
+/// whenever the new thread first runs. Linux keeps 15 bytes of a name; ours
+/// fit.
+void name_thread(std::thread& thread, const char* name) noexcept;
 
 namespace thread_names {
 inline constexpr const char* http_io = "as-http-io";

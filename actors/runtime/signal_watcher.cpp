@@ -36,10 +36,8 @@ signal_watcher::signal_watcher(std::function<void(int)> on_signal)
     throw std::system_error(err, std::generic_category(), "signalfd/eventfd");
   }
   try {
-    thread_ = std::thread([this] {
-      name_this_thread(thread_names::signal_watcher);
-      run();
-    });
+    thread_ = std::thread([this] { run(); });
+    name_thread(thread_, thread_names::signal_watcher);
   } catch (...) {
     undo();
     throw;

@@ -98,10 +98,8 @@ link_listener::link_listener(const std::string& host, std::uint16_t port, std::s
     throw std::runtime_error(std::string{"cannot listen for workers: eventfd: "}
                              + std::strerror(errno));
   port_ = bound_port(listening_.get());
-  thread_ = std::thread{[this] {
-    name_this_thread(thread_names::link_listener);
-    run();
-  }};
+  thread_ = std::thread{[this] { run(); }};
+  name_thread(thread_, thread_names::link_listener);
 }
 
 link_listener::~link_listener() {

@@ -476,14 +476,10 @@ fifo_server::fifo_server(node& n, fifo_options options) {
   options.check();
   impl_ = std::make_shared<impl>(n, std::move(options));
   impl_->metrics_ = gateway_metrics_of(n, "fifo");
-  impl_->reader_ = std::thread([self = impl_.get()] {
-    name_this_thread(thread_names::fifo_reader);
-    self->read_loop();
-  });
-  impl_->writer_ = std::thread([self = impl_.get()] {
-    name_this_thread(thread_names::fifo_writer);
-    self->write_loop();
-  });
+  impl_->reader_ = std::thread([self = impl_.get()] { self->read_loop(); });
+  name_thread(impl_->reader_, thread_names::fifo_reader);
+  impl_->writer_ = std::thread([self = impl_.get()] { self->write_loop(); });
+  name_thread(impl_->writer_, thread_names::fifo_writer);
   join_gateway(n, std::weak_ptr<impl>(impl_));
 }
 

@@ -802,11 +802,10 @@ void http_listener::start() {
   impl_->accept();
   auto n = std::max<std::size_t>(1, impl_->options_.threads);
   impl_->running_threads_ = n;
-  for (std::size_t i = 0; i < n; ++i)
-    impl_->threads_.emplace_back([self = impl_] {
-      name_this_thread(thread_names::http_io);
-      self->run_io();
-    });
+  for (std::size_t i = 0; i < n; ++i) {
+    impl_->threads_.emplace_back([self = impl_] { self->run_io(); });
+    name_thread(impl_->threads_.back(), thread_names::http_io);
+  }
 }
 
 std::string http_listener::endpoint() const {

@@ -166,10 +166,8 @@ public:
     : fd_(fd), backlog_(backlog) {
     limits_.max_frame = max_frame;
     limits_.max_depth = max_depth;
-    reader_ = std::thread([this] {
-      name_this_thread(thread_names::socket_client_reader);
-      read_loop();
-    });
+    reader_ = std::thread([this] { read_loop(); });
+    name_thread(reader_, thread_names::socket_client_reader);
   }
 
   ~client_connection() {

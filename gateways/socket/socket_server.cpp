@@ -936,7 +936,6 @@ void socket_server::impl::listen() {
 void socket_server::impl::start() {
   accept();
   thread_ = std::thread([self = shared_from_this()] {
-    name_this_thread(thread_names::socket_io);
     self->io_.run();
     {
       std::lock_guard<std::mutex> guard{self->post_mutex_};
@@ -946,6 +945,7 @@ void socket_server::impl::start() {
     self->io_.restart();
     self->io_.poll();
   });
+  name_thread(thread_, thread_names::socket_io);
 }
 
 void socket_server::impl::accept() {
