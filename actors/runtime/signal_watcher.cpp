@@ -1,5 +1,4 @@
 #include "actors/runtime/signal_watcher.hpp"
-#include "actors/thread_name.hpp"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -10,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 #include <system_error>
+
+#include "actors/thread_name.hpp"
 
 namespace actorserve {
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "actors/log.hpp"
-#include "actors/workers/link_proof.hpp"
 #include "actors/thread_name.hpp"
+#include "actors/workers/link_proof.hpp"
 
 namespace actorserve {
 

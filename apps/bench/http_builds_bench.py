@@ -28,7 +28,7 @@ import statistics
 import sys
 import tempfile
 
-from wrk_runner import start, wrk_with_cpu
+from wrk_runner import post_script, start, wrk_with_cpu
 
 parser = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,12 +45,8 @@ before, after, rounds, seconds = args.before, args.after, args.rounds, args.seco
 http_threads = args.http_threads
 
 with tempfile.TemporaryDirectory() as tmp:
-    scripts = {}
-    for name, body in (("double", '{"x":21}'), ("echo", '{"x":1,"name":"abc"}')):
-        scripts[name] = os.path.join(tmp, name + ".lua")
-        with open(scripts[name], "w") as f:
-            f.write(f"wrk.method = \"POST\"\nwrk.body = '{body}'\n"
-                    'wrk.headers["Content-Type"] = "application/json"\n')
+    scripts = {name: post_script(tmp, name, body)
+               for name, body in (("double", '{"x":21}'), ("echo", '{"x":1,"name":"abc"}'))}
     servers = {}
     try:
         for build, which in ((before, "before"), (after, "after")):

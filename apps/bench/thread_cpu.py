@@ -63,7 +63,7 @@ try:
     json.loads(args.body, parse_constant=not_json, parse_float=finite, parse_int=finite_int)
 except ValueError:
     parser.error("--body is one JSON value")
-if any(c in args.body for c in "'\\ \t\r\n"):
+if any(c in args.body for c in "'\\ \t\r\n"):  # post_script and the BENCH line
     parser.error("--body goes into a wrk script and the BENCH line as it is:"
                  " no quote, backslash or whitespace")
 if not args.path.startswith("/"):

@@ -27,7 +27,11 @@ def start(argv):
 
 
 def post_script(folder, name, body):
-    """A wrk script in `folder` that POSTs `body` as JSON; returns its path."""
+    """A wrk script in `folder` that POSTs `body` as JSON; returns its path.
+    The body goes into a Lua string as it is: one with a quote, a backslash
+    or a line break is refused (ValueError)."""
+    if any(c in body for c in "'\\\r\n"):
+        raise ValueError(f"a wrk POST body holds no quote, backslash or line break: {body!r}")
     path = os.path.join(folder, name + ".lua")
     with open(path, "w") as f:
         f.write(f'wrk.method = "POST"\nwrk.body = \'{body}\'\n'

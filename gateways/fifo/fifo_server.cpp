@@ -16,12 +16,12 @@
 #include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "actors/private_file.hpp"
+#include "actors/thread_name.hpp"
 #include "gateways/client_timeout.hpp"
 #include "gateways/fifo/pipe_connection.hpp"
 #include "gateways/pickle/pickle_reader.hpp"
 #include "gateways/pickle/pickle_writer.hpp"
 #include "gateways/pickle/python_exception.hpp"
-#include "actors/thread_name.hpp"
 
 namespace actorserve::fifo {
 

@@ -32,13 +32,13 @@
 
 #include "actors/error_type.hpp"
 #include "actors/log.hpp"
+#include "actors/thread_name.hpp"
 #include "gateways/earliest_timer.hpp"
 #include "gateways/http/beast_request.hpp"
 #include "gateways/http/response_bytes.hpp"
 #include "gateways/reads_per_turn.hpp"
 #include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
-#include "actors/thread_name.hpp"
 
 namespace actorserve::http {
 

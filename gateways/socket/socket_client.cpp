@@ -16,10 +16,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include "actors/thread_name.hpp"
 #include "gateways/socket/codec.hpp"
 #include "actors/error_type.hpp"
 #include "gateways/socket/record.hpp"
-#include "actors/thread_name.hpp"
 
 namespace actorserve::socket {
 

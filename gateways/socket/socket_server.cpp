@@ -39,6 +39,7 @@
 #include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "actors/private_file.hpp"
+#include "actors/thread_name.hpp"
 #include "gateways/client_timeout.hpp"
 #include "gateways/pickle/pickle_reader.hpp"
 #include "gateways/pickle/pickle_writer.hpp"
@@ -48,7 +49,6 @@
 #include "gateways/reads_per_turn.hpp"
 #include "gateways/steady_after.hpp"
 #include "gateways/tcp_listen.hpp"
-#include "actors/thread_name.hpp"
 
 namespace actorserve::socket {
 
@@ -197,8 +197,10 @@ public:
       socket_.shutdown(generic::socket::shutdown_both, ignored);
       socket_.close(ignored);
     }
-    server_->connections_.erase(shared_from_this());
-    server_->metrics_.open(server_->connections_.size());
+    auto server = server_; // erasing may end this connection
+    server->connections_.erase(shared_from_this());
+    server->metrics_.open(server->connections_.size());
+    server->check_drained(); // a closed connection holds no drain
   }
 
   /// Nothing to write and nothing being written.
@@ -234,18 +236,12 @@ private:
       if (n < 0) {
         // The peer went away: replies still due are dropped.
         close();
-        server_->check_drained();
         return;
       }
       if (n == 0) {
-        if (peer_hung_up()) {
-          // The peer closed its connection, not only its sending side:
-          // nobody reads the replies, and its calls still waiting are dropped.
-          close();
-          server_->check_drained();
-          return;
-        }
-        // The peer is done sending: answer what it sent, then close.
+        // The peer is done sending: answer what it sent, then close. Unless
+        // it is gone altogether (watch_hang_up closes at once then): nobody
+        // reads the replies, and its calls still waiting are dropped.
         peer_done_ = true;
         watch_hang_up();
         if (!closed_)
@@ -280,7 +276,6 @@ private:
                            return;
                          if (ec || self->peer_hung_up()) {
                            self->close();
-                           self->server_->check_drained();
                            return;
                          }
                          // Defensive, not seen on Linux: the one other event
@@ -303,10 +298,8 @@ private:
                        });
     // A hang-up before the wait was armed, caught without relying on what
     // the reactor reports for a state already set.
-    if (peer_hung_up()) {
+    if (peer_hung_up())
       close();
-      server_->check_drained();
-    }
   }
 
   void read_later() {
@@ -327,7 +320,6 @@ private:
                          if (ec) {
                            // The server closed us, or the socket failed.
                            self->close();
-                           self->server_->check_drained();
                            return;
                          }
                          self->socket_has_more_ = true;
@@ -416,7 +408,6 @@ private:
       return;
     if (watch_state_ == watch_state::idle) {
       close();
-      server_->check_drained();
       return;
     }
     auto id = header_ ? header_->id : std::string{unknown_id};
@@ -814,10 +805,8 @@ private:
     write_timer_.expires_after(server_->options_.write_timeout);
     write_timer_.async_wait([self = shared_from_this(), generation = ++write_generation_](
                               boost::system::error_code ec) {
-      if (!ec && self->writing_ && generation == self->write_generation_) {
+      if (!ec && self->writing_ && generation == self->write_generation_)
         self->close();
-        self->server_->check_drained();
-      }
     });
     asio::async_write(socket_, asio::buffer(sending_),
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
@@ -830,7 +819,6 @@ private:
                         self->sending_.clear();
                         if (ec) {
                           self->close();
-                          self->server_->check_drained();
                           return;
                         }
                         self->write();
