@@ -296,23 +296,51 @@ void node::on_signal(int count) {
     stop_now();
 }
 
+namespace {
+
+/// A call_error for a reply that is not a value.
+call_error error_of(const reply& r) {
+  return call_error(r.error_type(), r.error_message());
+}
+
+} // namespace
+
 json node::call(const std::string& path, json input,
                 std::chrono::milliseconds timeout) {
-  return call_async(path, std::move(input), timeout).get();
+  actorserve::call request{path, std::move(input), deadline_after(timeout), new_call_id(),
+                           nullptr};
+  // As on a gateway's thread, and off with the same option. (A supervisor's
+  // routes have no function here: they run in its workers.)
+  auto found = routes_.find(path);
+  if (found != routes_.end() && found->second.in_place
+      && options_.gateway_run_limit.count() > 0) {
+    std::optional<reply> answer;
+    if (found->second.in_place->call_directly(
+          request, [&answer](reply r) { answer = std::move(r); })) {
+      if (!answer) // defensive: give_reply swallows what the callback throws
+        throw call_error(error_type::route_failed, "the answer was lost: out of memory");
+      if (answer->ok())
+        return std::move(answer->value());
+      throw error_of(*answer);
+    }
+  }
+  return answer_later(std::move(request)).get();
 }
 
 std::future<json> node::call_async(const std::string& path, json input,
                                    std::chrono::milliseconds timeout) {
+  return answer_later(actorserve::call{path, std::move(input), deadline_after(timeout),
+                                       new_call_id(), nullptr});
+}
+
+std::future<json> node::answer_later(actorserve::call request) {
   auto promise = std::make_shared<std::promise<json>>();
   auto result = promise->get_future();
-  actorserve::call request{path, std::move(input), deadline_after(timeout),
-               new_call_id(), nullptr};
   call_async(std::move(request), [promise](reply r) {
     if (r.ok())
       promise->set_value(std::move(r.value()));
     else
-      promise->set_exception(std::make_exception_ptr(
-        call_error(r.error_type(), r.error_message())));
+      promise->set_exception(std::make_exception_ptr(error_of(r)));
   });
   return result;
 }
@@ -379,8 +407,8 @@ std::optional<route_counts> node::counts(const std::string& path) {
   self->request(gate, std::chrono::seconds{5}, counts_atom::value, local_only{})
     .receive(
       [&](std::uint64_t admitted, std::uint64_t timed_out, std::uint64_t gone,
-          std::uint64_t by_gateways) {
-        result = route_counts{admitted, timed_out, gone, by_gateways};
+          std::uint64_t by_callers) {
+        result = route_counts{admitted, timed_out, gone, by_callers};
       },
       [](caf::error&) {});
   return result;

@@ -53,8 +53,9 @@ struct node_options {
   /// (node::run_on::calling_thread) unless an actor's runs there take longer
   /// than this: after two such runs it runs on the scheduler threads for a
   /// second, twice as long each time it is found slow again
-  /// (runtime/calling_thread_unit.hpp). Zero: gateways hand every call to
-  /// the scheduler threads, as they do when routes run in worker processes.
+  /// (runtime/calling_thread_unit.hpp). Zero: gateways, and node::call,
+  /// hand every call to the scheduler threads, as they do when routes run
+  /// in worker processes.
   std::chrono::microseconds gateway_run_limit{200};
   /// Worker processes, joining, TLS (docs/workers.md). The default runs
   /// every route in this process.
@@ -67,7 +68,7 @@ struct node_options {
 /// What a route's gate in this process has counted since it started.
 struct route_counts {
   /// Calls it took on (past the capacity, deadline, depth and shutdown
-  /// checks), with those that gateways' threads ran themselves.
+  /// checks), with those that their callers' threads ran themselves.
   std::uint64_t admitted = 0;
   /// Calls whose deadline passed while they waited for an instance or a
   /// batch: answered Timeout, never run.
@@ -75,10 +76,11 @@ struct route_counts {
   /// Calls dropped before they ran because their caller gave up (the
   /// client left, or the parent call timed out or was dropped).
   std::uint64_t dropped_caller_gone = 0;
-  /// Of `admitted`, the calls a gateway's own thread ran itself, without
+  /// Of `admitted`, the calls their caller's thread ran itself, without
   /// the message to the gate (a plain function that answers at once:
-  /// runtime/in_place_route.hpp).
-  std::uint64_t admitted_by_gateway_threads = 0;
+  /// runtime/in_place_route.hpp): a gateway's own thread, or the thread
+  /// waiting in `node::call`.
+  std::uint64_t admitted_by_calling_threads = 0;
 };
 
 /// One process's share of a service: it owns the actor system, starts the
@@ -104,7 +106,15 @@ public:
   node& operator=(const node&) = delete;
 
   /// Calls a route and waits for its value; throws call_error (NotFound,
-  /// Timeout, BacklogFull, ShuttingDown, or the route's own error).
+  /// Timeout, BacklogFull, ShuttingDown, or the route's own error). A plain
+  /// function that answers at once runs on this thread, as a gateway's
+  /// thread runs it (runtime/in_place_route.hpp; not with workers or with
+  /// node_options::gateway_run_limit 0): the caller waits for it either
+  /// way, and two thread hand-overs are saved. Not when another thread runs
+  /// it at that moment, or this thread is running a plain function in place
+  /// itself: then through the gate, as call_async. So it may run before
+  /// calls this thread made with call_async that still wait in the gate:
+  /// wait for their futures first where the order matters.
   json call(const std::string& path, json input = nullptr,
             std::chrono::milliseconds timeout = std::chrono::seconds{60});
 
@@ -141,7 +151,7 @@ public:
   caf::actor route(const std::string& path) const;
 
   /// What the gate of the route at `path` has counted, with the calls
-  /// gateways' threads ran themselves, or nothing for a path this node does
+  /// their callers' threads ran themselves, or nothing for a path this node does
   /// not serve. With workers, the main process's gate:
   /// calls that wait in a worker are counted there. It asks the gate and
   /// waits (up to 5 s) for the answer: never call it from an actor.
@@ -220,7 +230,8 @@ private:
     caf::actor gate;
     route_options options;
     bool composite = false; // runs in every process, never in a worker only
-    /// A plain function a gateway's thread may run itself, or nullptr.
+    /// A plain function a caller's thread may run itself (a gateway's, or
+    /// one in node::call), or nullptr.
     std::shared_ptr<in_place_route> in_place;
     /// The gate as the gateway threads' units know it: a gate they found
     /// slow, they leave to the scheduler threads, and so its function.
@@ -228,6 +239,8 @@ private:
   };
 
   void on_signal(int count);
+  /// A future the answer to `request` fills (the value, or a call_error).
+  std::future<json> answer_later(actorserve::call request);
   void add_route(const route_spec& spec, caf::actor gate,
                  std::shared_ptr<in_place_route> in_place = nullptr);
   void start_routes(const application& app, const caf::node_id& supervisor = {});

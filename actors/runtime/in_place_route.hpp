@@ -20,17 +20,19 @@ namespace actorserve {
 /// A plain function route that does not block, run in place rather than by
 /// an instance actor. Its gate runs it in the gate's own handler. When the
 /// function takes no call and answers with a value (it has no call to make
-/// route calls under, and never answers later), a gateway's thread may also
-/// run it itself (node::call_async), without the message to the gate and
+/// route calls under, and never answers later), its caller's thread may
+/// also run it itself (a gateway's, through node::call_async, or the one
+/// waiting in node::call), without the message to the gate and
 /// back: on the machine this was measured on, an HTTP `POST /double`
 /// {"x":21} took 22,000 instructions run this way against 25,100 through
 /// the gate, when the change was made (docs/performance.md).
 ///
 /// Both hold the same lock while the function runs, so it runs one call at
-/// a time, as an actor would. A gateway's thread that finds it running
+/// a time, as an actor would. A caller's thread that finds it running
 /// leaves the call to a scheduler thread, which runs it through the gate
 /// when the lock is free: such calls may run after later ones that found
-/// it free, and the lock is not fair between them.
+/// it free (a node::call after the same thread's call_async too), and the
+/// lock is not fair between them.
 ///
 /// The capacity (BacklogFull) is not checked here: a function that answers
 /// at once never holds a call in flight, so its gate never refuses one for
@@ -59,7 +61,8 @@ public:
   /// another route's lock.
   static bool running_on_this_thread() noexcept;
 
-  /// On a gateway's thread, for a call from a gateway (depth 0): admits it
+  /// On a caller's thread (a gateway's, or node::call's), for a call at
+  /// depth 0, from outside any route: admits it
   /// as its gate would (admission.hpp: refused once the gate drains or
   /// ends, with input that was not decoded, past its deadline or its depth,
   /// when its caller gave up), runs the function, counts and logs the
@@ -70,12 +73,12 @@ public:
   /// a scheduler thread.
   bool call_directly(call& request, const std::function<void(reply)>& on_reply);
 
-  /// From its gate, when it drains, stops or ends: the calls gateways'
+  /// From its gate, when it drains, stops or ends: the calls callers'
   /// threads bring from now on are refused (ShuttingDown), and once this
-  /// returns no gateway's thread runs the function any more.
+  /// returns no caller's thread runs the function any more.
   void begin_drain();
 
-  /// Calls admitted by gateways' threads, and those dropped because their
+  /// Calls admitted by callers' threads, and those dropped because their
   /// caller had given up (the gate adds them to its own counts).
   std::uint64_t admitted() const noexcept {
     return admitted_.load(std::memory_order_relaxed);

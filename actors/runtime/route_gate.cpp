@@ -97,15 +97,15 @@ caf::behavior route_gate::make_behavior() {
         pit->second.request.cancel->cancel();
     },
     [this](counts_atom, local_only) {
-      // With what gateways' threads ran themselves, each read once.
-      std::uint64_t by_gateways = 0;
-      std::uint64_t gone_from_gateways = 0;
+      // With what callers' threads ran themselves, each read once.
+      std::uint64_t by_callers = 0;
+      std::uint64_t gone_from_callers = 0;
       if (settings_.in_place) {
-        by_gateways = settings_.in_place->admitted();
-        gone_from_gateways = settings_.in_place->dropped_gone();
+        by_callers = settings_.in_place->admitted();
+        gone_from_callers = settings_.in_place->dropped_gone();
       }
-      return caf::make_message(admitted_ + by_gateways, timed_out_waiting_,
-                               dropped_gone_ + gone_from_gateways, by_gateways);
+      return caf::make_message(admitted_ + by_callers, timed_out_waiting_,
+                               dropped_gone_ + gone_from_callers, by_callers);
     },
     [this](debug_calls_atom, local_only) { return reply{calls_in_flight()}; },
     [this](batch_done_atom, std::uint64_t batch_id, reply& r, local_only) {

@@ -34,7 +34,7 @@ struct gate_settings {
   std::vector<caf::actor> instances;
   std::function<caf::actor()> respawn;
   /// A non-blocking plain function the gate runs in place of instances: it
-  /// answers at once, so two messages per call are saved. Gateways' threads
+  /// answers at once, so two messages per call are saved. Callers' threads
   /// may run it too (in_place_route.hpp): the gate counts their calls with
   /// its own, and makes them refuse calls once it drains, stops or ends.
   std::shared_ptr<in_place_route> in_place;
@@ -89,8 +89,8 @@ struct gate_settings {
 /// arrive together share a message.
 ///
 /// - `(counts_atom, local_only)` → (admitted, timed out before running,
-///   dropped because their caller gave up, of the admitted those gateways'
-///   threads ran themselves);
+///   dropped because their caller gave up, of the admitted those their
+///   callers' threads ran themselves);
 /// - `(debug_calls_atom, local_only)` → a reply with its capacity, what is
 ///   in flight and waiting, and its oldest calls (GET /debug/calls);
 /// - `(cancel_atom, ticket)`: the supervisor's gate cancels a call it sent

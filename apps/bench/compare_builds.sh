@@ -1,23 +1,31 @@
 #!/bin/bash
 # Every benchmark in apps/bench/, two builds side by side: each one's
-# BENCH lines, the two builds in turn (B A, then A B where a benchmark runs
-# twice), or in one run where the benchmark takes both builds. The
-# benchmarks come from this tree; BEFORE may be a build of an older tree
-# (a second working tree: git worktree add /tmp/old COMMIT). A benchmark
+# BENCH lines, the builds in turn (B A, or B A A B where each build runs
+# twice), or in one run where the benchmark takes both builds. The scripts,
+# and the socket and pipe clients (AFTER's), are the same for both builds;
+# the in-process benchmarks are each build's own. actorserve-bench-round-
+# trip runs inside the socket benchmark, which measures its floor in each
+# run. BEFORE may be a build of an older tree (a second working tree: git
+# worktree add /tmp/old COMMIT). A benchmark
 # that a build cannot run (an option or a request it does not know yet)
 # prints FAILED with the end of its output, and the others go on: measure
 # that build with its own tree's script.
 #
 # Usage: apps/bench/compare_builds.sh BEFORE_BUILD_DIR AFTER_BUILD_DIR
-# About 45 minutes on 2 cores. Run it on an otherwise idle machine: nothing
-# else should build or benchmark meanwhile.
+# About 30 minutes on 2 cores; a run that takes over 20 minutes is stopped
+# and counted failed. Exits 1 if any run failed. Run it on an otherwise
+# idle machine: nothing else should build or benchmark meanwhile.
 set -u
 if [ $# -ne 2 ] || [ ! -d "$1" ] || [ ! -d "$2" ]; then
   echo "usage: $0 BEFORE_BUILD_DIR AFTER_BUILD_DIR" >&2
   exit 2
 fi
-B=$(cd "$1" && pwd)
-A=$(cd "$2" && pwd)
+B=$(cd "$1" && pwd -P)
+A=$(cd "$2" && pwd -P)
+if [ "$B" = "$A" ]; then
+  echo "BEFORE and AFTER are the same build: $B" >&2
+  exit 2
+fi
 cd "$(dirname "$0")/../.." || exit 2
 for build in "$B" "$A"; do
   [ -x "$build/apps/example/actorserve-example" ] || {
@@ -26,14 +34,16 @@ for build in "$B" "$A"; do
   }
 done
 
-# One benchmark run: its BENCH line, or what failed.
+failures=0
+# One benchmark run: its BENCH lines, or what failed.
 run() {
   local out
-  out=$("$@" 2>&1)
+  out=$(timeout --kill-after=30 1200 "$@" 2>&1)
   local status=$?
   if [ $status -eq 0 ] && grep -q '^BENCH' <<<"$out"; then
     grep '^BENCH' <<<"$out"
   else
+    failures=$((failures + 1))
     echo "FAILED ($status): $*"
     tail -3 <<<"$out" | sed 's/^/  /'
   fi
@@ -79,3 +89,7 @@ done
 section "idle cost"
 for build in "$B" "$A"; do run python3 apps/bench/idle_cost.py "$build" 60; done
 section "done"
+if [ $failures -gt 0 ]; then
+  echo "$failures run(s) failed"
+  exit 1
+fi

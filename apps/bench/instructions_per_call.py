@@ -46,6 +46,7 @@ go; divide its figures by CALLS
 
 Usage: instructions_per_call.py [--keep=DIR] BUILD_DIR [CALLS [CASE...]]"""
 import argparse
+import functools
 import glob
 import http.client
 import os
@@ -128,10 +129,11 @@ class Counted:
                 self.proc.wait()
 
 
+@functools.lru_cache(maxsize=None)
 def has_gateway_run_limit(example):
     """Whether this build of the example takes --gateway-run-limit: builds
     from before gateways' threads ran routes do not."""
-    listed = subprocess.run([example, "--help"], capture_output=True, text=True)
+    listed = subprocess.run([example, "--help"], capture_output=True, text=True, timeout=60)
     return "--gateway-run-limit" in listed.stdout + listed.stderr
 
 
@@ -277,6 +279,10 @@ def main():
         if c not in CASES:
             parser.error(f"unknown case {c}: the cases are {', '.join(CASES)}")
     build, calls, cases = args.build, args.calls, args.cases or CASES
+    example = os.path.join(build, "apps/example/actorserve-example")
+    if not os.access(example, os.X_OK):
+        parser.error(f"{example} is not there: build it first")
+    limit = GATEWAY_RUN_LIMIT_US if has_gateway_run_limit(example) else "not_in_build"
     started = time.monotonic()
     figures = {}
     for c in cases:
@@ -285,9 +291,6 @@ def main():
             shutil.rmtree(keep, ignore_errors=True)
             os.makedirs(keep)
         figures[c] = measure(c, build, calls, keep)
-    limit = (GATEWAY_RUN_LIMIT_US
-             if has_gateway_run_limit(os.path.join(build, "apps/example/actorserve-example"))
-             else "not_in_build")
     version = subprocess.run(["valgrind", "--version"], capture_output=True,
                              text=True).stdout.strip()
     print("BENCH instructions_per_call "

@@ -10,8 +10,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "actors/call_error.hpp"
@@ -199,16 +201,16 @@ CAF_TEST(a gateway thread runs a plain function itself and its gate counts the c
   }
   auto w = call_from_gateway(n, "/whole", "w");
   CAF_CHECK_EQUAL(w.answer.value(), json("w"));
-  CAF_CHECK_EQUAL(n.call("/double", 4), json(8)); // through the gate
+  CAF_CHECK_EQUAL(n.call_async("/double", 4).get(), json(8)); // through the gate
   auto counts = n.counts("/double");
   CAF_REQUIRE(counts);
   CAF_CHECK_EQUAL(counts->admitted, 6u);
-  CAF_CHECK_EQUAL(counts->admitted_by_gateway_threads, 5u);
+  CAF_CHECK_EQUAL(counts->admitted_by_calling_threads, 5u);
   // A function that takes the call goes through its gate.
   auto whole = n.counts("/whole");
   CAF_REQUIRE(whole);
   CAF_CHECK_EQUAL(whole->admitted, 1u);
-  CAF_CHECK_EQUAL(whole->admitted_by_gateway_threads, 0u);
+  CAF_CHECK_EQUAL(whole->admitted_by_calling_threads, 0u);
 }
 
 CAF_TEST(calls a gateway thread runs itself are counted in the metrics as the gates count) {
@@ -222,7 +224,7 @@ CAF_TEST(calls a gateway thread runs itself are counted in the metrics as the ga
   options.gateway_run_limit = 1s;
   node n(std::move(app), options);
   call_from_gateway(n, "/half", 4);
-  CAF_CHECK_EQUAL(n.call("/half", 8), json(4.0)); // through the gate
+  CAF_CHECK_EQUAL(n.call_async("/half", 8).get(), json(4.0)); // through the gate
   auto failed = call_from_gateway(n, "/half", "x");
   CAF_CHECK_EQUAL(failed.answer.error_type(), "NotANumber");
   auto through_gate = n.call_async("/half", "y");
@@ -242,7 +244,7 @@ CAF_TEST(calls a gateway thread runs itself are counted in the metrics as the ga
     CAF_CHECK(metrics.find(std::string(line) + "\n") != std::string::npos);
   auto counts = n.counts("/half");
   CAF_REQUIRE(counts);
-  CAF_CHECK_EQUAL(counts->admitted_by_gateway_threads, 2u);
+  CAF_CHECK_EQUAL(counts->admitted_by_calling_threads, 2u);
 }
 
 CAF_TEST(a plain function runs one call at a time however many threads call it) {
@@ -272,6 +274,17 @@ CAF_TEST(a plain function runs one call at a time however many threads call it) 
             == json(t * per_thread + i))
           ++answered;
     });
+  // A blocking caller runs it on its thread too, or through the gate.
+  gateways.emplace_back([&] {
+    for (int i = 0; i < per_thread; ++i) {
+      try {
+        if (n.call("/one", -i) == json(-i))
+          ++answered;
+      } catch (const call_error&) {
+        // Not answered: counted short below.
+      }
+    }
+  });
   std::vector<std::future<json>> through_gate;
   for (int i = 0; i < per_thread; ++i)
     through_gate.push_back(n.call_async("/one", i));
@@ -279,13 +292,89 @@ CAF_TEST(a plain function runs one call at a time however many threads call it) 
     g.join();
   for (int i = 0; i < per_thread; ++i)
     CAF_CHECK_EQUAL(through_gate[i].get(), json(i));
-  CAF_CHECK_EQUAL(answered.load(), 3 * per_thread);
+  CAF_CHECK_EQUAL(answered.load(), 4 * per_thread);
   CAF_CHECK_EQUAL(most.load(), 1);
   auto counts = n.counts("/one");
   CAF_REQUIRE(counts);
-  CAF_CHECK_EQUAL(counts->admitted, 4u * per_thread);
-  // The gateway threads ran it themselves, not only through the gate.
-  CAF_CHECK_GREATER(counts->admitted_by_gateway_threads, 0u);
+  CAF_CHECK_EQUAL(counts->admitted, 5u * per_thread);
+  // The callers' threads ran it themselves, not only through the gate.
+  CAF_CHECK_GREATER(counts->admitted_by_calling_threads, 0u);
+}
+
+CAF_TEST(the blocking call API runs a plain function on the calling thread) {
+  auto this_thread = [] {
+    return static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  };
+  std::atomic<node*> self{nullptr};
+  application app;
+  app.add_route("/where", [&](json) { return this_thread(); });
+  app.add_route("/where_whole", [&](const call&) { return reply{this_thread()}; });
+  route_options blocking;
+  blocking.blocking = true;
+  app.add_route("/where_blocking", [&](json) { return this_thread(); }, blocking);
+  app.add_route("/refuse", [](json) -> json { throw call_error("NotANumber", "no"); });
+  // Run in place, it calls /where, which must not run on its thread then.
+  app.add_route("/outer", [&](json) { return json{this_thread(), self.load()->call("/where")}; });
+  node n(std::move(app), quiet_options());
+  self = &n;
+  auto here = this_thread();
+  CAF_CHECK_EQUAL(n.call("/where"), json(here));
+  // Through the gate, on its threads: a function that takes the call (it
+  // may call routes), and a blocking one (its instance's thread).
+  CAF_CHECK_NOT_EQUAL(n.call("/where_whole"), json(here));
+  CAF_CHECK_NOT_EQUAL(n.call("/where_blocking"), json(here));
+  // The future API still hands the call over.
+  CAF_CHECK_NOT_EQUAL(n.call_async("/where").get(), json(here));
+  auto nested = n.call("/outer");
+  CAF_CHECK_EQUAL(nested[0], json(here));
+  CAF_CHECK_NOT_EQUAL(nested[1], json(here));
+  // Errors as through the gate: the route's own, and refusals.
+  try {
+    n.call("/refuse", 1);
+    CAF_FAIL("expected NotANumber");
+  } catch (const call_error& e) {
+    CAF_CHECK_EQUAL(e.type(), "NotANumber");
+    CAF_CHECK_EQUAL(std::string(e.what()), "no");
+  }
+  try {
+    n.call("/where", 1, -1ms);
+    CAF_FAIL("expected a Timeout");
+  } catch (const call_error& e) {
+    CAF_CHECK_EQUAL(e.type(), error_type::timeout);
+  }
+  for (auto [path, admitted, by_callers] : {std::tuple{"/where", 3u, 1u}, std::tuple{"/outer", 1u, 1u},
+                                            std::tuple{"/refuse", 1u, 1u}}) {
+    CAF_MESSAGE(path);
+    auto counts = n.counts(path);
+    CAF_REQUIRE(counts);
+    CAF_CHECK_EQUAL(counts->admitted, admitted);
+    CAF_CHECK_EQUAL(counts->admitted_by_calling_threads, by_callers);
+  }
+  // Once the service drains, refused on the calling thread as the gate
+  // refuses.
+  n.shutdown();
+  CAF_REQUIRE(refuses_through_gate(n, "/where"));
+  try {
+    n.call("/where", 1, 1s);
+    CAF_FAIL("expected ShuttingDown");
+  } catch (const call_error& e) {
+    CAF_CHECK_EQUAL(e.type(), error_type::shutting_down);
+  }
+}
+
+CAF_TEST(with gateway_run_limit 0 the blocking call API hands every call over) {
+  application app;
+  app.add_route("/where", [](json) {
+    return static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  });
+  auto options = quiet_options();
+  options.gateway_run_limit = 0us;
+  node n(std::move(app), options);
+  auto here = static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  CAF_CHECK_NOT_EQUAL(n.call("/where"), json(here));
+  auto counts = n.counts("/where");
+  CAF_REQUIRE(counts);
+  CAF_CHECK_EQUAL(counts->admitted_by_calling_threads, 0u);
 }
 
 CAF_TEST(a plain function found slow on a gateway thread leaves it) {
@@ -305,7 +394,7 @@ CAF_TEST(a plain function found slow on a gateway thread leaves it) {
   CAF_CHECK(!third.at_once);
   auto counts = n.counts("/slow");
   CAF_REQUIRE(counts);
-  CAF_CHECK_EQUAL(counts->admitted_by_gateway_threads, 2u);
+  CAF_CHECK_EQUAL(counts->admitted_by_calling_threads, 2u);
 }
 
 CAF_TEST(a plain function that calls routes from a gateway thread waits on no lock) {
@@ -336,7 +425,7 @@ CAF_TEST(a plain function that calls routes from a gateway thread waits on no lo
   auto counts = n.counts("/again");
   CAF_REQUIRE(counts);
   CAF_CHECK_EQUAL(counts->admitted, 4u);
-  CAF_CHECK_EQUAL(counts->admitted_by_gateway_threads, 1u);
+  CAF_CHECK_EQUAL(counts->admitted_by_calling_threads, 1u);
 }
 
 CAF_TEST(a gateway thread refuses calls once the service drains) {
