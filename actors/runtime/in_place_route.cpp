@@ -89,7 +89,7 @@ reply in_place_route::admit_and_run(call& request, std::optional<deadline_point>
 void in_place_route::answer(const call& request, std::optional<deadline_point> admitted,
                             reply r, const std::function<void(reply)>& on_reply) {
   // The call is answered whatever befalls the counting and the log line
-  // (out of memory): its gateway waits for the answer.
+  // (out of memory): its caller waits for the answer.
   try {
     if (metrics_)
       metrics_->answered(r, admitted ? clock_.now() - *admitted : std::chrono::nanoseconds{-1});

@@ -39,7 +39,7 @@ namespace actorserve {
 /// capacity either.
 class in_place_route {
 public:
-  /// `direct`: a gateway's thread may run it (call_directly). `clock` is the
+  /// `direct`: a caller's thread may run it (call_directly). `clock` is the
   /// actor system's, which deadlines are on; `metrics` may be null.
   in_place_route(std::string path, route_function fn, bool direct,
                  std::shared_ptr<route_metrics> metrics, const caf::actor_clock& clock,
@@ -49,7 +49,7 @@ public:
   in_place_route& operator=(const in_place_route&) = delete;
 
   /// For its gate, which has admitted the call: runs the function, which may
-  /// take the call's input (waits while a gateway's thread runs it).
+  /// take the call's input (waits while a caller's thread runs it).
   reply run(call& request);
 
   bool direct() const noexcept {

@@ -127,7 +127,7 @@ caf::behavior route_gate::make_behavior() {
     [this](shutdown_atom, local_only) {
       draining_ = true;
       if (settings_.in_place)
-        settings_.in_place->begin_drain(); // gateways' threads refuse new calls too
+        settings_.in_place->begin_drain(); // callers' threads refuse new calls too
       drain_listener_ = caf::actor_cast<caf::actor>(current_sender());
       check_drained();
     },
@@ -160,7 +160,7 @@ caf::behavior route_gate::make_behavior() {
 }
 
 void route_gate::on_exit() {
-  // However the gate ends (stopped, or a handler threw), gateways' threads
+  // However the gate ends (stopped, or a handler threw), callers' threads
   // refuse its route's calls from now on, as its mailbox would.
   if (settings_.in_place)
     settings_.in_place->begin_drain();
@@ -888,7 +888,7 @@ void route_gate::check_drained() {
 void route_gate::stop() {
   draining_ = true;
   if (settings_.in_place)
-    settings_.in_place->begin_drain(); // nor do gateways' threads run it any more
+    settings_.in_place->begin_drain(); // nor do callers' threads run it any more
   gathering_ = true; // the replies below leave together, before the gate quits
   for (auto& [id, p] : pending_)
     answer(p, reply::failure(error_type::shutting_down,

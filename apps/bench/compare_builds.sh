@@ -1,12 +1,13 @@
 #!/bin/bash
 # Every benchmark in apps/bench/, two builds side by side: each one's
 # BENCH lines, the builds in turn (B A, or B A A B where each build runs
-# twice), or in one run where the benchmark takes both builds. The scripts,
-# and the socket and pipe clients (AFTER's), are the same for both builds;
-# the in-process benchmarks are each build's own. actorserve-bench-round-
-# trip runs inside the socket benchmark, which measures its floor in each
-# run. BEFORE may be a build of an older tree (a second working tree: git
-# worktree add /tmp/old COMMIT). A benchmark
+# twice), or in one run where the benchmark takes both builds. The scripts
+# (this tree's) and the socket and pipe clients (AFTER's) are the same for
+# both builds; the in-process benchmarks and the command-line client are
+# each build's own. actorserve-bench-round-trip is not run on its own: the
+# socket benchmark measures the same floor in each of its runs. BEFORE may
+# be a build of an older tree (a second working tree: git worktree add
+# /tmp/old COMMIT). A benchmark
 # that a build cannot run (an option or a request it does not know yet)
 # prints FAILED with the end of its output, and the others go on: measure
 # that build with its own tree's script.
@@ -20,8 +21,8 @@ if [ $# -ne 2 ] || [ ! -d "$1" ] || [ ! -d "$2" ]; then
   echo "usage: $0 BEFORE_BUILD_DIR AFTER_BUILD_DIR" >&2
   exit 2
 fi
-B=$(cd "$1" && pwd -P)
-A=$(cd "$2" && pwd -P)
+B=$(CDPATH='' cd -- "$1" && pwd -P)
+A=$(CDPATH='' cd -- "$2" && pwd -P)
 if [ "$B" = "$A" ]; then
   echo "BEFORE and AFTER are the same build: $B" >&2
   exit 2
@@ -35,11 +36,22 @@ for build in "$B" "$A"; do
 done
 
 failures=0
-# One benchmark run: its BENCH lines, or what failed.
+running=""
+output=$(mktemp)
+# Ctrl-C or a TERM stops the run under way (timeout passes the signal on to
+# its whole process group: the benchmark and the services it started).
+trap 'if [ -n "$running" ]; then kill -TERM "$running" 2>/dev/null; wait "$running"; fi; rm -f "$output"; exit 130' INT TERM
+trap 'rm -f "$output"' EXIT
+# One benchmark run: its BENCH lines, or what failed. In the background,
+# so that this script takes signals while it runs.
 run() {
-  local out
-  out=$(timeout --kill-after=30 1200 "$@" 2>&1)
+  timeout --kill-after=30 1200 "$@" </dev/null >"$output" 2>&1 &
+  running=$!
+  wait "$running"
   local status=$?
+  running=""
+  local out
+  out=$(cat "$output")
   if [ $status -eq 0 ] && grep -q '^BENCH' <<<"$out"; then
     grep '^BENCH' <<<"$out"
   else

@@ -281,7 +281,7 @@ def main():
     build, calls, cases = args.build, args.calls, args.cases or CASES
     example = os.path.join(build, "apps/example/actorserve-example")
     if not os.access(example, os.X_OK):
-        parser.error(f"{example} is not there: build it first")
+        parser.error(f"{example} is not an executable: build it first")
     limit = GATEWAY_RUN_LIMIT_US if has_gateway_run_limit(example) else "not_in_build"
     started = time.monotonic()
     figures = {}

@@ -183,6 +183,10 @@ CAF_TEST(a route that takes its input by value gets it without a copy) {
     json input = std::string(4096, 'a');
     auto sent = address(input);
     CAF_CHECK_EQUAL(n.call(path, std::move(input)).get<std::uint64_t>(), sent);
+    // And through the gate (node.call runs the first two on this thread).
+    json again = std::string(4096, 'a');
+    auto sent_again = address(again);
+    CAF_CHECK_EQUAL(n.call_async(path, std::move(again)).get().get<std::uint64_t>(), sent_again);
   }
   CAF_CHECK_EQUAL(n.call("/takes_and_keeps", json{{"x", 1}}), (json{{"x", 1}, {"seen", true}}));
 }
@@ -328,7 +332,7 @@ CAF_TEST(the blocking call API runs a plain function on the calling thread) {
   auto nested = n.call("/outer");
   CAF_CHECK_EQUAL(nested[0], json(here));
   CAF_CHECK_NOT_EQUAL(nested[1], json(here));
-  // Errors as through the gate: the route's own, and refusals.
+  // The route's own error, and a refusal, as the gate answers them.
   try {
     n.call("/refuse", 1);
     CAF_FAIL("expected NotANumber");
@@ -360,6 +364,56 @@ CAF_TEST(the blocking call API runs a plain function on the calling thread) {
   } catch (const call_error& e) {
     CAF_CHECK_EQUAL(e.type(), error_type::shutting_down);
   }
+}
+
+CAF_TEST(the blocking call API goes through the gate while another thread runs the function) {
+  auto this_thread = [] {
+    return static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  };
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<bool> holding{false};
+  application app;
+  app.add_route("/held", [&](json x) {
+    if (x == json(1)) { // holds the function, and its lock, until released
+      holding = true;
+      released.wait();
+    }
+    return this_thread();
+  });
+  node n(std::move(app), quiet_options());
+  // node.call(input) on a thread of its own: that thread's id, and the
+  // answer (null if the call threw, which the checks catch).
+  auto call_on_thread = [&](int input, std::uint64_t& caller, json& answer) {
+    return std::thread([&n, this_thread, input, &caller, &answer] {
+      caller = this_thread();
+      try {
+        answer = n.call("/held", input);
+      } catch (const call_error&) {
+      }
+    });
+  };
+  std::uint64_t first_caller = 0;
+  json first;
+  auto holder = call_on_thread(1, first_caller, first);
+  auto until = steady::now() + 10s;
+  while (!holding && steady::now() < until)
+    std::this_thread::sleep_for(1ms);
+  CAF_CHECK(holding.load());
+  std::uint64_t second_caller = 0;
+  json second;
+  auto waiter = call_on_thread(2, second_caller, second);
+  std::this_thread::sleep_for(50ms); // the second call waits in the gate
+  release.set_value(); // whatever was checked above: the threads end
+  holder.join();
+  waiter.join();
+  CAF_CHECK_EQUAL(first, json(first_caller)); // ran on its caller's thread
+  CAF_CHECK(second.is_number_unsigned());
+  CAF_CHECK_NOT_EQUAL(second, json(second_caller)); // on a scheduler thread
+  auto counts = n.counts("/held");
+  CAF_REQUIRE(counts);
+  CAF_CHECK_EQUAL(counts->admitted, 2u);
+  CAF_CHECK_EQUAL(counts->admitted_by_calling_threads, 1u);
 }
 
 CAF_TEST(with gateway_run_limit 0 the blocking call API hands every call over) {
@@ -489,7 +543,9 @@ CAF_TEST(a blocking route does not delay a non-blocking one) {
     slow.push_back(n.call_async("/block", 400));
   std::this_thread::sleep_for(20ms); // the blocking calls are running
   auto echo_start = steady::now();
-  CAF_CHECK_EQUAL(n.call("/echo", 1), json(1));
+  // Through the gate, on the scheduler threads the blocking calls must not
+  // hold (node.call would run /echo on this thread).
+  CAF_CHECK_EQUAL(n.call_async("/echo", 1).get(), json(1));
   auto echo_time = seconds_since(echo_start);
   CAF_MESSAGE("echo answered in " << echo_time << " s while /block ran");
   CAF_CHECK_LESS(echo_time, 0.2);
