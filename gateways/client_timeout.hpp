@@ -22,11 +22,13 @@ struct client_timeout {
   std::string error;
 };
 
-/// A client's seconds, held to a day: anything longer is the gateway's own
-/// timeout anyway.
+/// A client's seconds (above 0), held to a day: anything longer is the
+/// gateway's own timeout anyway. Less than a nanosecond is one nanosecond,
+/// the least deadline there is: above 0 stays above 0.
 inline client_timeout from_seconds(double seconds) {
   seconds = std::min(seconds, 86400.0);
-  return client_timeout{std::chrono::nanoseconds{static_cast<long long>(seconds * 1e9)}, {}};
+  auto nanos = std::max(1LL, static_cast<long long>(seconds * 1e9));
+  return client_timeout{std::chrono::nanoseconds{nanos}, {}};
 }
 
 /// Seconds as a client writes them: a decimal number above 0, such as

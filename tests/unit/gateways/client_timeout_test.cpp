@@ -13,6 +13,13 @@ CAF_TEST(a decimal number of seconds above 0 is a timeout) {
   CAF_CHECK(t.error.empty());
   CAF_CHECK_EQUAL(parse_client_timeout("2").value->count(), 2'000'000'000);
   CAF_CHECK_EQUAL(parse_client_timeout(".5").value->count(), 500'000'000);
+  // Above 0 however small: a nanosecond, the least deadline, not 0 (the
+  // HTTP fuzzer's find: 0.000000000000000000024 read as 0 ns).
+  CAF_CHECK_EQUAL(parse_client_timeout("0.000000001").value->count(), 1);
+  CAF_CHECK_EQUAL(parse_client_timeout("0.0000000009").value->count(), 1);
+  CAF_CHECK_EQUAL(parse_client_timeout(".000000000000000000024").value->count(), 1);
+  CAF_CHECK_EQUAL(client_timeout_of(json(1e-300)).value->count(), 1);
+  CAF_CHECK_EQUAL(client_timeout_of(json(4.9e-324)).value->count(), 1);
 }
 
 CAF_TEST(anything else is refused with a reason) {
