@@ -317,11 +317,10 @@ json node::call(const std::string& path, json input,
     std::optional<reply> answer;
     if (found->second.in_place->call_directly(
           request, [&answer](reply r) { answer = std::move(r); })) {
-      if (!answer) // defensive: give_reply swallows what the callback throws
-        throw call_error(error_type::route_failed, "the answer was lost: out of memory");
-      if (answer->ok())
-        return std::move(answer->value());
-      throw error_of(*answer);
+      auto& r = answer.value(); // set: call_directly gave it to the callback
+      if (r.ok())
+        return std::move(r.value());
+      throw error_of(r);
     }
   }
   return answer_later(std::move(request)).get();

@@ -37,6 +37,11 @@ double seconds_since(steady::time_point start) {
   return std::chrono::duration<double>(steady::now() - start).count();
 }
 
+/// This thread, as a number a route can answer with.
+std::uint64_t this_thread() {
+  return static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+}
+
 std::string error_type_of(std::future<json>& f) {
   try {
     f.get();
@@ -306,9 +311,6 @@ CAF_TEST(a plain function runs one call at a time however many threads call it) 
 }
 
 CAF_TEST(the blocking call API runs a plain function on the calling thread) {
-  auto this_thread = [] {
-    return static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  };
   std::atomic<node*> self{nullptr};
   application app;
   app.add_route("/where", [&](json) { return this_thread(); });
@@ -367,9 +369,6 @@ CAF_TEST(the blocking call API runs a plain function on the calling thread) {
 }
 
 CAF_TEST(the blocking call API goes through the gate while another thread runs the function) {
-  auto this_thread = [] {
-    return static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  };
   std::promise<void> release;
   auto released = release.get_future().share();
   std::atomic<bool> holding{false};
@@ -385,7 +384,7 @@ CAF_TEST(the blocking call API goes through the gate while another thread runs t
   // node.call(input) on a thread of its own: that thread's id, and the
   // answer (null if the call threw, which the checks catch).
   auto call_on_thread = [&](int input, std::uint64_t& caller, json& answer) {
-    return std::thread([&n, this_thread, input, &caller, &answer] {
+    return std::thread([&n, input, &caller, &answer] {
       caller = this_thread();
       try {
         answer = n.call("/held", input);
@@ -418,13 +417,11 @@ CAF_TEST(the blocking call API goes through the gate while another thread runs t
 
 CAF_TEST(with gateway_run_limit 0 the blocking call API hands every call over) {
   application app;
-  app.add_route("/where", [](json) {
-    return static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  });
+  app.add_route("/where", [](json) { return this_thread(); });
   auto options = quiet_options();
   options.gateway_run_limit = 0us;
   node n(std::move(app), options);
-  auto here = static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  auto here = this_thread();
   CAF_CHECK_NOT_EQUAL(n.call("/where"), json(here));
   auto counts = n.counts("/where");
   CAF_REQUIRE(counts);
