@@ -77,8 +77,15 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
     if (s == nullptr)
       return;
     s->agent = nullptr;
-    if (stopping_)
+    if (stopping_) {
+      // A joined worker has no process to reap: its link closing is all
+      // that says it left, so say so, and why.
+      if (!s->process)
+        log::info(worker_name(s->index, s->status.pid) + " from " + s->status.host
+                  + " left: its link closed"
+                  + (msg.reason ? " (" + system().render(msg.reason) + ")" : std::string{}));
       check_stopped();
+    }
     else if (s->process) // the gates have failed its calls already
       s->link_lost = clock().now();
     else

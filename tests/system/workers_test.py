@@ -646,6 +646,9 @@ class WorkersTest(unittest.TestCase):
         self.assertEqual(call_once(self.endpoint, "POST", "/stop")[0], 200)
         self.assertEqual(self.svc.wait(15), 0, "".join(self.svc.stderr_lines))
         self.assertEqual(joined.wait(15), 0, joined.stderr.read())
+        # A joined worker has no process to reap: the log says it left.
+        self.assertRegex("".join(self.svc.stderr_lines),
+                         rf"worker 0 \(pid {joined.pid}\) from \S+ left: its link closed\n")
 
     def test_signals_during_the_start_end_it_cleanly(self):
         self.contexts = self.contexts_file([0, 1])
