@@ -74,6 +74,9 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg,
 
 } // namespace
 
+node::node(const application& app) : node(app, node_options{}) {
+}
+
 node::node(const application& app, node_options options)
   : options_(std::move(options)), gateway_unit_owner_(calling_thread_unit::new_owner()) {
   options_.pool.check();
