@@ -97,8 +97,8 @@ public:
   /// std::runtime_error naming the route (or the worker) that failed to
   /// start, std::invalid_argument for options that do not fit together
   /// (worker_options::check).
-  node(const application& app, node_options options);
-  /// With the default options, made in the library's own code: a
+  explicit node(const application& app, node_options options);
+  /// The same, with the default options, made in the library's own code: a
   /// default-made node_options in the caller's code makes g++ 12 warn
   /// (-Wmaybe-uninitialized, wrongly) about the JSON value it holds.
   explicit node(const application& app);

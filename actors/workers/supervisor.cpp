@@ -48,6 +48,15 @@ long long millis(std::chrono::nanoseconds d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
+/// The most of a worker's own text (a route path, a reason) a log line or
+/// a status carries: a worker that proved the secret is still a peer, and
+/// a message from it may be megabytes long.
+constexpr std::size_t max_peer_text = 1024;
+
+std::string peer_text(const std::string& text) {
+  return text.size() <= max_peer_text ? text : text.substr(0, max_peer_text) + "...";
+}
+
 std::string worker_name(int index, std::int64_t pid) {
   auto name = "worker " + std::to_string(index);
   if (pid > 0)
@@ -80,10 +89,11 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
     if (stopping_) {
       // A joined worker has no process to reap: its link closing is all
       // that says it left, so say so, and why.
-      if (!s->process)
+      if (!s->own)
         log::info(worker_name(s->index, s->status.pid) + " from " + s->status.host
                   + " left: its link closed"
-                  + (msg.reason ? " (" + system().render(msg.reason) + ")" : std::string{}));
+                  + (msg.reason ? " (" + peer_text(system().render(msg.reason)) + ")"
+                                : std::string{}));
       check_stopped();
     }
     else if (s->process) // the gates have failed its calls already
@@ -124,7 +134,7 @@ caf::behavior supervisor::make_behavior() {
     [this](start_failed_atom, std::int32_t index, const std::string& why,
            const std::string& token) {
       if (proven(index, token) != nullptr)
-        start_failed(index, why, 0);
+        start_failed(index, peer_text(why), 0);
       return true; // the worker waits for this before it exits
     },
     [this](start_failed_atom, std::int32_t index, const std::string& why,
@@ -261,14 +271,15 @@ void supervisor::ready(worker_ready& report) {
   s->agent = report.agent;
   monitor(s->agent);
   s->last_pong = clock().now();
-  s->status.pid = report.pid;
-  s->status.host = report.host;
+  // The pid and host stay those of the greeting, which were checked (the
+  // host's length; an own worker's pid against its process): the report's
+  // copies are the worker's word alone.
   for (std::size_t i = 0; i < report.paths.size() && i < report.gates.size(); ++i) {
     auto target = std::find_if(settings_.gates.begin(), settings_.gates.end(),
                                [&](const auto& g) { return g.first == report.paths[i]; });
     if (target == settings_.gates.end()) {
-      log::warning(worker_name(s->index, s->status.pid) + " serves route " + report.paths[i]
-                   + ", which this node does not route; ignored");
+      log::warning(worker_name(s->index, s->status.pid) + " serves route "
+                   + peer_text(report.paths[i]) + ", which this node does not route; ignored");
       continue;
     }
     send(target->second, add_instance_atom::value, static_cast<std::int32_t>(s->index),

@@ -54,11 +54,15 @@ class Service:
         self.proc.send_signal(signum)
 
     def wait(self, timeout):
-        """The exit code, or an AssertionError if it is still running."""
+        """The exit code, or an AssertionError if it is still running. Once
+        it has exited, stdout_lines and stderr_lines hold all it wrote."""
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{self.argv} still running after {timeout} s")
+        for reader in self._readers:
+            reader.join(5)  # its last lines may still be in the pipe
+        return code
 
     def kill(self):
         if self.proc.poll() is None:
