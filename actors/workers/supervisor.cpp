@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <unordered_map>
 
 #include <caf/actor_cast.hpp>
@@ -52,6 +53,9 @@ long long millis(std::chrono::nanoseconds d) {
 /// a status carries: a worker that proved the secret is still a peer, and
 /// a message from it may be megabytes long.
 constexpr std::size_t max_peer_text = 1024;
+
+/// The most routes of one ready report logged one by one as ignored.
+constexpr std::size_t max_ignored_routes_logged = 8;
 
 std::string peer_text(const std::string& text) {
   return text.size() <= max_peer_text ? text : text.substr(0, max_peer_text) + "...";
@@ -274,17 +278,31 @@ void supervisor::ready(worker_ready& report) {
   // The pid and host stay those of the greeting, which were checked (the
   // host's length; an own worker's pid against its process): the report's
   // copies are the worker's word alone.
+  // Each of this node's routes takes one gate from the worker, however often
+  // its report names the route: more would give it a larger share of the
+  // calls, and the route a capacity it does not have.
+  std::set<std::string> added;
+  std::size_t ignored = 0;
   for (std::size_t i = 0; i < report.paths.size() && i < report.gates.size(); ++i) {
+    auto& path = report.paths[i];
     auto target = std::find_if(settings_.gates.begin(), settings_.gates.end(),
-                               [&](const auto& g) { return g.first == report.paths[i]; });
-    if (target == settings_.gates.end()) {
-      log::warning(worker_name(s->index, s->status.pid) + " serves route "
-                   + peer_text(report.paths[i]) + ", which this node does not route; ignored");
+                               [&](const auto& g) { return g.first == path; });
+    if (target == settings_.gates.end() || added.count(path) != 0) {
+      if (++ignored <= max_ignored_routes_logged)
+        log::warning(worker_name(s->index, s->status.pid) + " serves route " + peer_text(path)
+                     + (target == settings_.gates.end() ? ", which this node does not route"
+                                                        : " again")
+                     + "; ignored");
       continue;
     }
+    added.insert(path);
     send(target->second, add_instance_atom::value, static_cast<std::int32_t>(s->index),
          report.gates[i], local_only{});
   }
+  if (ignored > max_ignored_routes_logged)
+    log::warning(worker_name(s->index, s->status.pid) + " named "
+                 + std::to_string(ignored - max_ignored_routes_logged)
+                 + " more routes that were ignored");
   publish(*s, worker_state::ready);
   log::info(worker_name(s->index, s->status.pid) + (s->own ? "" : " from " + s->status.host)
             + " is ready");

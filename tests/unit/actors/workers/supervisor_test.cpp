@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "actors/runtime/atoms.hpp"
+#include "actors/runtime/local_only.hpp"
 #include "actors/workers/supervisor.hpp"
 
 using namespace actorserve;
@@ -14,10 +16,24 @@ namespace {
 
 const std::string secret = "a-long-enough-secret";
 
+/// A main gate of the route /r, counting the worker gates it is given.
+struct gate_state {
+  std::shared_ptr<int> added;
+};
+
+caf::behavior counting_gate(caf::stateful_actor<gate_state>* self, std::shared_ptr<int> added) {
+  self->state.added = std::move(added);
+  return {
+    [self](add_instance_atom, std::int32_t, caf::actor&, local_only) { ++*self->state.added; },
+  };
+}
+
 /// A supervisor with no workers of its own, which workers may join, and a
 /// joining worker played by the test's own actor.
 struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<worker_board> board = std::make_shared<worker_board>();
+  std::shared_ptr<int> gates_added = std::make_shared<int>(0);
+  caf::actor gate = sys.spawn(counting_gate, gates_added);
   caf::actor sup;
   caf::actor agent; // the joined worker's agent, as its ready report names it
 
@@ -27,6 +43,7 @@ struct fixture : test_coordinator_fixture<> {
     settings.options.node_port = 0;
     settings.options.secret = secret;
     settings.board = board;
+    settings.gates.emplace_back("/r", gate);
     sup = sys.spawn<supervisor>(std::move(settings));
     // (A function actor with an argument: CAF 0.17 binds a null pointer for
     // one without, which UndefinedBehaviorSanitizer rightly reports.)
@@ -38,6 +55,7 @@ struct fixture : test_coordinator_fixture<> {
   ~fixture() {
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(gate, caf::exit_reason::user_shutdown);
     sched.run();
   }
 
@@ -102,6 +120,18 @@ CAF_TEST(the account a joined worker gives of its failed start is cut to 1024 by
   auto status = status_of(assignment.index);
   CAF_CHECK_EQUAL(to_string(status.state), std::string{"left"});
   CAF_CHECK_EQUAL(status.last_error, std::string(1024, 'w') + "...");
+}
+
+CAF_TEST(a route named twice in a ready report takes one gate of the worker) {
+  auto assignment = join(worker_greeting{-1, 4242, "greeted-host", "nw"});
+  // Three names of /r, and a route this node does not have.
+  worker_ready report{assignment.index, 4242, "greeted-host", agent,
+                      {"/r", "/r", "/unknown", "/r"}, {agent, agent, agent, agent},
+                      assignment.link_token};
+  self->send(sup, ready_atom::value, report);
+  sched.run();
+  CAF_CHECK_EQUAL(to_string(status_of(assignment.index).state), std::string{"ready"});
+  CAF_CHECK_EQUAL(*gates_added, 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
