@@ -91,11 +91,11 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
       return;
     s->agent = nullptr;
     if (stopping_) {
-      // A joined worker has no process to reap: its link closing is all
-      // that says it left, so say so, and why.
+      // A joined worker has no process to reap: its agent ending (it
+      // stopped, or its link broke: CAF's reason) is all that says it left.
       if (!s->own)
         log::info(worker_name(s->index, s->status.pid) + " from " + s->status.host
-                  + " left: its link closed"
+                  + " has left"
                   + (msg.reason ? " (" + peer_text(system().render(msg.reason)) + ")"
                                 : std::string{}));
       check_stopped();
@@ -244,9 +244,18 @@ caf::result<worker_assignment> supervisor::prove(const worker_proof& proof) {
                              "worker slot " + std::to_string(joining.index)
                                + " is not waiting for this process");
   } else {
-    // A worker joining on its own takes the next index after every slot.
-    auto index = slots_.empty() ? 0 : slots_.rbegin()->first + 1;
-    index = std::max(index, static_cast<int>(settings_.options.workers));
+    // At most max_workers join at once, each slot a peer makes us hold.
+    auto joined_now = std::count_if(slots_.begin(), slots_.end(),
+                                    [](const auto& entry) { return !entry.second.own; });
+    if (static_cast<std::size_t>(joined_now) >= max_workers)
+      return caf::make_error(caf::sec::runtime_error,
+                             std::to_string(max_workers) + " workers have joined already");
+    // A worker joining on its own takes the lowest index past the
+    // supervisor's own that no slot holds: the indexes, and the entries of
+    // the board (/healthz), stay as many as the workers that joined at once.
+    auto index = static_cast<int>(settings_.options.workers);
+    while (slots_.count(index) != 0)
+      ++index;
     slot joined;
     joined.index = index;
     joined.own = false;
@@ -392,6 +401,8 @@ void supervisor::lost(slot& s, const std::string& why) {
     return;
   }
   if (stopping_ || draining_) {
+    log::info(name + (s.own ? "" : " from " + s.status.host)
+              + " ended during the shutdown: " + why);
     publish(s, worker_state::stopped);
     return;
   }

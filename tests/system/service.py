@@ -62,6 +62,8 @@ class Service:
             raise AssertionError(f"{self.argv} still running after {timeout} s")
         for reader in self._readers:
             reader.join(5)  # its last lines may still be in the pipe
+            if reader.is_alive():  # a process it started holds its output
+                raise AssertionError(f"{self.argv} exited, but its output is still open")
         return code
 
     def kill(self):

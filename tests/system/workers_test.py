@@ -648,7 +648,7 @@ class WorkersTest(unittest.TestCase):
         self.assertEqual(joined.wait(15), 0, joined.stderr.read())
         # A joined worker has no process to reap: the log says it left.
         self.assertRegex("".join(self.svc.stderr_lines),
-                         rf"(?m)worker 0 \(pid {joined.pid}\) from \S+ left: its link closed( \(.*\))?$")
+                         rf"(?m)worker 0 \(pid {joined.pid}\) from \S+ has left( \(.*\))?$")
 
     def test_signals_during_the_start_end_it_cleanly(self):
         self.contexts = self.contexts_file([0, 1])

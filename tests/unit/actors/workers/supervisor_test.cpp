@@ -134,4 +134,38 @@ CAF_TEST(a route named twice in a ready report takes one gate of the worker) {
   CAF_CHECK_EQUAL(*gates_added, 1);
 }
 
+CAF_TEST(a joining worker takes the lowest index no worker holds) {
+  auto first = join(worker_greeting{-1, 4242, "greeted-host", "n1"});
+  auto second = join(worker_greeting{-1, 4243, "greeted-host", "n2"});
+  CAF_CHECK_EQUAL(first.index, 0);
+  CAF_CHECK_EQUAL(second.index, 1);
+  // The first fails to start, and leaves; the next to join takes index 0.
+  self->send(sup, start_failed_atom::value, first.index, std::string{"no model"},
+             first.link_token);
+  sched.run();
+  self->receive([](bool) {}, caf::after(0s) >> [] { CAF_FAIL("no answer"); });
+  CAF_CHECK_EQUAL(join(worker_greeting{-1, 4244, "greeted-host", "n3"}).index, 0);
+  CAF_CHECK_EQUAL(board->snapshot().size(), 2u);
+}
+
+CAF_TEST(at most max_workers workers join at once) {
+  for (std::size_t i = 0; i < max_workers; ++i)
+    CAF_REQUIRE_EQUAL(join(worker_greeting{-1, 4242, "h", "n" + std::to_string(i)}).index,
+                      static_cast<std::int32_t>(i));
+  worker_greeting greeting{-1, 4242, "h", "one-more"};
+  self->send(sup, hello_atom::value, greeting);
+  sched.run();
+  supervisor_challenge challenge;
+  self->receive([&](supervisor_challenge& c) { challenge = std::move(c); },
+                caf::after(0s) >> [] { CAF_FAIL("no challenge"); });
+  self->send(sup, prove_atom::value, worker_proof{-1, slot_proof(secret, challenge.nonce, -1)});
+  sched.run();
+  std::string why;
+  self->receive([&](worker_assignment&) { CAF_FAIL("one more worker joined"); },
+                [&](caf::error& err) { why = sys.render(err); },
+                caf::after(0s) >> [] { CAF_FAIL("no answer"); });
+  CAF_CHECK_NOT_EQUAL(why.find("1024 workers have joined already"), std::string::npos);
+  CAF_CHECK_EQUAL(board->snapshot().size(), max_workers);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
