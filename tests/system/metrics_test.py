@@ -60,6 +60,16 @@ class MetricsTest(unittest.TestCase):
         self.http = Http(self.svc.endpoint("http"))
         self.addCleanup(self.http.close)
 
+    def in_flight_becomes(self, route, expected, seconds):
+        """Scrapes until the route's calls in flight are `expected`, for at
+        most `seconds`: the last figure seen."""
+        deadline = time.time() + seconds
+        while True:
+            seen = value(parse(self.scrape()), "actorserve_calls_in_flight", route=route)
+            if seen == expected or time.time() > deadline:
+                return seen
+            time.sleep(0.01)
+
     def scrape(self):
         status, headers, raw = self.http.call("GET", "/metrics")
         self.assertEqual(status, 200, raw)
@@ -97,25 +107,12 @@ class MetricsTest(unittest.TestCase):
         slow = threading.Thread(target=lambda: done.append(other.json("POST", "/sleep", 1.0)))
         slow.start()
         self.addCleanup(slow.join)
-        deadline = time.time() + 5
-        seen = None
-        while time.time() < deadline:
-            seen = value(parse(self.scrape()), "actorserve_calls_in_flight", route="/sleep")
-            if seen == 1:
-                break
-            time.sleep(0.02)
-        self.assertEqual(seen, 1)
+        self.assertEqual(self.in_flight_becomes("/sleep", 1, 5), 1)
         slow.join()
         self.assertEqual(done[0][0], 200)
         # The gate counts the call out just after it hands the answer over,
         # so a scrape at once may still see it.
-        deadline = time.time() + 2
-        while time.time() < deadline:
-            seen = value(parse(self.scrape()), "actorserve_calls_in_flight", route="/sleep")
-            if seen == 0:
-                break
-            time.sleep(0.01)
-        self.assertEqual(seen, 0)
+        self.assertEqual(self.in_flight_becomes("/sleep", 0, 2), 0)
 
     def test_a_batching_route_counts_its_batch_sizes(self):
         for i in range(2):
