@@ -277,6 +277,13 @@ void supervisor::ready(worker_ready& report) {
   auto s = find(report.index);
   if (s == nullptr || s->status.state != worker_state::starting || !report.agent)
     return;
+  // CAF makes a handle that carries this node's id this node's own actor:
+  // a worker naming ours as its agent or gates would have the supervisor
+  // ping and stop them, and a main gate send calls to itself.
+  if (report.agent.node() == node()) {
+    start_failed(s->index, "its ready report names an actor of the supervisor's process", 0);
+    return;
+  }
   if (stopping_ || draining_) {
     send(report.agent, stop_atom::value, s->link_token);
     return;
@@ -296,10 +303,12 @@ void supervisor::ready(worker_ready& report) {
     auto& path = report.paths[i];
     auto target = std::find_if(settings_.gates.begin(), settings_.gates.end(),
                                [&](const auto& g) { return g.first == path; });
-    if (target == settings_.gates.end() || added.count(path) != 0) {
+    auto elsewhere = !report.gates[i] || report.gates[i].node() != report.agent.node();
+    if (target == settings_.gates.end() || added.count(path) != 0 || elsewhere) {
       if (++ignored <= max_ignored_routes_logged)
         log::warning(worker_name(s->index, s->status.pid) + " serves route " + peer_text(path)
                      + (target == settings_.gates.end() ? ", which this node does not route"
+                        : elsewhere                     ? " with a gate outside its process"
                                                         : " again")
                      + "; ignored");
       continue;
