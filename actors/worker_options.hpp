@@ -44,7 +44,8 @@ struct join_options {
   /// The service's shared secret (see docs/workers.md).
   std::string secret;
   /// The slot a worker started by the supervisor fills; -1 for a worker that
-  /// joins on its own (from another host), which gets the next free index.
+  /// joins on its own (from another host), which gets the lowest free index
+  /// past the supervisor's own workers.
   int worker_index = -1;
   /// A joining worker's own context (slots of the supervisor's own workers
   /// take theirs from the supervisor).

@@ -284,6 +284,17 @@ void supervisor::ready(worker_ready& report) {
     start_failed(s->index, "its ready report names an actor of the supervisor's process", 0);
     return;
   }
+  // One process holds one worker: an agent in another worker's process
+  // would take a share of that worker's calls, and its loss end the
+  // supervisor's watch on the other.
+  for (auto& [index, other] : slots_)
+    if (&other != s && other.agent && other.agent.node() == report.agent.node()) {
+      start_failed(s->index,
+                   "its ready report names an actor of worker " + std::to_string(index)
+                     + "'s process",
+                   0);
+      return;
+    }
   if (stopping_ || draining_) {
     send(report.agent, stop_atom::value, s->link_token);
     return;
@@ -410,8 +421,8 @@ void supervisor::lost(slot& s, const std::string& why) {
     return;
   }
   if (stopping_ || draining_) {
-    log::info(name + (s.own ? "" : " from " + s.status.host)
-              + " ended during the shutdown: " + why);
+    log::warning(name + (s.own ? "" : " from " + s.status.host)
+                 + " ended during the shutdown: " + why);
     publish(s, worker_state::stopped);
     return;
   }

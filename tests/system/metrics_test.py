@@ -63,10 +63,10 @@ class MetricsTest(unittest.TestCase):
     def in_flight_becomes(self, route, expected, seconds):
         """Scrapes until the route's calls in flight are `expected`, for at
         most `seconds`: the last figure seen."""
-        deadline = time.time() + seconds
+        deadline = time.monotonic() + seconds
         while True:
             seen = value(parse(self.scrape()), "actorserve_calls_in_flight", route=route)
-            if seen == expected or time.time() > deadline:
+            if seen == expected or time.monotonic() > deadline:
                 return seen
             time.sleep(0.01)
 

@@ -63,7 +63,8 @@ class Service:
         for reader in self._readers:
             reader.join(5)  # its last lines may still be in the pipe
             if reader.is_alive():  # a process it started holds its output
-                raise AssertionError(f"{self.argv} exited, but its output is still open")
+                raise AssertionError(f"{self.argv} exited with {code}, but its output is still"
+                                     f" open; stderr so far: {''.join(self.stderr_lines)}")
         return code
 
     def kill(self):

@@ -2,7 +2,6 @@
 #define FAIL(msg) CAF_FAIL(msg)
 #include <caf/test/dsl.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -22,16 +21,16 @@ namespace {
 
 const std::string secret = "a-long-enough-secret";
 
-/// A main gate of the route /r, counting the worker gates it is given.
+/// A main gate of the route /r, counting the worker gates it is given;
+/// `get_atom` → that count.
 struct gate_state {
-  std::shared_ptr<std::atomic<int>> added;
+  int added = 0;
 };
 
-caf::behavior counting_gate(caf::stateful_actor<gate_state>* self,
-                            std::shared_ptr<std::atomic<int>> added) {
-  self->state.added = std::move(added);
+caf::behavior counting_gate(caf::stateful_actor<gate_state>* self) {
   return {
-    [self](add_instance_atom, std::int32_t, caf::actor&, local_only) { ++*self->state.added; },
+    [self](add_instance_atom, std::int32_t, caf::actor&, local_only) { ++self->state.added; },
+    [self](caf::get_atom) { return self->state.added; },
   };
 }
 
@@ -66,7 +65,7 @@ worker_status status_in(const worker_board& board, int index) {
 /// under the test's scheduler: for what comes before a worker is ready.
 struct fixture : test_coordinator_fixture<> {
   std::shared_ptr<worker_board> board = std::make_shared<worker_board>();
-  caf::actor gate = sys.spawn(counting_gate, std::make_shared<std::atomic<int>>(0));
+  caf::actor gate = sys.spawn(counting_gate);
   caf::actor sup = sys.spawn<supervisor>(settings_for(board, gate));
 
   ~fixture() {
@@ -114,11 +113,19 @@ struct linked_fixture {
   caf::actor_system main_sys{main_config};
   caf::actor_system worker_sys{worker_config};
   std::shared_ptr<worker_board> board = std::make_shared<worker_board>();
-  std::shared_ptr<std::atomic<int>> gates_added = std::make_shared<std::atomic<int>>(0);
-  caf::actor gate = main_sys.spawn(counting_gate, gates_added);
+  caf::actor gate = main_sys.spawn(counting_gate);
   caf::actor sup = main_sys.spawn<supervisor>(settings_for(board, gate));
   caf::actor agent = worker_sys.spawn(idle_actor, 0);
   caf::actor worker_gate = worker_sys.spawn(idle_actor, 0);
+  /// Stops the actors above however the fixture ends, a failed
+  /// constructor too: the systems wait for them.
+  struct stopper {
+    std::vector<caf::actor> actors;
+    ~stopper() {
+      for (auto& a : actors)
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    }
+  } stop_at_end{{sup, gate, agent, worker_gate}};
   caf::actor remote_sup; // the supervisor, as the worker's system reaches it
   std::unique_ptr<caf::scoped_actor> self;
 
@@ -138,8 +145,18 @@ struct linked_fixture {
   ~linked_fixture() {
     self.reset();
     remote_sup = nullptr;
-    for (auto* a : {&sup, &gate, &agent, &worker_gate})
-      caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+  }
+
+  /// The worker gates the main gate of /r was given. The supervisor sends
+  /// them before it marks the worker ready, so once the board says so the
+  /// gate has them in its mailbox, ahead of this question.
+  int gates_added() {
+    int added = -1;
+    caf::scoped_actor asker{main_sys};
+    asker->request(gate, 10s, caf::get_atom::value)
+      .receive([&](int n) { added = n; },
+               [](caf::error& err) { CAF_FAIL("no count: " << to_string(err)); });
+    return added;
   }
 
   worker_assignment join(const worker_greeting& greeting) {
@@ -171,9 +188,12 @@ struct linked_fixture {
   }
 
   /// Joins as pid 4242 on greeted-host and reports ready with the token.
+  int joins_ = 0;
+
   worker_status join_and_report(const caf::actor& its_agent, std::vector<std::string> paths,
                                 std::vector<caf::actor> gates) {
-    auto assignment = join(worker_greeting{-1, 4242, "greeted-host", "nw"});
+    auto nonce = "n" + std::to_string(++joins_);
+    auto assignment = join(worker_greeting{-1, 4242, "greeted-host", nonce});
     return report(worker_ready{assignment.index, 4242, "greeted-host", its_agent,
                                std::move(paths), std::move(gates), assignment.link_token});
   }
@@ -241,7 +261,7 @@ CAF_TEST(a joined worker keeps the pid and host of its greeting) {
   CAF_CHECK_EQUAL(to_string(status.state), std::string{"ready"});
   CAF_CHECK_EQUAL(status.pid, 4242);
   CAF_CHECK_EQUAL(status.host, "greeted-host");
-  CAF_CHECK_EQUAL(gates_added->load(), 1);
+  CAF_CHECK_EQUAL(gates_added(), 1);
 }
 
 CAF_TEST(a ready report without the link token counts for nothing) {
@@ -254,7 +274,7 @@ CAF_TEST(a ready report without the link token counts for nothing) {
   join(worker_greeting{-1, 4243, "greeted-host", "n2"});
   CAF_CHECK_EQUAL(to_string(status_in(*board, assignment.index).state),
                   std::string{"starting"});
-  CAF_CHECK_EQUAL(gates_added->load(), 0);
+  CAF_CHECK_EQUAL(gates_added(), 0);
 }
 
 CAF_TEST(a route named twice in a ready report takes one gate of the worker) {
@@ -262,7 +282,7 @@ CAF_TEST(a route named twice in a ready report takes one gate of the worker) {
   auto status = join_and_report(agent, {"/r", "/r", "/unknown", "/r"},
                                 {worker_gate, worker_gate, worker_gate, worker_gate});
   CAF_CHECK_EQUAL(to_string(status.state), std::string{"ready"});
-  CAF_CHECK_EQUAL(gates_added->load(), 1);
+  CAF_CHECK_EQUAL(gates_added(), 1);
 }
 
 CAF_TEST(a worker cannot name the supervisors own actors as its gates) {
@@ -270,7 +290,7 @@ CAF_TEST(a worker cannot name the supervisors own actors as its gates) {
   // would send its calls to itself.
   auto status = join_and_report(agent, {"/r"}, {gate});
   CAF_CHECK_EQUAL(to_string(status.state), std::string{"ready"});
-  CAF_CHECK_EQUAL(gates_added->load(), 0);
+  CAF_CHECK_EQUAL(gates_added(), 0);
 }
 
 CAF_TEST(a worker cannot name the supervisors own actors as its agent) {
@@ -278,7 +298,20 @@ CAF_TEST(a worker cannot name the supervisors own actors as its agent) {
   CAF_CHECK_EQUAL(to_string(status.state), std::string{"left"});
   CAF_CHECK_EQUAL(status.last_error,
                   "its ready report names an actor of the supervisor's process");
-  CAF_CHECK_EQUAL(gates_added->load(), 0);
+  CAF_CHECK_EQUAL(gates_added(), 0);
+}
+
+CAF_TEST(a worker cannot name actors in the process of another worker) {
+  // The first worker is ready; a second names actors in the first's process
+  // (the test's worker system plays it): its agent, and a gate there.
+  CAF_REQUIRE_EQUAL(to_string(join_and_report(agent, {"/r"}, {worker_gate}).state),
+                    std::string{"ready"});
+  auto second = worker_sys.spawn(idle_actor, 0);
+  stop_at_end.actors.push_back(second);
+  auto status = join_and_report(second, {"/r"}, {worker_gate});
+  CAF_CHECK_EQUAL(to_string(status.state), std::string{"left"});
+  CAF_CHECK_EQUAL(status.last_error, "its ready report names an actor of worker 0's process");
+  CAF_CHECK_EQUAL(gates_added(), 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
