@@ -305,6 +305,7 @@ void supervisor::ready(worker_ready& report) {
   // The pid and host stay those of the greeting, which were checked (the
   // host's length; an own worker's pid against its process): the report's
   // copies are the worker's word alone.
+
   // Each of this node's routes takes one gate from the worker, however often
   // its report names the route: more would give it a larger share of the
   // calls, and the route a capacity it does not have.
