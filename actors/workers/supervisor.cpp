@@ -68,6 +68,12 @@ std::string worker_name(int index, std::int64_t pid) {
   return name;
 }
 
+/// The same, and for a worker that joined on its own, its host.
+std::string worker_name(const worker_status& status, bool own) {
+  auto name = worker_name(status.index, status.pid);
+  return own ? name : name + " from " + status.host;
+}
+
 } // namespace
 
 supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
@@ -94,8 +100,7 @@ supervisor::supervisor(caf::actor_config& cfg, supervisor_settings settings)
       // A joined worker has no process to reap: its agent ending (it
       // stopped, or its link broke: CAF's reason) is all that says it left.
       if (!s->own)
-        log::info(worker_name(s->index, s->status.pid) + " from " + s->status.host
-                  + " has left"
+        log::info(worker_name(s->status, false) + " has left"
                   + (msg.reason ? " (" + peer_text(system().render(msg.reason)) + ")"
                                 : std::string{}));
       check_stopped();
@@ -334,8 +339,7 @@ void supervisor::ready(worker_ready& report) {
                  + std::to_string(ignored - max_ignored_routes_logged)
                  + " more routes that were ignored");
   publish(*s, worker_state::ready);
-  log::info(worker_name(s->index, s->status.pid) + (s->own ? "" : " from " + s->status.host)
-            + " is ready");
+  log::info(worker_name(s->status, s->own) + " is ready");
   check_started();
 }
 
@@ -422,13 +426,12 @@ void supervisor::lost(slot& s, const std::string& why) {
     return;
   }
   if (stopping_ || draining_) {
-    log::warning(name + (s.own ? "" : " from " + s.status.host)
-                 + " ended during the shutdown: " + why);
+    log::warning(worker_name(s.status, s.own) + " ended during the shutdown: " + why);
     publish(s, worker_state::stopped);
     return;
   }
   if (!s.own) {
-    log::warning(name + " from " + s.status.host + " was lost: " + why);
+    log::warning(worker_name(s.status, false) + " was lost: " + why);
     publish(s, worker_state::left);
     slots_.erase(s.index);
     return;
@@ -556,7 +559,7 @@ void supervisor::tick() {
         } else if (s.agent) {
           // A joined worker (frozen, or cut off): it leaves by itself once
           // its supervisor is silent.
-          log::warning(worker_name(index, s.status.pid) + " from " + s.status.host
+          log::warning(worker_name(s.status, false)
                        + " did not stop in time; no longer waiting for it");
           demonitor(s.agent);
           s.agent = nullptr;

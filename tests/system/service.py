@@ -60,19 +60,23 @@ class Service:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{self.argv} still running after {timeout} s")
-        for reader in self._readers:
-            reader.join(5)  # its last lines may still be in the pipe
-            if reader.is_alive():  # a process it started holds its output
-                raise AssertionError(f"{self.argv} exited with {code}, but its output is still"
-                                     f" open; stderr so far: {''.join(self.stderr_lines)}")
+        if not self._read_to_the_end():  # a process it started holds its output
+            raise AssertionError(f"{self.argv} exited with {code}, but its output is still"
+                                 f" open; stderr so far: {''.join(self.stderr_lines)}")
         return code
+
+    def _read_to_the_end(self):
+        """Waits (5 s at most for each) for the readers to take the last
+        lines in the pipes: whether they all did."""
+        for reader in self._readers:
+            reader.join(5)
+        return not any(reader.is_alive() for reader in self._readers)
 
     def kill(self):
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-        for reader in self._readers:
-            reader.join(5)
+        self._read_to_the_end()
         self.proc.stdout.close()
         self.proc.stderr.close()
 

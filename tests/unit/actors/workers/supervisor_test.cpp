@@ -75,8 +75,9 @@ struct fixture : test_coordinator_fixture<> {
     sched.run();
   }
 
-  /// Greets and proves the secret as a joining worker: its assignment.
-  worker_assignment join(const worker_greeting& greeting) {
+  /// Greets and proves the secret as a joining worker: its assignment, or
+  /// the supervisor's refusal.
+  caf::expected<worker_assignment> try_join(const worker_greeting& greeting) {
     self->send(sup, hello_atom::value, greeting);
     sched.run();
     supervisor_challenge challenge;
@@ -85,10 +86,18 @@ struct fixture : test_coordinator_fixture<> {
     self->send(sup, prove_atom::value,
                worker_proof{greeting.index, slot_proof(secret, challenge.nonce, greeting.index)});
     sched.run();
-    worker_assignment assignment;
-    self->receive([&](worker_assignment& a) { assignment = std::move(a); },
-                  caf::after(0s) >> [] { CAF_FAIL("no assignment"); });
-    return assignment;
+    caf::expected<worker_assignment> result{caf::sec::unexpected_message};
+    self->receive([&](worker_assignment& a) { result = std::move(a); },
+                  [&](caf::error& err) { result = std::move(err); },
+                  caf::after(0s) >> [] { CAF_FAIL("no answer"); });
+    return result;
+  }
+
+  worker_assignment join(const worker_greeting& greeting) {
+    auto result = try_join(greeting);
+    if (!result)
+      CAF_FAIL("no assignment: " << sys.render(result.error()));
+    return std::move(*result);
   }
 
   worker_status status_of(int index) {
@@ -233,18 +242,10 @@ CAF_TEST(at most max_workers workers join at once) {
   for (std::size_t i = 0; i < max_workers; ++i)
     CAF_REQUIRE_EQUAL(join(worker_greeting{-1, 4242, "h", "n" + std::to_string(i)}).index,
                       static_cast<std::int32_t>(i));
-  worker_greeting greeting{-1, 4242, "h", "one-more"};
-  self->send(sup, hello_atom::value, greeting);
-  sched.run();
-  supervisor_challenge challenge;
-  self->receive([&](supervisor_challenge& c) { challenge = std::move(c); },
-                caf::after(0s) >> [] { CAF_FAIL("no challenge"); });
-  self->send(sup, prove_atom::value, worker_proof{-1, slot_proof(secret, challenge.nonce, -1)});
-  sched.run();
-  std::string why;
-  self->receive([&](worker_assignment&) { CAF_FAIL("one more worker joined"); },
-                [&](caf::error& err) { why = sys.render(err); },
-                caf::after(0s) >> [] { CAF_FAIL("no answer"); });
+  auto one_more = try_join(worker_greeting{-1, 4242, "h", "one-more"});
+  if (one_more)
+    CAF_FAIL("one more worker joined");
+  auto why = sys.render(one_more.error());
   CAF_CHECK_NOT_EQUAL(why.find("1024 workers have joined already"), std::string::npos);
   CAF_CHECK_EQUAL(board->snapshot().size(), max_workers);
 }
