@@ -39,6 +39,7 @@
 #include "actors/workers/supervisor.hpp"
 #include "actors/workers/worker_agent.hpp"
 #include "actors/workers/worker_board.hpp"
+#include "actors/workers/worker_calls.hpp"
 #include "actors/workers/worker_secret.hpp"
 
 // The node is where the runtime (routes, gates, the broadcast) and the
@@ -450,16 +451,18 @@ void node::collect_metrics(std::function<void(std::string)> done,
 
 void node::debug_calls(std::function<void(json)> done, std::chrono::milliseconds timeout) {
   gather_targets gates;
-  std::vector<std::string> here; // routes whose calls run in this process
+  std::vector<std::string> paths; // every route of this node
+  std::vector<std::string> here;  // routes whose calls run in this process
   for (auto& [path, entry] : routes_) {
     gates.emplace_back(path, entry.gate);
+    paths.push_back(path);
     if (!board_ || entry.composite)
       here.push_back(path);
   }
   // What the actor needs goes to spawn as arguments (see collect_metrics).
   system_->spawn(
-    [](caf::event_based_actor* self, gather_targets gates, std::vector<std::string> here,
-       caf::actor supervisor, std::shared_ptr<worker_board> board,
+    [](caf::event_based_actor* self, gather_targets gates, std::vector<std::string> paths,
+       std::vector<std::string> here, caf::actor supervisor, std::shared_ptr<worker_board> board,
        std::chrono::milliseconds timeout, std::function<void(json)> done) {
       auto own_pid = static_cast<std::int64_t>(::getpid());
       auto workers = board ? board->snapshot() : std::vector<worker_status>{};
@@ -491,28 +494,14 @@ void node::debug_calls(std::function<void(json)> done, std::chrono::milliseconds
           out["workers"] = json::array();
           for (auto& w : workers)
             out["workers"].push_back(to_json(w));
-          auto finish = [out, done](const json& by_worker) mutable {
+          auto finish = [out, done, paths](const json& by_worker) mutable {
             // Each worker's own routes, with their calls, in its place in the tree.
             for (auto& w : out["workers"]) {
               auto key = std::to_string(w["index"].get<int>());
               if (!by_worker.is_object() || !by_worker.contains(key))
                 continue;
-              // A worker's answer is taken only in the shape its agent makes.
-              json routes = json::array();
-              json theirs = by_worker[key];
-              if (theirs.is_array())
-                for (auto& route : theirs) {
-                  if (!route.is_object() || !route.contains("calls")
-                      || !route["calls"].is_array())
-                    continue;
-                  for (auto& c : route["calls"])
-                    if (c.is_object()) {
-                      c["worker"] = w["index"];
-                      c["pid"] = w["pid"];
-                    }
-                  routes.push_back(std::move(route));
-                }
-              w["routes"] = std::move(routes);
+              w["routes"] = worker_calls(by_worker[key], paths, w["index"], w["pid"],
+                                         route_gate::max_calls_listed);
             }
             done(std::move(out));
           };
@@ -524,7 +513,8 @@ void node::debug_calls(std::function<void(json)> done, std::chrono::milliseconds
         },
         ask);
     },
-    std::move(gates), std::move(here), supervisor_, board_, timeout, std::move(done));
+    std::move(gates), std::move(paths), std::move(here), supervisor_, board_, timeout,
+    std::move(done));
 }
 
 const route_options* node::route_settings(const std::string& path) const {

@@ -87,6 +87,11 @@ class DebugCallsTest(unittest.TestCase):
             inner = find_calls(tree[call["worker"]]["routes"], "/sleep")
             self.assertEqual([c["request_id"] for c in inner["calls"]], ["slow-1"])
             self.assertEqual(inner["calls"][0]["pid"], call["pid"])
+            # What the supervisor takes of a worker's answer keeps every
+            # field a gate writes.
+            self.assertEqual(set(inner), set(sleep))
+            self.assertEqual(set(inner["calls"][0]), set(call))
+            self.assertEqual(inner["calls"][0]["state"], "running")
         else:
             self.assertNotIn("workers", seen)
             self.assertEqual(call["pid"], self.svc.proc.pid)
