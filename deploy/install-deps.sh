@@ -15,6 +15,8 @@ packages=(
   python3 curl              # system tests drive the service with real clients
   iproute2                  # network namespaces for the multi-host tests
   wrk                       # HTTP benchmark
+  python3-uvicorn python3-starlette python3-uvloop python3-httptools
+                            # the Python original's HTTP serving, beside ours (apps/bench/http_bench.py)
   valgrind                  # callgrind counts instructions per call (apps/bench/instructions_per_call.py)
   prometheus                # promtool checks the metrics exposition (tests)
   systemd                   # systemd-analyze verifies the units in deploy/systemd (tests)

@@ -7,7 +7,14 @@ JSON body; the plain handler sends it back unparsed) and GET /healthz, and
 prints one line:
 
   BENCH http_wrk double_actor_rps=... double_actor_cpu_us_per_req=... double_plain_rps=...
-    double_ratio=... echo_... settings: ...
+    double_ratio=... double_python_rps=... double_over_python=... echo_... settings: ...
+
+POST /double also runs, in the same rounds, against the Python original's
+HTTP serving (python_http_server.py: uvicorn and Starlette as the
+original's start_server runs them, from Debian's packages):
+double_over_python is our rate over its rate. Where Debian's Python lacks
+them (deploy/install-deps.sh installs them), that column is left out and
+the settings say python=absent.
 
 The server's CPU per request is its user and system time over the run
 (/proc/PID/stat), divided by the requests wrk counted.
@@ -19,7 +26,11 @@ import statistics
 import sys
 import tempfile
 
+import subprocess
+
 from wrk_runner import start, wrk_with_cpu
+
+PYTHON = "/usr/bin/python3"  # Debian's, with Debian's uvicorn and Starlette
 
 build = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 2
@@ -41,16 +52,33 @@ with tempfile.TemporaryDirectory() as tmp:
     actor, actor_ep = start([os.path.join(build, "apps/example/actorserve-example"),
                              "--http-port=0"])
     plain, plain_ep = start([os.path.join(build, "apps/bench/actorserve-bench-plain-http")])
+    servers = [actor, plain]
+    python = None
+    has_python = subprocess.run([PYTHON, "-c", "import uvicorn, starlette"],
+                                capture_output=True).returncode == 0
     results = {}
     try:
+        if has_python:
+            server = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                  "python_http_server.py")
+            python_settings = subprocess.run([PYTHON, server, "--describe"], capture_output=True,
+                                             text=True, check=True).stdout.strip()
+            python, python_ep = start([PYTHON, server])
+            servers.append(python)
+        else:
+            print(f"http_bench: {PYTHON} has no uvicorn or Starlette "
+                  "(deploy/install-deps.sh installs them): no Python column", file=sys.stderr)
         for _ in range(rounds):
             for name, path, script in (("double", "/double", double), ("echo", "/echo", post),
                                        ("healthz", "/healthz", get)):
-                for kind, proc, ep in (("actor", actor, actor_ep), ("plain", plain, plain_ep)):
+                kinds = [("actor", actor, actor_ep), ("plain", plain, plain_ep)]
+                if python is not None and name == "double":
+                    kinds.append(("python", python, python_ep))
+                for kind, proc, ep in kinds:
                     results.setdefault((name, kind), []).append(
                         wrk_with_cpu(ep, path, script, seconds, proc.pid))
     finally:
-        for p in (actor, plain):
+        for p in servers:
             p.send_signal(signal.SIGTERM)
             p.wait(30)
     line = "BENCH http_wrk"
@@ -63,6 +91,13 @@ with tempfile.TemporaryDirectory() as tmp:
                      f" {name}_{kind}_p99_us={med[kind][2]:.0f}"
                      f" {name}_{kind}_cpu_us_per_req={med[kind][3]:.1f}")
         line += f" {name}_ratio={med['actor'][0] / med['plain'][0]:.2f}"
+        if (name, "python") in results:
+            runs = results[(name, "python")]
+            py = [statistics.median(r[i] for r in runs) for i in range(4)]
+            line += (f" {name}_python_rps={py[0]:.0f} {name}_python_p50_us={py[1]:.0f}"
+                     f" {name}_python_p99_us={py[2]:.0f} {name}_python_cpu_us_per_req={py[3]:.1f}"
+                     f" {name}_over_python={med['actor'][0] / py[0]:.2f}")
     line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=ABAB "
-             "double_body={\"x\":21} echo_body={\"x\":1,\"name\":\"abc\"} io_threads=1 medians_of_rounds")
+             "double_body={\"x\":21} echo_body={\"x\":1,\"name\":\"abc\"} io_threads=1 "
+             f"python={python_settings if python is not None else 'absent'} medians_of_rounds")
     print(line)
