@@ -704,10 +704,13 @@ void http_listener::impl::refuse(tcp::socket sock) {
   auto r = error_response(503, "BacklogFull",
                           "the server has " + std::to_string(options_.limits.max_connections)
                             + " connections open, its limit; try again later");
-  auto text = std::make_shared<std::string>(
-    "HTTP/1.1 503 Service Unavailable\r\nServer: actorserve\r\nContent-Type: "
-    "application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: "
-    + std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
+  r.headers.emplace_back("Retry-After", "1");
+  // No request was read: the id is a new one, as for any response an
+  // error cuts short.
+  auto bytes = to_response_bytes(std::move(r), 11, new_request_id(), false);
+  auto text = std::make_shared<std::string>(std::move(bytes.head));
+  text->append(end_of_head(11, false));
+  text->append(bytes.body);
   auto s = std::make_shared<tcp::socket>(std::move(sock));
   asio::async_write(*s, asio::buffer(*text), [s, text](boost::system::error_code, std::size_t) {
     boost::system::error_code ignored;

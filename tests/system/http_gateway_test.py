@@ -484,6 +484,11 @@ class HttpGatewayTest(unittest.TestCase):
         self.assertEqual(b.json("POST", "/double", 1)[0], 200)
         status, headers, body = Http(ep).call("GET", "/healthz")
         self.assertEqual((status, headers.get("Retry-After")), (503, "1"))
+        # Shaped as every other error, with a request id of its own.
+        self.assertEqual(json.loads(body)["error"]["type"], "BacklogFull")
+        self.assertEqual(headers.get("Content-Type"), "application/json")
+        self.assertRegex(headers.get("X-Request-Id", ""), r"^[0-9a-f]{16}-\d+$")
+        self.assertEqual(headers.get("Connection"), "close")
         self.assertEqual(a.json("POST", "/double", 2), (200, 4))
 
     def test_a_client_that_leaves_mid_request_does_no_harm(self):
