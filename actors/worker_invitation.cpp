@@ -6,6 +6,9 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <string_view>
+
+#include "actors/port_number.hpp"
 
 namespace actorserve {
 
@@ -17,13 +20,10 @@ std::pair<std::string, std::uint16_t> parse_host_port(const std::string& text,
   auto host = text.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  auto port_text = text.substr(colon + 1);
-  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5)
-    throw std::invalid_argument(what + " takes HOST:PORT; '" + port_text + "' is not a port");
-  auto port = std::stoul(port_text);
-  if (port == 0 || port > 65535)
-    throw std::invalid_argument(what + ": port " + port_text + " is out of range (1-65535)");
-  return {host, static_cast<std::uint16_t>(port)};
+  auto port = port_number(std::string_view{text}.substr(colon + 1), what);
+  if (port == 0)
+    throw std::invalid_argument(what + " takes HOST:PORT with a port of 1 to 65535; got 0");
+  return {host, port};
 }
 
 std::optional<join_options> take_worker_invitation() {

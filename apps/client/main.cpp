@@ -15,10 +15,12 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "actors/error_type.hpp"
+#include "actors/port_number.hpp"
 #include "actors/private_file.hpp"
 #include "apps/client/bench_command.hpp"
 #include "gateways/socket/socket_client.hpp"
@@ -46,7 +48,7 @@ const char* usage =
   "  --port PORT           the service's TCP port\n"
   "  --timeout SECONDS     how long to wait for each response (default 60)\n"
   "  --connect-timeout SECONDS  how long to retry connecting (default 10)\n"
-  "  --connections N       connections to open (default 1; stream: 4)\n"
+  "  --connections N       connections to open, 1 to 1024 (default 1; stream: 4)\n"
   "  --shutdown-path PATH  shutdown: the service's shutdown path (default /shutdown)\n"
   "  --stop-token-file FILE  shutdown: send the service's stop token, read from FILE\n"
   "  --return-x            stream: print [input, result] per line\n"
@@ -227,10 +229,14 @@ int main(int argc, char** argv) {
         copts.host = value;
         tcp = true;
       } else if (name == "port") {
-        auto port = std::stoul(value);
-        if (port == 0 || port > 65535)
-          throw usage_failure{"--port takes 1 to 65535, got " + value};
-        copts.port = static_cast<std::uint16_t>(port);
+        std::uint16_t port = 0;
+        try {
+          port = port_number(value, "--port");
+        } catch (const std::invalid_argument&) {
+        }
+        if (port == 0)
+          throw usage_failure{"--port takes 1 to 65535, got '" + value + "'"};
+        copts.port = port;
         tcp = true;
       } else if (name == "timeout") {
         timeout = seconds_option(name, value);
@@ -243,9 +249,13 @@ int main(int argc, char** argv) {
       } else if (name == "connect-timeout") {
         copts.connection_timeout = seconds_option(name, value);
       } else if (name == "connections") {
-        copts.num_connections = std::stoul(value);
-        if (copts.num_connections == 0)
-          throw usage_failure{"--connections takes at least 1"};
+        // Digits only: std::stoul would take "-1" as the largest number.
+        bool digits = !value.empty() && value.size() <= 4
+                      && value.find_first_not_of("0123456789") == std::string::npos;
+        copts.num_connections = digits ? std::stoul(value) : 0;
+        if (copts.num_connections == 0 || copts.num_connections > max_client_connections)
+          throw usage_failure{"--connections takes 1 to " + std::to_string(max_client_connections)
+                              + ", got '" + value + "'"};
       } else if (bench.set(name, value)) {
         if (name != "http")
           bench_only = name;
@@ -254,9 +264,14 @@ int main(int argc, char** argv) {
       }
     }
     int places = !copts.path.empty() + tcp + bench.http.has_value();
-    if (places != 1 || (tcp && copts.port == 0))
+    if (places > 1)
+      throw usage_failure{"say one place for the service, not more: --unix PATH, or --port PORT"
+                          " (and --host), or for bench --http URL"};
+    if (places == 0)
       throw usage_failure{"say where the service is: --unix PATH, or --port PORT (and --host),"
                           " or for bench --http URL"};
+    if (tcp && copts.port == 0)
+      throw usage_failure{"--host needs --port PORT"};
     if (words.empty())
       throw usage_failure{"say what to do: request, stream, shutdown or bench"};
     auto& command = words[0];

@@ -33,9 +33,9 @@ std::vector<json> read_contexts(const std::string& path) {
 }
 
 const char* description =
-  "Serves the example routes /double, /echo, /sleep, /spin, /info and /fail, and routes made "
-  "of routes\n(/hello, /strict, /lenient, /by_type, /twice; docs/composition.md) and "
-  "/batched (docs/batching.md)\nover HTTP (POST /<name>, GET /info, GET /healthz, GET "
+  "Serves the example routes /double, /echo, /sleep, /spin, /info and /fail, the steps\n"
+  "/head, /tail, /len, /combine and /greet and the routes made of routes (/hello, /strict,\n"
+  "/lenient, /by_type, /twice; docs/composition.md), and /batched (docs/batching.md)\nover HTTP (POST /<name>, GET /info, GET /healthz, GET "
   "/metrics, POST /stop), the socket gateway\nand the FIFO gateway. With no gateway option "
   "it serves HTTP on 127.0.0.1:8000.\nPrints a line beginning with 'ready' once it serves; "
   "stops on SIGINT or SIGTERM (a second\nsignal stops without waiting for calls in flight).";

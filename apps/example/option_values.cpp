@@ -4,6 +4,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
+
+#include "actors/port_number.hpp"
 
 namespace actorserve {
 
@@ -44,16 +47,11 @@ std::uint64_t parse_count(const std::string& option, const std::string& text, st
 }
 
 std::uint16_t parse_port(const std::string& option, const std::string& text) {
-  std::size_t used = 0;
-  unsigned long port = 70000;
   try {
-    port = std::stoul(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || port > 65535)
+    return port_number(text, "option --" + option);
+  } catch (const std::invalid_argument&) {
     throw usage_error("option --" + option + " takes 0 to 65535, got '" + text + "'");
-  return static_cast<std::uint16_t>(port);
+  }
 }
 
 bool parse_bool(const std::string& option, const std::string& text) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/application.hpp"
+#include "actors/port_number.hpp"
 #include "gateways/http/start_server.hpp"
 
 using namespace actorserve;
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
     http::server_options options;
     options.port = 8080;
     if (argc > 1) // a port of your choice; 0 picks a free one
-      options.port = static_cast<std::uint16_t>(std::stoul(argv[1]));
+      options.port = port_number(argv[1], "the port");
     // Blocks until POST /stop, SIGINT or SIGTERM has stopped the service.
     http::start_server(app, options, [](const std::string& endpoint) {
       std::cout << "ready http=" << endpoint << std::endl; // flushed: scripts wait for it

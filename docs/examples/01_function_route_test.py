@@ -25,4 +25,10 @@ with Example([sys.argv[1], "0"]) as service:
     assert post("/stop") == (200, {"status": "stopping"})
     assert service.wait() == 0
     assert service.stdout[-1] == "stopped\n", service.stdout
+# A port that is not one: a clear message, exit 1, nothing served.
+for bad in ("abc", "65536"):
+    with Example([sys.argv[1], bad]) as service:
+        assert service.wait() == 1
+        assert service.stderr == ["01_function_route: the port must be a number from 0 to 65535; "
+                                  f"got '{bad}'\n"], service.stderr
 print("01_function_route: ok")

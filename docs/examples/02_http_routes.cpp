@@ -9,6 +9,7 @@
 
 #include "actors/application.hpp"
 #include "actors/error_type.hpp"
+#include "actors/port_number.hpp"
 #include "gateways/http/http_reply.hpp"
 #include "gateways/http/start_server.hpp"
 
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
     http::server_options options;
     options.port = 8080;
     if (argc > 1) // a port of your choice; 0 picks a free one
-      options.port = static_cast<std::uint16_t>(std::stoul(argv[1]));
+      options.port = port_number(argv[1], "the port");
     options.server_id = "example";
     options.access_log = true; // one line per request on stdout
     options.call_timeout = std::chrono::seconds{10};

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "actors/application.hpp"
+#include "actors/port_number.hpp"
 #include "actors/route_actor.hpp"
 #include "gateways/http/start_server.hpp"
 
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
     http::server_options options;
     options.port = 8080;
     if (argc > 2) // 0 picks a free port
-      options.port = static_cast<std::uint16_t>(std::stoul(argv[2]));
+      options.port = port_number(argv[2], "the port");
     // In one process, the context of worker 0 is the routes' context.
     options.worker_contexts = {json{{"journal", argv[1]}}};
     http::start_server(app, options, [](const std::string& endpoint) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "actors/application.hpp"
+#include "actors/port_number.hpp"
 #include "actors/route_actor.hpp"
 #include "gateways/http/start_server.hpp"
 
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
     http::server_options options;
     options.port = 8080;
     if (argc > 1) // a port of your choice; 0 picks a free one
-      options.port = static_cast<std::uint16_t>(std::stoul(argv[1]));
+      options.port = port_number(argv[1], "the port");
     options.workers = 2;
     options.worker_contexts = {json{{"shard", "a-m"}}, json{{"shard", "n-z"}}};
     // In the main process: starts the two workers, serves HTTP, and blocks

@@ -18,6 +18,7 @@
 
 #include "actors/application.hpp"
 #include "actors/node.hpp"
+#include "actors/port_number.hpp"
 #include "actors/route_actor.hpp"
 #include "actors/worker_invitation.hpp"
 #include "actors/worker_options.hpp"
@@ -99,11 +100,11 @@ int main(int argc, char** argv) {
       // an address they can reach ("0.0.0.0" for every interface), and TLS
       // (docs/workers.md).
       options.pool.node_host = "127.0.0.1";
-      options.pool.node_port = static_cast<std::uint16_t>(argc > 4 ? std::stoul(argv[4]) : 7100);
+      options.pool.node_port = argc > 4 ? port_number(argv[4], "the worker port") : 7100;
       node service(app, options); // starts its worker and waits until it is ready
 
       http::server_options web;
-      web.port = argc > 3 ? static_cast<std::uint16_t>(std::stoul(argv[3])) : 8080;
+      web.port = argc > 3 ? port_number(argv[3], "the HTTP port") : 8080;
       http::http_server gateway(service, web);
       std::cout << "ready node=" << service.node_endpoint() << " http=" << gateway.endpoint()
                 << std::endl;

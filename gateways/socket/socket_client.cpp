@@ -315,6 +315,10 @@ public:
     : options_(std::move(options)), backlog_(options_.backlog) {
     if (options_.num_connections == 0 || options_.backlog == 0)
       throw std::invalid_argument("socket_client needs at least one connection and a backlog of 1");
+    if (options_.num_connections > max_client_connections)
+      throw std::invalid_argument("socket_client opens at most "
+                                  + std::to_string(max_client_connections) + " connections, not "
+                                  + std::to_string(options_.num_connections));
     for (std::size_t i = 0; i < options_.num_connections; ++i)
       connections_.push_back(std::make_unique<client_connection>(
         connect_with_retry(options_), backlog_, options_.max_frame, options_.max_depth));

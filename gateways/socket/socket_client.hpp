@@ -17,14 +17,18 @@
 
 namespace actorserve::socket {
 
+/// The most connections one socket_client opens: each is a socket and a
+/// thread that reads it.
+inline constexpr std::size_t max_client_connections = 1024;
+
 /// Where a socket_client connects and how much it keeps in flight.
 struct client_options {
   /// A Unix socket path; when empty, TCP at host:port.
   std::string path;
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  /// Connections opened at start; requests go to the one with the fewest
-  /// in flight.
+  /// Connections opened at start, 1 to max_client_connections; requests go
+  /// to the one with the fewest in flight.
   std::size_t num_connections = 4;
   /// How long to keep retrying while the service comes up.
   std::chrono::milliseconds connection_timeout{std::chrono::seconds{60}};

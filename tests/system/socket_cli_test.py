@@ -89,6 +89,22 @@ class SocketCliTest(unittest.TestCase):
                                 where=["--unix", missing])
         self.assertEqual(code, 3)
         self.assertIn(f"cannot connect to {missing} within 200 ms", err)
+        # Where the service is: one place, a port that is one.
+        for where, message in ((["--unix", self.path, "--port", self.port],
+                                "say one place for the service, not more"),
+                               (["--host", "127.0.0.1"], "--host needs --port PORT"),
+                               (["--port", "http"], "--port takes 1 to 65535, got 'http'"),
+                               (["--port", "65536"], "--port takes 1 to 65535, got '65536'")):
+            code, _, err = self.cli("request", "/double", "1", where=where)
+            self.assertEqual(code, 2, where)
+            self.assertIn(message, err)
+        # Connections: 1 to 1024; "-1" is not the largest number.
+        for n in ("-1", "0", "1025", "many"):
+            code, _, err = self.cli("--connections", n, "request", "/double", "1")
+            self.assertEqual(code, 2, n)
+            self.assertIn(f"--connections takes 1 to 1024, got '{n}'", err)
+        self.assertEqual(self.cli("--connections", "1024", "request", "/double", "1")[:2],
+                         (0, "2\n"))
         help_text = subprocess.run([CLIENT, "--help"], capture_output=True, text=True)
         self.assertEqual(help_text.returncode, 0)
         self.assertIn("request ROUTE [JSON]", help_text.stdout)
