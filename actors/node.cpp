@@ -20,7 +20,7 @@
 #include "actors/process_metrics.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/calling_thread_unit.hpp"
-#include "actors/runtime/descriptor_limit.hpp"
+#include "actors/descriptor_limit.hpp"
 #include "actors/runtime/gather.hpp"
 #include "actors/runtime/in_place_route.hpp"
 #include "actors/runtime/local_only.hpp"

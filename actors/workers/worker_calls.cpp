@@ -6,7 +6,6 @@
 #include <optional>
 #include <set>
 
-#include "actors/request_id.hpp"
 
 namespace actorserve {
 
@@ -34,17 +33,26 @@ void copy_seconds(const json& from, json& to, const char* key) {
     to[key] = *it;
 }
 
+/// A request id as gateways make them: a client's (HTTP, up to
+/// max_request_id), or a connection's and a record's ("unix#3:r17",
+/// "fifo#2:17"), all printable ASCII without spaces; or none ("").
+bool is_listed_request_id(const std::string& id) {
+  if (id.size() > max_listed_request_id)
+    return false;
+  for (unsigned char ch : id)
+    if (ch <= 0x20 || ch >= 0x7f)
+      return false;
+  return true;
+}
+
 json one_call(const json& c, const std::string& path, const json& worker, const json& pid) {
   json out{{"route", path}};
   copy_count(c, out, "id");
   copy_count(c, out, "parent");
   copy_count(c, out, "depth");
   auto id = c.find("request_id");
-  if (id != c.end() && id->is_string()) {
-    auto& text = id->get_ref<const std::string&>();
-    if (text.empty() || acceptable_request_id(text))
-      out["request_id"] = text;
-  }
+  if (id != c.end() && id->is_string() && is_listed_request_id(id->get_ref<const std::string&>()))
+    out["request_id"] = *id;
   auto state = c.find("state");
   if (state != c.end() && (*state == "running" || *state == "waiting"))
     out["state"] = *state;

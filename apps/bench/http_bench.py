@@ -9,9 +9,9 @@ prints one line:
   BENCH http_wrk double_actor_rps=... double_actor_cpu_us_per_req=... double_plain_rps=...
     double_ratio=... double_python_rps=... double_over_python=... echo_... settings: ...
 
-POST /double also runs, in the same rounds, against the Python original's
-HTTP serving (python_http_server.py: uvicorn and Starlette as the
-original's start_server runs them, from Debian's packages):
+POST /double also runs, in the same rounds, against a stand-in for the
+Python original's HTTP serving (python_http_server.py: uvicorn and
+Starlette as the original's start_server runs them, from Debian's packages):
 double_over_python is our rate over its rate. Where Debian's Python lacks
 them (deploy/install-deps.sh installs them), that column is left out and
 the settings say python=absent.
@@ -21,14 +21,12 @@ The server's CPU per request is its user and system time over the run
 
 Usage: http_bench.py BUILD_DIR [ROUNDS [SECONDS]]"""
 import os
-import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 
-import subprocess
-
-from wrk_runner import start, wrk_with_cpu
+from wrk_runner import start, stop, wrk_with_cpu
 
 PYTHON = "/usr/bin/python3"  # Debian's, with Debian's uvicorn and Starlette
 
@@ -49,20 +47,20 @@ with tempfile.TemporaryDirectory() as tmp:
                 'wrk.headers["Content-Type"] = "application/json"\n')
     with open(get, "w") as f:
         f.write('wrk.method = "GET"\n')
-    actor, actor_ep = start([os.path.join(build, "apps/example/actorserve-example"),
-                             "--http-port=0"])
-    plain, plain_ep = start([os.path.join(build, "apps/bench/actorserve-bench-plain-http")])
-    servers = [actor, plain]
+    servers = []  # each is stopped, whatever happens
     python = None
-    has_python = subprocess.run([PYTHON, "-c", "import uvicorn, starlette"],
-                                capture_output=True).returncode == 0
     results = {}
     try:
-        if has_python:
-            server = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                  "python_http_server.py")
-            python_settings = subprocess.run([PYTHON, server, "--describe"], capture_output=True,
-                                             text=True, check=True).stdout.strip()
+        actor, actor_ep = start([os.path.join(build, "apps/example/actorserve-example"),
+                                 "--http-port=0"])
+        servers.append(actor)
+        plain, plain_ep = start([os.path.join(build, "apps/bench/actorserve-bench-plain-http")])
+        servers.append(plain)
+        server = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_http_server.py")
+        describe = subprocess.run([PYTHON, server, "--describe"], capture_output=True, text=True) \
+            if os.path.exists(PYTHON) else None
+        if describe is not None and describe.returncode == 0:
+            python_settings = describe.stdout.strip()
             python, python_ep = start([PYTHON, server])
             servers.append(python)
         else:
@@ -79,8 +77,7 @@ with tempfile.TemporaryDirectory() as tmp:
                         wrk_with_cpu(ep, path, script, seconds, proc.pid))
     finally:
         for p in servers:
-            p.send_signal(signal.SIGTERM)
-            p.wait(30)
+            stop(p)  # SIGTERM, then SIGKILL after 30 s
     line = "BENCH http_wrk"
     for name in ("double", "echo", "healthz"):
         med = {}
@@ -97,7 +94,7 @@ with tempfile.TemporaryDirectory() as tmp:
             line += (f" {name}_python_rps={py[0]:.0f} {name}_python_p50_us={py[1]:.0f}"
                      f" {name}_python_p99_us={py[2]:.0f} {name}_python_cpu_us_per_req={py[3]:.1f}"
                      f" {name}_over_python={med['actor'][0] / py[0]:.2f}")
-    line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=ABAB "
+    line += (f" settings: wrk -t2 -c64 -d{seconds}s rounds={rounds} order=actor,plain,python_each_round "
              "double_body={\"x\":21} echo_body={\"x\":1,\"name\":\"abc\"} io_threads=1 "
              f"python={python_settings if python is not None else 'absent'} medians_of_rounds")
     print(line)

@@ -11,8 +11,9 @@ for a route that answers in its handler. Needs Debian's python3-uvicorn
 and python3-starlette (deploy/install-deps.sh), so it runs with Debian's
 own Python.
 
-Listens on 127.0.0.1 at a free port and prints one line once it accepts
-connections: `ready http=127.0.0.1:PORT`. With --describe it prints
+Listens on 127.0.0.1 at a free port and prints one line once it listens
+(connections wait in the backlog until uvicorn serves them):
+`ready http=127.0.0.1:PORT`. With --describe it prints
 what it would serve with, for a benchmark's settings, and exits:
 `uvicorn-V,starlette-V,loop=uvloop,parser=HttpToolsProtocol`."""
 import asyncio

@@ -13,10 +13,12 @@
 #include <boost/beast/http/write.hpp>
 
 #include <cctype>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "actors/error_type.hpp"
+#include "actors/port_number.hpp"
 
 namespace actorserve::client {
 
@@ -70,12 +72,14 @@ http_url parse_http_url(const std::string& url) {
   if (out.host.empty())
     throw bad("no host");
   if (!port.empty() || authority.back() == ':') {
-    bool digits = !port.empty() && port.size() <= 5
-                  && port.find_first_not_of("0123456789") == std::string::npos;
-    auto n = digits ? std::stoul(port) : 0;
-    if (n == 0 || n > 65535)
+    std::uint16_t n = 0;
+    try {
+      n = port_number(port, "the port");
+    } catch (const std::invalid_argument&) {
+    }
+    if (n == 0)
       throw bad("the port must be 1 to 65535");
-    out.port = static_cast<std::uint16_t>(n);
+    out.port = n;
   }
   return out;
 }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/descriptor_limit.hpp"
 #include "actors/error_type.hpp"
 #include "actors/port_number.hpp"
 #include "actors/private_file.hpp"
@@ -179,6 +180,9 @@ int run_stream(socket_client& client, const std::string& route, const stream_opt
 } // namespace
 
 int main(int argc, char** argv) {
+  // Each connection (--connections, bench's calls in flight) holds a
+  // descriptor: the default soft limit of 1024 would stop short.
+  raise_descriptor_limit();
   client_options copts;
   copts.num_connections = 0;
   copts.connection_timeout = std::chrono::seconds{10};

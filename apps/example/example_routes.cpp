@@ -29,6 +29,14 @@ std::string describe(const json& x) {
 }
 
 json double_number(const json& n) {
+  // Unsigned first: is_number_integer() holds for unsigned numbers too, and
+  // one past the largest int64 would wrap to a negative one.
+  if (n.is_number_unsigned()) {
+    auto v = n.get<std::uint64_t>();
+    if (v > std::numeric_limits<std::uint64_t>::max() / 2)
+      return 2.0 * static_cast<double>(v);
+    return 2 * v;
+  }
   if (n.is_number_integer()) {
     auto v = n.get<std::int64_t>();
     if (v > std::numeric_limits<std::int64_t>::max() / 2
@@ -36,8 +44,6 @@ json double_number(const json& n) {
       return 2.0 * static_cast<double>(v);
     return 2 * v;
   }
-  if (n.is_number_unsigned())
-    return 2.0 * n.get<double>();
   return 2 * n.get<double>();
 }
 

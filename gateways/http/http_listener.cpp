@@ -199,8 +199,19 @@ private:
         begin_request();
       if (buffer_.size() > 0 && !need_more_) {
         beast::error_code ec;
+        bool in_header = !parser_->is_header_done();
         auto used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
+        // Beast holds one put's view of the header to its limit, and the
+        // fields a put takes leave the buffer: a header sent in small
+        // pieces would pass. So the whole header is counted here; while it
+        // is unfinished, whatever the buffer holds is part of it.
+        if (in_header) {
+          header_bytes_ += used;
+          auto unfinished = parser_->is_header_done() ? 0 : buffer_.size();
+          if (header_bytes_ + unfinished > limits().header_limit)
+            return on_read_error(bhttp::error::header_limit);
+        }
         if (ec == bhttp::error::need_more) {
           // The buffer holds part of a line: read first. In the body, that
           // is a chunk's size line or the trailer, which Beast does not
@@ -251,6 +262,7 @@ private:
     reading_body_ = false;
     need_more_ = false;
     chunk_extensions_too_long_ = false;
+    header_bytes_ = 0;
     if (buffer_.size() == 0 && buffer_.capacity() > 16 * 1024)
       buffer_.shrink_to_fit(); // a large body is in: an idle connection holds little
     parser_.emplace();
@@ -653,6 +665,7 @@ private:
   bool waiting_ = false;         // for the socket to be readable
   bool socket_has_more_ = true;  // the socket may hold bytes not read yet
   bool need_more_ = false;       // the parser needs bytes the buffer lacks
+  std::size_t header_bytes_ = 0; // of this request's header, parsed so far
   /// Beast bounds no chunk's extensions: they get the header's limit.
   std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> check_chunk_;
   bool chunk_extensions_too_long_ = false;

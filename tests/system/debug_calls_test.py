@@ -3,13 +3,15 @@ id and where it runs, in one process and with --workers=2 (the worker tree
 with pids, and each worker's own routes); it is gone once answered.
 Usage: debug_calls_test.py EXAMPLE_BINARY"""
 import json
+import os
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
 from service import Service
-from wire import Http
+from wire import Http, RawConnection, call_record
 
 EXAMPLE = None
 
@@ -125,6 +127,33 @@ class DebugCallsOptionsTest(unittest.TestCase):
 
 class DebugCallsWithWorkersTest(DebugCallsTest):
     workers = 2
+
+
+class DebugCallsOverTheSocketTest(unittest.TestCase):
+    def test_a_socket_call_in_a_worker_shows_its_request_id_in_both_places(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        path = os.path.join(tmp.name, "svc.sock")
+        svc = Service([EXAMPLE, "--http-port=0", "--workers=2", f"--socket-path={path}"])
+        self.addCleanup(svc.kill)
+        conn = RawConnection(path)
+        self.addCleanup(conn.sock.close)
+        conn.send(call_record("r1", "/sleep", 1.5))
+        http = Http(svc.endpoint("http"))
+        self.addCleanup(http.close)
+        deadline = time.monotonic() + 10
+        while True:
+            seen = json.loads(http.call("GET", "/debug/calls")[2])
+            calls = find_calls(seen["routes"], "/sleep")["calls"]
+            if calls or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(len(calls), 1, seen)
+        self.assertRegex(calls[0]["request_id"], r"^unix#\d+:r1$")
+        worker = {w["index"]: w for w in seen["workers"]}[calls[0]["worker"]]
+        inner = find_calls(worker["routes"], "/sleep")["calls"]
+        self.assertEqual([c["request_id"] for c in inner], [calls[0]["request_id"]])
+        self.assertEqual(conn.read_json(), ("r1", "json", 1.5))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import json
 import re
 import os
 import random
+import select
 import signal
 import socket
 import subprocess
@@ -87,6 +88,52 @@ class HttpGatewayTest(unittest.TestCase):
         out = raw_exchange(ep, too_big)
         self.assertTrue(out.startswith(b"HTTP/1.1 431 "), out[:80])
         self.assertIn(b"RequestHeaderFieldsTooLarge", out)
+
+    def test_header_limit_holds_for_a_header_sent_in_small_pieces(self):
+        # Each piece is parsed as it comes: the limit is on the whole header,
+        # not on what one read holds.
+        svc, ep = self.start("--http-header-limit=2048")
+        host, port = ep.rsplit(":", 1)
+
+        def trickle(data, piece):
+            """What the server answers, and how many bytes went before it did."""
+            with socket.create_connection((host, int(port)), timeout=10) as s:
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sent = 0
+                try:
+                    while sent < len(data) and not select.select([s], [], [], 0.002)[0]:
+                        s.sendall(data[sent:sent + piece])
+                        sent += piece
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # refused before the end
+                out = b""
+                try:
+                    while chunk := s.recv(65536):
+                        out += chunk
+                except (ConnectionResetError, socket.timeout):
+                    pass
+                return out, min(sent, len(data))
+
+        line = b"POST /double HTTP/1.0\r\nHost: localhost\r\nContent-Length: 1\r\n"
+        fields = b"".join(b"X-%d: %s\r\n" % (i, b"a" * 40) for i in range(60))
+        header = (line + fields)[:2048 - 12]
+        header = header[:header.rfind(b"\r\n") + 2]
+        pad = b"X-P: " + b"a" * (2048 - len(header) - 7 - 2) + b"\r\n"
+        fits = header + pad + b"\r\n"
+        self.assertEqual(len(fits), 2048)  # exactly at the limit
+        out, _ = trickle(fits + b"4", 64)
+        self.assertTrue(out.startswith(b"HTTP/1.0 200 OK"), out[:80])
+        one_past = header + pad[:-2] + b"a\r\n\r\n"
+        self.assertEqual(len(one_past), 2049)
+        out, _ = trickle(one_past + b"4", 64)
+        self.assertEqual(out.split(b" ")[1], b"431", out[:80])
+        # Far past it: refused once the limit is passed, not at the end.
+        huge = line + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 200) for i in range(500))
+        out, sent = trickle(huge + b"\r\n4", 256)
+        self.assertEqual(out.split(b" ")[1], b"431", out[:80])
+        self.assertIn(b"RequestHeaderFieldsTooLarge", out)
+        self.assertLess(sent, 8 * 1024, "the refusal came long after the limit")
+        self.assertEqual(self.client(ep).json("POST", "/double", 2), (200, 4))
 
     def test_body_limit_at_and_past_the_edge(self):
         svc, ep = self.start("--http-body-limit=1000")

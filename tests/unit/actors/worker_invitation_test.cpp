@@ -26,6 +26,21 @@ CAF_TEST(host and port are split for names and IPv4 and bracketed IPv6) {
     CAF_CHECK(throws<std::invalid_argument>([&] { parse_host_port(bad, "--join"); }));
 }
 
+CAF_TEST(a port that is not one is named with what was given) {
+  auto refusal = [](const std::string& text) -> std::string {
+    try {
+      parse_host_port(text, "--join");
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "";
+  };
+  for (std::string bad : {"host:abc", "host:0", "host:65536", "host:-1"})
+    CAF_CHECK_EQUAL(refusal(bad),
+                    "--join takes HOST:PORT with a port of 1 to 65535; got '" + bad + "'");
+  CAF_CHECK_EQUAL(refusal("host"), "--join takes HOST:PORT; got 'host'");
+}
+
 CAF_TEST(an invitation is taken from the environment once and leaves no trace) {
   ::unsetenv("ACTORSERVE_LINK_FD");
   ::unsetenv("ACTORSERVE_WORKER_INDEX");

@@ -107,13 +107,23 @@ CAF_TEST(fields a gate does not write or of another type are left out) {
   CAF_CHECK_EQUAL(call["deadline_in_seconds"], -1.5);
 }
 
-CAF_TEST(a request id is kept up to the longest a gateway accepts) {
-  auto route = gate_route("/sleep", 3);
-  route["calls"][0]["request_id"] = std::string(128, 'a');
-  route["calls"][1]["request_id"] = std::string(129, 'a');
-  route["calls"][2]["request_id"] = "";
+CAF_TEST(request ids of every gateway are kept up to the longest listed) {
+  auto route = gate_route("/sleep", 7);
+  std::vector<std::string> ids{std::string(max_listed_request_id, 'a'),
+                               std::string(max_listed_request_id + 1, 'a'),
+                               "",
+                               "unix#3:r\"1",
+                               "fifo#2:17",
+                               "has space",
+                               "tab\there"};
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    route["calls"][i]["request_id"] = ids[i];
   auto out = worker_calls(json::array({route}), paths, 0, 1, 256)[0]["calls"];
-  CAF_CHECK_EQUAL(out[0]["request_id"], std::string(128, 'a'));
+  CAF_CHECK_EQUAL(out[0]["request_id"], ids[0]);
   CAF_CHECK(!out[1].contains("request_id"));
   CAF_CHECK_EQUAL(out[2]["request_id"], "");
+  CAF_CHECK_EQUAL(out[3]["request_id"], ids[3]); // the socket gateway's
+  CAF_CHECK_EQUAL(out[4]["request_id"], ids[4]); // the FIFO gateway's
+  CAF_CHECK(!out[5].contains("request_id"));
+  CAF_CHECK(!out[6].contains("request_id"));
 }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +52,21 @@ CAF_TEST(double doubles numbers and objects and strings) {
   CAF_CHECK_EQUAL(service.call("/double", 1.5), json(3.0));
   CAF_CHECK_EQUAL(service.call("/double", json{{"x", 8}}), (json{{"x", 8}, {"y", 16}}));
   CAF_CHECK_EQUAL(service.call("/double", "abc"), json("abcabc"));
+}
+
+CAF_TEST(double keeps whole numbers exact and goes to floating point past 64 bits) {
+  constexpr auto i64 = std::numeric_limits<std::int64_t>::max();
+  constexpr auto u64 = std::numeric_limits<std::uint64_t>::max();
+  auto twice = [this](json x) { return json_text(service.call("/double", std::move(x))); };
+  CAF_CHECK_EQUAL(twice(json(i64 / 2)), std::to_string(i64 / 2 * 2));
+  CAF_CHECK_EQUAL(twice(json(std::uint64_t{u64 / 2})), std::to_string(u64 / 2 * 2));
+  // Past the largest int64, as JSON reads it (unsigned): positive, as a double.
+  CAF_CHECK_EQUAL(service.call("/double", json::parse("12345678901234567890")),
+                  json(24691357802469135780.0));
+  CAF_CHECK_EQUAL(service.call("/double", json(u64)), json(2.0 * static_cast<double>(u64)));
+  CAF_CHECK_EQUAL(twice(json(-21)), "-42");
+  auto object = service.call("/double", json::parse("{\"x\":12345678901234567890}"));
+  CAF_CHECK_EQUAL(object["y"], json(24691357802469135780.0));
   CAF_CHECK_EQUAL(failure("/double", json::array({1})),
                   "TypeError: /double takes a number, a string or {\"x\": number}; got array [1]");
   CAF_CHECK_EQUAL(failure("/double", nullptr).substr(0, 10), "TypeError:");

@@ -1,4 +1,4 @@
-#include "actors/runtime/descriptor_limit.hpp"
+#include "actors/descriptor_limit.hpp"
 
 #include <sys/resource.h>
 
