@@ -18,6 +18,7 @@
 #include "actors/json_wire.hpp"
 #include "actors/log.hpp"
 #include "actors/process_metrics.hpp"
+#include "actors/tls_files.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/calling_thread_unit.hpp"
 #include "actors/descriptor_limit.hpp"
@@ -81,6 +82,7 @@ node::node(const application& app) : node(app, node_options{}) {
 node::node(const application& app, node_options options)
   : options_(std::move(options)), gateway_unit_owner_(calling_thread_unit::new_owner()) {
   options_.pool.check();
+  check_tls_files(options_.pool.tls); // here, not at the first connection
   app.check_members();
   set_wire_max_depth(options_.max_depth);
   raise_descriptor_limit(); // gateways hold a descriptor per connection

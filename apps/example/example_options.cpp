@@ -8,6 +8,7 @@
 
 #include "actors/log.hpp"
 #include "actors/private_file.hpp"
+#include "actors/tls_files.hpp"
 #include "actors/worker_invitation.hpp"
 #include "apps/example/option_table.hpp"
 #include "apps/example/option_values.hpp"
@@ -359,6 +360,7 @@ example_options parse_example_options(int argc, char** argv,
     if (!o.http_on && unix_socket.path.empty() && !o.tcp_on && o.fifo.path.empty())
       o.http_on = true;
     pool.check();
+    check_tls_files(pool.tls);
     if (o.http_on)
       http_options.check();
     if (!unix_socket.path.empty())

@@ -219,6 +219,55 @@ class TwoHostsTest(unittest.TestCase):
             self.assertEqual(sup.wait(20), 0)
 
 
+class BadTlsFilesTest(unittest.TestCase):
+    """TLS files are loaded at the start: one that cannot be used stops the
+    start with a message naming it (exit 2), on a supervisor and on a
+    joining worker alike, before any connection could find it. Loopback
+    only: no namespaces needed."""
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("openssl") is None:
+            raise unittest.SkipTest("SKIP: needs openssl")
+        cls.dir = tempfile.mkdtemp(prefix="actorserve-tls-files-")
+        make_certificates(cls.dir)
+        cls.secret = os.path.join(cls.dir, "secret")
+        with open(cls.secret, "w") as f:
+            f.write(os.urandom(24).hex() + "\n")
+        os.chmod(cls.secret, 0o600)
+        with open(os.path.join(cls.dir, "empty.key"), "w"):
+            pass
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def start(self, role, cert="sup", key="sup", ca="ca"):
+        d = self.dir
+        where = (["--workers=1", "--node-host=127.0.0.1", "--node-port=0", "--http-port=0"]
+                 if role == "supervisor" else ["--join=127.0.0.1:1", "--join-timeout=1"])
+        p = subprocess.run([BINARY, *where, "--secret-file=" + self.secret,
+                            f"--tls-certificate={d}/{cert}.pem", f"--tls-key={d}/{key}.key",
+                            f"--tls-ca={d}/{ca}.pem"],
+                           capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_a_file_that_cannot_be_used_stops_the_start_naming_it(self):
+        d = self.dir
+        cases = [({"ca": "missing"}, f"cannot load the CA certificates from {d}/missing.pem"),
+                 ({"key": "wrk"}, f"the TLS key in {d}/wrk.key does not belong to the "
+                                  f"certificate in {d}/sup.pem"),
+                 ({"key": "empty"}, f"cannot load the TLS key from {d}/empty.key"),
+                 ({"cert": "missing"}, f"cannot load the TLS certificate from {d}/missing.pem")]
+        for role in ("supervisor", "worker"):
+            for files, message in cases:
+                with self.subTest(role=role, files=files):
+                    code, out, err = self.start(role, **files)
+                    self.assertEqual(code, 2, err)
+                    self.assertIn(message, err)
+                    self.assertNotIn("ready", out)
+
+
 if __name__ == "__main__":
     BINARY = sys.argv.pop(1)
     unittest.main(verbosity=2)
