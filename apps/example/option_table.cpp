@@ -183,8 +183,25 @@ option_table::parse(int argc, char** argv,
   auto* print_flag = cli.add_flag("--" + std::string{print_config_option});
   auto* config = cli.add_option("--" + std::string{config_option})->expected(1);
   cli.allow_extras(); // what is left over is named below, in our words
+  // CLI11 reads "--name=" as "--name" and takes the next argument as its
+  // value: "--allowed-host= --access-log" would make "--access-log" a host.
+  // An empty value is given as one ("--name" ""); a flag takes none.
+  std::vector<std::string> args{argv, argv + argc};
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    auto& arg = args[i];
+    if (arg.size() < 4 || arg.rfind("--", 0) != 0 || arg.find('=') != arg.size() - 1)
+      continue;
+    auto name = arg.substr(2, arg.size() - 3);
+    if (auto* o = find(name); o != nullptr && o->value_name.empty())
+      throw usage_error("option --" + name + " takes true or false, got ''");
+    arg.pop_back();
+    args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), std::string{});
+  }
+  std::vector<char*> pointers;
+  for (auto& a : args)
+    pointers.push_back(a.data());
   try {
-    cli.parse(argc, argv);
+    cli.parse(static_cast<int>(pointers.size()), pointers.data());
   } catch (const CLI::ParseError& e) {
     throw usage_error(std::string(e.what()) + " (see --help)");
   }

@@ -101,6 +101,16 @@ CAF_TEST(mistakes on the command line are named) {
   CAF_CHECK_EQUAL(parse({"--port=eighty"}), "option --port takes 0 to 65535, got 'eighty'");
 }
 
+CAF_TEST(an empty value after the equals sign is the value and takes no other) {
+  CAF_CHECK_EQUAL(parse({"--host=", "--verbose"}), "ok");
+  CAF_CHECK_EQUAL(host, "");
+  CAF_CHECK(verbose); // not taken as the host
+  CAF_CHECK_EQUAL(parse({"--port=", "--host=h"}), "option --port takes 0 to 65535, got ''");
+  CAF_CHECK_EQUAL(parse({"--verbose=", "--host=h"}), "option --verbose takes true or false, got ''");
+  CAF_CHECK_EQUAL(parse({"--name=", "--name=b"}), "ok");
+  CAF_CHECK_EQUAL(names, (std::vector<std::string>{"", "b"}));
+}
+
 CAF_TEST(the environment sets what the command line does not) {
   env["ACTORSERVE_PORT"] = "7000";
   env["ACTORSERVE_HOST"] = "10.0.0.1";
