@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -47,8 +48,8 @@ const char* usage =
   "  --unix PATH           the service's Unix socket\n"
   "  --host HOST           the service's TCP host (default 127.0.0.1)\n"
   "  --port PORT           the service's TCP port\n"
-  "  --timeout SECONDS     how long to wait for each response (default 60)\n"
-  "  --connect-timeout SECONDS  how long to retry connecting (default 10)\n"
+  "  --timeout SECONDS     how long to wait for each response, up to 604800 (default 60)\n"
+  "  --connect-timeout SECONDS  how long to retry connecting, up to 604800 (default 10)\n"
   "  --connections N       connections to open, 1 to 1024 (default 1; stream: 4)\n"
   "  --shutdown-path PATH  shutdown: the service's shutdown path (default /shutdown)\n"
   "  --stop-token-file FILE  shutdown: send the service's stop token, read from FILE\n"
@@ -70,15 +71,21 @@ struct usage_failure {
   std::string message;
 };
 
+/// The longest --timeout and --connect-timeout: a week.
+constexpr double max_seconds = 7 * 24 * 3600;
+
+/// Seconds from 0 to max_seconds, to the millisecond above (0.0001 is 1 ms,
+/// not 0).
 std::chrono::milliseconds seconds_option(const std::string& name, const std::string& value) {
   try {
     size_t used = 0;
     double s = std::stod(value, &used);
-    if (used == value.size() && s >= 0)
-      return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+    if (used == value.size() && s >= 0 && s <= max_seconds)
+      return std::chrono::milliseconds(static_cast<long long>(std::ceil(s * 1000)));
   } catch (const std::exception&) {
   }
-  throw usage_failure{"--" + name + " takes a number of seconds, got '" + value + "'"};
+  throw usage_failure{"--" + name + " takes 0 to " + std::to_string(static_cast<int>(max_seconds))
+                      + " seconds, got '" + value + "'"};
 }
 
 std::string one_line(const json& value) {

@@ -105,6 +105,16 @@ class SocketCliTest(unittest.TestCase):
             self.assertIn(f"--connections takes 1 to 1024, got '{n}'", err)
         self.assertEqual(self.cli("--connections", "1024", "request", "/double", "1")[:2],
                          (0, "2\n"))
+        # Seconds: 0 to a week, to the millisecond above.
+        for option in ("--timeout", "--connect-timeout"):
+            for bad in ("9.3e9", "1e300", "inf", "nan", "-1", "soon"):
+                code, _, err = self.cli(option, bad, "request", "/double", "1")
+                self.assertEqual(code, 2, (option, bad))
+                self.assertIn(f"{option} takes 0 to 604800 seconds, got '{bad}'", err)
+        self.assertEqual(self.cli("--timeout", "604800", "request", "/double", "1")[:2],
+                         (0, "2\n"))
+        code, _, err = self.cli("--timeout", "0.0001", "request", "/double", "1")
+        self.assertNotEqual(code, 2, err)  # 1 ms, not 0
         help_text = subprocess.run([CLIENT, "--help"], capture_output=True, text=True)
         self.assertEqual(help_text.returncode, 0)
         self.assertIn("request ROUTE [JSON]", help_text.stdout)
