@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include <caf/sec.hpp>
@@ -20,8 +22,9 @@ namespace {
 constexpr const char* supervisor_purpose = "actorserve-supervisor";
 constexpr const char* worker_purpose = "actorserve-worker";
 
-/// How long the worker waits for each answer of the handshake.
-constexpr auto step_timeout = std::chrono::seconds{10};
+/// How long the worker waits for each answer of the handshake (over TCP,
+/// no longer than the join's time left).
+constexpr std::chrono::milliseconds step_timeout = std::chrono::seconds{10};
 
 /// A CAF error's own text when it carries one (the supervisor's refusals do).
 std::string reason_of(caf::actor_system& sys, const caf::error& err) {
@@ -34,18 +37,19 @@ std::string reason_of(caf::actor_system& sys, const caf::error& err) {
 /// The supervisor's worker port, over plain TCP: connect, prove the secret
 /// both ways (link_proof.hpp), then give the connection to CAF.
 caf::expected<caf::actor> link_over_tcp(caf::actor_system& sys, const join_options& invitation,
-                                        bool& final, std::string& why) {
-  auto fd = connect_to_supervisor(invitation.host, invitation.port, step_timeout, why);
+                                        std::chrono::milliseconds step, bool& final,
+                                        std::string& why) {
+  auto fd = connect_to_supervisor(invitation.host, invitation.port, step, why);
   if (!fd)
     return caf::make_error(caf::sec::cannot_connect_to_node);
   auto outcome = prove_link_to_supervisor(fd.get(), invitation.secret,
-                                          std::chrono::steady_clock::now() + step_timeout, why);
+                                          std::chrono::steady_clock::now() + step, why);
   if (outcome != link_outcome::admitted) {
     // Another secret stays another secret: trying again would not help.
     final = outcome == link_outcome::refused || outcome == link_outcome::impostor;
     return caf::make_error(caf::sec::cannot_connect_to_node);
   }
-  auto found = adopt_link_as_worker(sys, std::move(fd), step_timeout);
+  auto found = adopt_link_as_worker(sys, std::move(fd), step);
   if (!found)
     why = sys.render(found.error());
   return found;
@@ -66,8 +70,13 @@ caf::actor reach_supervisor(caf::actor_system& sys, const join_options& invitati
   for (;;) {
     bool final = false;
     std::string why;
+    // A port that takes the connection and never answers (a TLS port, to a
+    // worker without TLS) must not hold the join past its timeout.
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      give_up - std::chrono::steady_clock::now());
+    auto step = std::clamp(left, std::chrono::milliseconds{100}, step_timeout);
     auto found = tls ? reach_over_tls(sys, invitation.host, invitation.port)
-                     : link_over_tcp(sys, invitation, final, why);
+                     : link_over_tcp(sys, invitation, step, final, why);
     if (found)
       return std::move(*found);
     if (why.empty())

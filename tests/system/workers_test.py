@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -649,6 +650,25 @@ class WorkersTest(unittest.TestCase):
         # A joined worker has no process to reap: the log says it left.
         self.assertRegex("".join(self.svc.stderr_lines),
                          rf"(?m)worker 0 \(pid {joined.pid}\) from \S+ has left( \(.*\))?$")
+
+    def test_a_join_gives_up_at_its_timeout_on_a_port_that_never_answers(self):
+        # A listener that takes the connection and says nothing (a TLS port,
+        # to a worker without TLS, does that).
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            port = silent.getsockname()[1]
+            secret = os.path.join(self.dir, "join.secret")
+            with open(secret, "w") as f:
+                f.write("x" * 32)
+            os.chmod(secret, 0o600)
+            start = time.monotonic()
+            p = subprocess.run([EXAMPLE, f"--join=127.0.0.1:{port}", f"--secret-file={secret}",
+                                "--join-timeout=1"], capture_output=True, text=True, timeout=30)
+            took = time.monotonic() - start
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(f"cannot reach the supervisor at 127.0.0.1:{port}", p.stderr)
+        self.assertLess(took, 4, "the join outlived its 1 s timeout by far")
 
     def test_signals_during_the_start_end_it_cleanly(self):
         self.contexts = self.contexts_file([0, 1])
