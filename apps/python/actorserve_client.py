@@ -39,6 +39,7 @@ import collections
 import io
 import itertools
 import json
+import math
 import os
 import pickle
 import select
@@ -283,9 +284,44 @@ def _where(path: Optional[str], host: str, port: Optional[int]) -> str:
     return f"unix:{path}" if path else f"{host}:{port}"
 
 
+# The longest wait a call takes: a week. NaN would wait for ever or spin,
+# and some systems' select() overflows on much longer waits.
+_MAX_SECONDS = 7 * 24 * 3600
+
+# The most connections one client opens, as the C++ client.
+_MAX_CONNECTIONS = 1024
+
+
+def _seconds(name: str, value: Any, optional: bool = True, least: float = -math.inf) -> Any:
+    """`value` if it is a number of seconds from `least` to _MAX_SECONDS
+    (or None, where `optional`); ValueError naming `name` otherwise."""
+    if value is None and optional:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not math.isfinite(value) or not least <= value <= _MAX_SECONDS):
+        low = "" if least == -math.inf else f"from {least} "
+        raise ValueError(f"{name} is a number of seconds {low}up to {_MAX_SECONDS}"
+                         f"{' or None' if optional else ''}, got {value!r}")
+    return value
+
+
+def _count(name: str, value: Any, least: int, most: Optional[int] = None) -> int:
+    """`value` if it is a whole number from `least` to `most`; ValueError
+    naming `name` otherwise."""
+    if (isinstance(value, bool) or not isinstance(value, int) or value < least
+            or (most is not None and value > most)):
+        span = f"from {least} to {most}" if most is not None else f"of at least {least}"
+        raise ValueError(f"{name} is a whole number {span}, got {value!r}")
+    return value
+
+
 def _check_address(path, host, port):
     if (path is None) == (port is None):
         raise ValueError("give either path (Unix socket) or port (TCP)")
+    if path is not None and (not isinstance(path, str) or not path):
+        raise ValueError(f"path is the Unix socket's path, got {path!r}")
+    if port is not None:
+        _count("port", port, 1, 65535)
     return (os.path.abspath(path) if path is not None else None,
             (host or "127.0.0.1").strip("[]"))  # "[::1]" as endpoints print it
 
@@ -352,6 +388,7 @@ class Future:
         pickle encoder the exception the service sent), TimeoutError when
         nothing came within `timeout` seconds (None: wait as long as it
         takes), or ClientClosed when the connection was lost."""
+        _seconds("timeout", timeout)
         if not self._done and not self._client._await(self, timeout):
             raise TimeoutError(f"no response within {timeout} seconds")
         if self._outcome is None:
@@ -402,13 +439,10 @@ class SocketClient:
                  encoder: str = "json") -> None:
         self.path, self.host = _check_address(path, host, port)
         self.port = port
-        if num_connections < 1:
-            raise ValueError(f"num_connections is at least 1, got {num_connections}")
-        if backlog < 1:
-            raise ValueError(f"backlog is at least 1, got {backlog}")
-        self.num_connections = num_connections
-        self.connection_timeout = connection_timeout
-        self.backlog = backlog
+        self.num_connections = _count("num_connections", num_connections, 1, _MAX_CONNECTIONS)
+        self.connection_timeout = _seconds("connection_timeout", connection_timeout,
+                                           optional=False, least=0)
+        self.backlog = _count("backlog", backlog, 1)
         self.encoder = encoder
         self._codec = _codec_of(encoder)
         self._lock = threading.Lock()
@@ -498,6 +532,7 @@ class SocketClient:
         """Refuses new requests, waits up to `timeout` seconds for those in
         flight (reading and dropping the replies nobody waits for), then
         closes the connections."""
+        _seconds("timeout", timeout, optional=False)
         with self._lock:
             self._closed = True
             if not self._opened:
@@ -617,6 +652,7 @@ class SocketClient:
         value or raises the error. Waits up to `enqueue_timeout` seconds
         (None: as long as it takes) while `backlog` requests are in flight,
         then raises TimeoutError."""
+        _seconds("enqueue_timeout", enqueue_timeout)
         future = Future(self)
         self._submit(path, data, enqueue_timeout, future)
         return future
@@ -630,6 +666,8 @@ class SocketClient:
         keeps working; its late reply is read and dropped), or ClientClosed.
         A `response_timeout` of 0 or less sends without waiting and returns
         None; the reply is read and dropped."""
+        _seconds("enqueue_timeout", enqueue_timeout)
+        _seconds("response_timeout", response_timeout)
         if response_timeout is not None and response_timeout <= 0:
             self._submit(path, data, enqueue_timeout, _DROP)
             self._poll_now()
@@ -651,6 +689,8 @@ class SocketClient:
 
         Items are sent in batches: the stream pulls up to `backlog` items
         from `data`, for at most 2 ms, before writing them."""
+        _seconds("enqueue_timeout", enqueue_timeout)
+        _seconds("response_timeout", response_timeout)
         self._check_usable()
         make = self._codec.maker(path)
         tag = self._codec.tag
@@ -1086,13 +1126,10 @@ class AsyncSocketClient:
                  encoder: str = "json") -> None:
         self.path, self.host = _check_address(path, host, port)
         self.port = port
-        if num_connections < 1:
-            raise ValueError(f"num_connections is at least 1, got {num_connections}")
-        if backlog < 1:
-            raise ValueError(f"backlog is at least 1, got {backlog}")
-        self.num_connections = num_connections
-        self.connection_timeout = connection_timeout
-        self.backlog = backlog
+        self.num_connections = _count("num_connections", num_connections, 1, _MAX_CONNECTIONS)
+        self.connection_timeout = _seconds("connection_timeout", connection_timeout,
+                                           optional=False, least=0)
+        self.backlog = _count("backlog", backlog, 1)
         self.encoder = encoder
         self._codec = _codec_of(encoder)
         self._ids = itertools.count(1)
@@ -1162,6 +1199,7 @@ class AsyncSocketClient:
     async def close(self, timeout: float = 60) -> None:
         """Refuses new requests, waits up to `timeout` seconds for those in
         flight, then closes the connections."""
+        _seconds("timeout", timeout, optional=False)
         self._closed = True
         if not self._opened:
             return
@@ -1303,6 +1341,7 @@ class AsyncSocketClient:
         """Sends a request; returns an asyncio future of its value (or
         error). Waits up to `enqueue_timeout` seconds while `backlog`
         requests are in flight, then raises TimeoutError."""
+        _seconds("enqueue_timeout", enqueue_timeout)
         future = asyncio.get_running_loop().create_future()
         await self._submit(path, data, enqueue_timeout, _AsyncCall(future))
         return future
@@ -1313,6 +1352,8 @@ class AsyncSocketClient:
         """Calls a route and returns its value; raises as
         SocketClient.request does. A `response_timeout` of 0 or less sends
         without waiting and returns None."""
+        _seconds("enqueue_timeout", enqueue_timeout)
+        _seconds("response_timeout", response_timeout)
         if response_timeout is not None and response_timeout <= 0:
             await self._submit(path, data, enqueue_timeout, _DROP)
             return None
@@ -1332,6 +1373,8 @@ class AsyncSocketClient:
         """An async iterator over the results of calling `path` for each item
         of `data` (an iterable or an async iterable), in input order, as
         SocketClient.stream."""
+        _seconds("enqueue_timeout", enqueue_timeout)
+        _seconds("response_timeout", response_timeout)
         self._check_usable()
         loop = asyncio.get_running_loop()
         make = self._codec.maker(path)

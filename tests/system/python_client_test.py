@@ -256,6 +256,40 @@ class SyncClientTest(ServiceTest):
             SocketClient(path=self.path, encoder="xml")
 
 
+    def test_arguments_that_are_not_numbers_of_their_kind_are_refused(self):
+        nan, inf = float("nan"), float("inf")
+        for kwargs, message in (
+                ({"num_connections": 1.5}, "num_connections is a whole number from 1 to 1024"),
+                ({"num_connections": 1025}, "num_connections is a whole number from 1 to 1024"),
+                ({"backlog": nan}, "backlog is a whole number of at least 1, got nan"),
+                ({"backlog": 0}, "backlog is a whole number of at least 1, got 0"),
+                ({"connection_timeout": nan}, "connection_timeout is a number of seconds"),
+                ({"connection_timeout": inf}, "connection_timeout is a number of seconds"),
+                ({"connection_timeout": -1}, "connection_timeout is a number of seconds")):
+            for client in (SocketClient, AsyncSocketClient):
+                with self.assertRaises(ValueError, msg=kwargs) as e:
+                    client(path=self.path, **kwargs)
+                self.assertIn(message, str(e.exception))
+        for address in ({"port": 0}, {"port": 65536}, {"port": "80"}, {"path": ""}):
+            with self.assertRaises(ValueError, msg=address):
+                SocketClient(**address)
+        # At the edges: taken.
+        SocketClient(path=self.path, num_connections=1024, connection_timeout=604800)
+        # Timeouts: NaN would wait for ever or spin, inf overflows select().
+        with SocketClient(path=self.path, num_connections=1) as c:
+            for bad in (nan, inf, 1e10, "1"):
+                for call in (lambda: c.request("/double", 1, response_timeout=bad),
+                             lambda: c.request("/double", 1, enqueue_timeout=bad),
+                             lambda: c.submit("/double", 1).result(bad),
+                             lambda: next(c.stream("/double", [1], response_timeout=bad))):
+                    with self.assertRaises(ValueError, msg=bad) as e:
+                        call()
+                    self.assertIn("is a number of seconds up to 604800 or None", str(e.exception))
+            with self.assertRaises(ValueError):
+                c.close(timeout=nan)
+            self.assertEqual(c.request("/double", 2, response_timeout=604800), 4)
+
+
 class AsyncClientTest(ServiceTest):
     def run_async(self, coroutine):
         return asyncio.run(asyncio.wait_for(coroutine, 60))
@@ -306,6 +340,20 @@ class AsyncClientTest(ServiceTest):
                 await asyncio.sleep(0.6)
                 self.assertEqual([y async for y in c.stream("/double", range(5))],
                                  [0, 2, 4, 6, 8])
+        self.run_async(main())
+
+    def test_timeouts_that_are_not_numbers_of_seconds_are_refused(self):
+        async def main():
+            async with AsyncSocketClient(path=self.path, num_connections=1) as c:
+                for bad in (float("nan"), float("inf"), 1e10):
+                    with self.assertRaises(ValueError):
+                        await c.request("/double", 1, response_timeout=bad)
+                    with self.assertRaises(ValueError):
+                        await c.submit("/double", 1, enqueue_timeout=bad)
+                    with self.assertRaises(ValueError):
+                        async for _ in c.stream("/double", [1], enqueue_timeout=bad):
+                            pass
+                self.assertEqual(await c.request("/double", 3), 6)
         self.run_async(main())
 
     def test_stream_order_options_and_early_break(self):
