@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -197,6 +198,12 @@ public:
     std::lock_guard<std::mutex> guard{write_mutex_};
     if (!write_all(fd_, record.data(), record.size())) {
       auto reason = std::string("lost the connection while sending: ") + std::strerror(errno);
+      // The service closed it: what it said before it did (BacklogFull past
+      // its connection limit) is still to be read. Give the reader up to a
+      // second to get there and fail the calls with that.
+      if (errno == EPIPE || errno == ECONNRESET)
+        for (int i = 0; i < 100 && !lost(); ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds{10});
       fail_all(reason);
     }
   }
@@ -215,6 +222,8 @@ private:
       if (n <= 0) {
         if (n < 0)
           reason = std::string("lost the connection: ") + std::strerror(errno);
+        else if (!service_said_.empty())
+          reason += ": " + service_said_; // why, when it said so first
         break;
       }
       buffer.append(chunk, static_cast<std::size_t>(n));
@@ -256,8 +265,14 @@ private:
     {
       std::lock_guard<std::mutex> guard{pending_mutex_};
       auto it = pending_.find(header.id);
-      if (it == pending_.end())
-        return; // about a record the service could not read (id "-")
+      if (it == pending_.end()) {
+        // About no call of ours (id "-"): a record the service could not
+        // read, or why it is closing the connection (BacklogFull past its
+        // connection limit), for the reason the calls still due get.
+        if (header.id == "-" && header.encoder == "error")
+          service_said_ = error_text(payload);
+        return;
+      }
       promise = std::move(it->second);
       pending_.erase(it);
       --in_flight_;
@@ -277,6 +292,20 @@ private:
       promise.set_exception(std::current_exception());
     }
     backlog_.release();
+  }
+
+  /// "Type: message" of an error record's payload, at most 300 bytes.
+  std::string error_text(std::string_view payload) const {
+    auto err = json_text_depth(payload, limits_.max_depth) > limits_.max_depth
+                 ? json(json::value_t::discarded)
+                 : json::parse(payload.begin(), payload.end(), nullptr, false);
+    if (!err.is_object())
+      return "";
+    auto type = err.value("type", json("Error"));
+    auto message = err.value("message", json(""));
+    auto text = (type.is_string() ? type.get<std::string>() : std::string("Error")) + ": "
+                + (message.is_string() ? message.get<std::string>() : std::string());
+    return text.substr(0, 300);
   }
 
   void fail_all(const std::string& reason) {
@@ -306,6 +335,7 @@ private:
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<bool> lost_{false};
   std::string lost_reason_;
+  std::string service_said_; // its last error about no call, by the reader
   std::thread reader_;
 };
 

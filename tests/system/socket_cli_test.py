@@ -3,9 +3,11 @@ gateway, against the real actorserve-example.
 Usage: socket_cli_test.py EXAMPLE_BINARY CLIENT_BINARY"""
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -135,6 +137,29 @@ class SocketCliShutdownTest(unittest.TestCase):
                 self.assertLess(time.monotonic() - start, 2)
                 self.assertEqual(client.returncode, 1)
                 self.assertTrue(err.startswith("ConnectionLost: "), err)
+
+    def test_a_connection_the_service_closes_says_why(self):
+        # A service that reads the request, says why it will not serve it
+        # (an error record about no call, id "-") and closes, as one past
+        # its connection limit does.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "svc.sock")
+            with socket.socket(socket.AF_UNIX) as listener:
+                listener.bind(path)
+                listener.listen(1)
+
+                def serve():
+                    conn, _ = listener.accept()
+                    with conn:
+                        conn.recv(1000)
+                        body = b'{"message":"the server has 1 connections open","type":"BacklogFull"}'
+                        conn.sendall(b"- %d error\n" % len(body) + body)
+                threading.Thread(target=serve, daemon=True).start()
+                p = subprocess.run([CLIENT, "--unix", path, "request", "/double", "1"],
+                                   capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(p.stderr, "ConnectionLost: the service closed the connection: "
+                                   "BacklogFull: the server has 1 connections open\n")
 
     def test_shutdown_stops_the_service(self):
         with tempfile.TemporaryDirectory() as tmp:
