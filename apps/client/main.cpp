@@ -11,9 +11,11 @@
 // whatever errors the service answered.
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -157,6 +159,8 @@ int run_stream(socket_client& client, const std::string& route, const stream_opt
       }
       return x;
     }
+    if (std::cin.bad() || std::ferror(stdin)) // not the end: it could not be read (a folder)
+      bad_line = std::string("cannot read the input: ") + std::strerror(errno);
     return std::nullopt;
   };
   auto print = [&](stream_result&& r) {
@@ -297,6 +301,14 @@ int main(int argc, char** argv) {
                           " gateway"};
     if (command != "bench" && !bench_only.empty())
       throw usage_failure{"--" + bench_only + " is an option of bench"};
+    // An option of another command, given here, would be silently ignored.
+    if (command != "stream" && (sopts.return_x || sopts.return_exceptions))
+      throw usage_failure{std::string("--") + (sopts.return_x ? "return-x" : "return-exceptions")
+                          + " is an option of stream"};
+    if (command != "shutdown" && (shutdown_path != "/shutdown" || !stop_token.empty()))
+      throw usage_failure{std::string("--")
+                          + (stop_token.empty() ? "shutdown-path" : "stop-token-file")
+                          + " is an option of shutdown"};
     if (command == "bench") {
       if (bench.http && copts.num_connections != 0)
         throw usage_failure{"--connections is for the socket gateway; over HTTP, bench opens"

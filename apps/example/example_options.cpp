@@ -1,11 +1,14 @@
 #include "apps/example/example_options.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <tuple>
 #include <vector>
 
+#include "actors/json_depth.hpp"
 #include "actors/log.hpp"
 #include "actors/private_file.hpp"
 #include "actors/tls_files.hpp"
@@ -18,6 +21,9 @@ namespace actorserve::example {
 namespace {
 
 std::vector<json> read_contexts(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw usage_error("--worker-contexts: " + path + " is not a file");
   std::ifstream in{path};
   if (!in)
     throw usage_error("--worker-contexts: cannot read " + path);
@@ -325,10 +331,24 @@ example_options parse_example_options(int argc, char** argv,
     if (linked && pool.workers > 0 && !options.context.value.is_null()
         && pool.worker_contexts.empty())
       pool.worker_contexts.assign(pool.workers, options.context.value); // the same for all
+    // A context goes to its worker as a value between nodes, which are held
+    // to --max-depth: one nested deeper would fail every worker's start.
+    if (linked) {
+      auto too_deep = [&](const json& context) {
+        return json_text_depth(json_text(context), options.max_depth) > options.max_depth;
+      };
+      if (too_deep(options.context.value)
+          || std::any_of(pool.worker_contexts.begin(), pool.worker_contexts.end(), too_deep))
+        throw usage_error("a worker context nests arrays and objects deeper than "
+                          + std::to_string(options.max_depth)
+                          + " levels (--max-depth), which no worker could take");
+    }
     if (!secret_file.empty())
       pool.secret = read_secret_file(secret_file);
-    else if (auto env = std::getenv("ACTORSERVE_SECRET"); env != nullptr && !invitation)
+    else if (auto env = std::getenv("ACTORSERVE_SECRET"); env != nullptr && !invitation) {
       pool.secret = env;
+      check_secret(pool.secret, "ACTORSERVE_SECRET"); // named as the user gave it
+    }
     ::unsetenv("ACTORSERVE_SECRET"); // read once; nothing this process starts inherits it
     if (!join_address.empty()) {
       join_options joining;

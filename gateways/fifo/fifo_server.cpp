@@ -470,6 +470,9 @@ void fifo_options::check() const {
     refuse("the calls in flight must be at least 1");
   if (call_timeout.count() <= 0)
     refuse("the call timeout must be above 0");
+  if (!path.empty() && path.back() == '/')
+    refuse("the path is the FIFOs' name, PATH.1 and PATH.2 beside each other, not a folder; "
+           "got '" + path + "'");
 }
 
 fifo_server::fifo_server(node& n, fifo_options options) {

@@ -122,6 +122,26 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("unknown option --no-such-option (see --help)", err)
 
+    def test_values_that_cannot_work_are_refused_at_the_start(self):
+        deep = "[" * 200 + "]" * 200
+        for args, env, message in (
+                (["--worker-contexts", self.dir.name, "--workers=2"], {},
+                 f"--worker-contexts: {self.dir.name} is not a file"),
+                ([f"--fifo-path={self.dir.name}/"], {},
+                 "the path is the FIFOs' name, PATH.1 and PATH.2 beside each other, not a folder"),
+                (["--node-port=0", "--workers=1"], {"ACTORSERVE_SECRET": "short"},
+                 "the shared secret from ACTORSERVE_SECRET has 5 characters; it needs at least 16"),
+                (["--workers=2", f"--worker-context={deep}"], {},
+                 "a worker context nests arrays and objects deeper than 128 levels (--max-depth)")):
+            with self.subTest(args=args):
+                code, out, err = example(*args, env=clean_env(**env))
+                self.assertEqual(code, 2, err)
+                self.assertIn(message, err)
+                self.assertNotIn("ready", out)
+        # In one process the context is no value between nodes: any depth.
+        code, out, _ = example("--print-config", f"--worker-context={deep}")
+        self.assertEqual(code, 0)
+
     def test_the_example_config_in_deploy_is_valid(self):
         code, out, err = example("--config", str(DEPLOY / "actorserve-example.toml"),
                                  "--print-config")

@@ -117,6 +117,24 @@ class SocketCliTest(unittest.TestCase):
                          (0, "2\n"))
         code, _, err = self.cli("--timeout", "0.0001", "request", "/double", "1")
         self.assertNotEqual(code, 2, err)  # 1 ms, not 0
+        # An option of another command is refused, not ignored.
+        for option, message in ((["--return-x"], "--return-x is an option of stream"),
+                                (["--return-exceptions"],
+                                 "--return-exceptions is an option of stream"),
+                                (["--shutdown-path", "/x"],
+                                 "--shutdown-path is an option of shutdown")):
+            code, _, err = self.cli(*option, "request", "/double", "1")
+            self.assertEqual(code, 2, option)
+            self.assertIn(message, err)
+        # An input that cannot be read is not an empty one.
+        folder = os.open(self.tmp.name, os.O_RDONLY)  # a folder as stdin
+        try:
+            p = subprocess.run([CLIENT, "--unix", self.path, "stream", "/double"], stdin=folder,
+                               capture_output=True, text=True, timeout=30)
+        finally:
+            os.close(folder)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("cannot read the input: Is a directory", p.stderr)
         help_text = subprocess.run([CLIENT, "--help"], capture_output=True, text=True)
         self.assertEqual(help_text.returncode, 0)
         self.assertIn("request ROUTE [JSON]", help_text.stdout)
