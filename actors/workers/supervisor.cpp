@@ -156,7 +156,7 @@ caf::behavior supervisor::make_behavior() {
       // The worker shuts down on its own: no new calls; those it has finish.
       if (auto s = proven(index, token);
           s != nullptr && s->status.state == worker_state::ready && s->agent) {
-        log::info(worker_name(index, s->status.pid) + " is leaving");
+        log::info(worker_name(s->status, s->own) + " is leaving");
         schedule_tick(tick_interval);
         publish(*s, worker_state::leaving);
         for (auto& [path, gate] : settings_.gates)
@@ -431,7 +431,11 @@ void supervisor::lost(slot& s, const std::string& why) {
     return;
   }
   if (!s.own) {
-    log::warning(worker_name(s.status, false) + " was lost: " + why);
+    // One that said it was leaving has left, as it said: no warning.
+    if (was == worker_state::leaving)
+      log::info(worker_name(s.status, false) + " has left");
+    else
+      log::warning(worker_name(s.status, false) + " was lost: " + why);
     publish(s, worker_state::left);
     slots_.erase(s.index);
     return;

@@ -651,6 +651,28 @@ class WorkersTest(unittest.TestCase):
         self.assertRegex("".join(self.svc.stderr_lines),
                          rf"(?m)worker 0 \(pid {joined.pid}\) from \S+ has left( \(.*\))?$")
 
+    def test_a_joined_worker_that_leaves_on_its_own_is_logged_as_left_not_lost(self):
+        secret = "a-secret-from-the-environment"
+        env = dict(os.environ, ACTORSERVE_SECRET=secret)
+        self.contexts = os.path.join(self.dir, "left.sock")  # unique, for the clean-up
+        self.svc = Service([EXAMPLE, "--workers=0", "--node-port=0", "--http-port=0",
+                            f"--socket-path={self.contexts}"], env=env)
+        self.endpoint = self.svc.endpoint("http")
+        joined = subprocess.Popen([EXAMPLE, "--join=" + self.svc.endpoint("node")], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.learned.add(joined.pid)
+        self.addCleanup(joined.wait)
+        wait_until(lambda: self.healthz()[0] == 200, 10, "the joined worker serving")
+        joined.send_signal(signal.SIGTERM)
+        self.assertEqual(joined.wait(15), 0)
+        wait_until(lambda: any("has left" in line for line in self.svc.stderr_lines), 10,
+                   "the supervisor logging that the worker left")
+        log = "".join(self.svc.stderr_lines)
+        self.assertRegex(log, rf"worker 0 \(pid {joined.pid}\) from \S+ is leaving")
+        self.assertNotIn("was lost", log)
+        self.assertEqual(call_once(self.endpoint, "POST", "/stop")[0], 200)
+        self.assertEqual(self.svc.wait(15), 0)
+
     def test_a_join_gives_up_at_its_timeout_on_a_port_that_never_answers(self):
         # A listener that takes the connection and says nothing (a TLS port,
         # to a worker without TLS, does that).
