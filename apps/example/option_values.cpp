@@ -10,11 +10,30 @@
 
 namespace actorserve {
 
+namespace {
+
+/// A decimal number as people write one: digits, a point, an exponent; no
+/// sign, space or hexadecimal, which std::stod would take too.
+bool plain_decimal(const std::string& text) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (text.empty() || !(digit(text[0]) || text[0] == '.'))
+    return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    bool exponent_sign = (c == '+' || c == '-') && (text[i - 1] == 'e' || text[i - 1] == 'E');
+    if (!digit(c) && c != '.' && c != 'e' && c != 'E' && !exponent_sign)
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
 double parse_seconds(const std::string& option, const std::string& text) {
   size_t used = 0;
   double value = 0;
   try {
-    value = std::stod(text, &used);
+    value = plain_decimal(text) ? std::stod(text, &used) : 0;
   } catch (const std::exception&) {
     used = 0;
   }

@@ -15,6 +15,22 @@ CAF_TEST(seconds are parsed strictly) {
   }
 }
 
+CAF_TEST(seconds are plain decimals without sign space or hexadecimal) {
+  CAF_CHECK_EQUAL(parse_seconds("t", "1e3"), 1000.0);
+  CAF_CHECK_EQUAL(parse_seconds("t", ".5"), 0.5);
+  CAF_CHECK_EQUAL(parse_seconds("t", "2E-1"), 0.2);
+  for (auto bad : {"0x10", " 5", "5 ", "+5", "inf", "nan", "1e", "", "5s"}) {
+    std::string message;
+    try {
+      parse_seconds("t", bad);
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    CAF_CHECK_EQUAL(message, std::string("option --t takes a number of seconds, got '") + bad
+                               + "'");
+  }
+}
+
 CAF_TEST(seconds are bounded so that milliseconds cannot overflow) {
   CAF_CHECK_EQUAL(parse_millis("t", "10000000").count(), 10000000000LL);
   CAF_CHECK_EQUAL(parse_millis("t", "0.0005").count(), 1);
