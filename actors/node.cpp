@@ -14,6 +14,7 @@
 #include <caf/send.hpp>
 
 #include "actors/call_error.hpp"
+#include "actors/descriptor_limit.hpp"
 #include "actors/error_type.hpp"
 #include "actors/json_wire.hpp"
 #include "actors/log.hpp"
@@ -21,7 +22,6 @@
 #include "actors/tls_files.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/calling_thread_unit.hpp"
-#include "actors/descriptor_limit.hpp"
 #include "actors/runtime/gather.hpp"
 #include "actors/runtime/in_place_route.hpp"
 #include "actors/runtime/local_only.hpp"

@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,6 +37,16 @@ int give_passphrase(char* buf, int size, int, void* userdata) {
   return static_cast<int>(passphrase.size());
 }
 
+/// Whether a PEM key file says it is encrypted (PKCS#8's or the older
+/// header's mark), read from its first 64 KiB.
+bool is_encrypted(const std::string& path) {
+  std::ifstream in{path};
+  std::string head(64 * 1024, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head.find("ENCRYPTED") != std::string::npos;
+}
+
 } // namespace
 
 void check_tls_files(const tls_options& tls) {
@@ -46,10 +57,10 @@ void check_tls_files(const tls_options& tls) {
                                                         &SSL_CTX_free};
   if (!ctx)
     refuse("cannot check the TLS files");
-  if (!tls.passphrase.empty()) {
-    SSL_CTX_set_default_passwd_cb(ctx.get(), give_passphrase);
-    SSL_CTX_set_default_passwd_cb_userdata(ctx.get(), const_cast<std::string*>(&tls.passphrase));
-  }
+  // Always ours: OpenSSL's own callback would ask on the terminal for the
+  // passphrase of an encrypted key, and wait there.
+  SSL_CTX_set_default_passwd_cb(ctx.get(), give_passphrase);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(), const_cast<std::string*>(&tls.passphrase));
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), tls.certificate.c_str()) != 1)
     refuse("cannot load the TLS certificate from " + tls.certificate);
   auto mismatch = "the TLS key in " + tls.key + " does not belong to the certificate in "
@@ -58,12 +69,15 @@ void check_tls_files(const tls_options& tls) {
     // OpenSSL 3 compares the key with the certificate as it loads it.
     if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
       refuse(mismatch);
+    if (tls.passphrase.empty() && is_encrypted(tls.key))
+      refuse("the TLS key in " + tls.key + " is encrypted, and no passphrase was given");
     refuse("cannot load the TLS key from " + tls.key);
   }
   if (SSL_CTX_check_private_key(ctx.get()) != 1)
     refuse(mismatch);
   if (SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
     refuse("cannot load the CA certificates from " + tls.ca_file);
+  ERR_clear_error();
 }
 
 } // namespace actorserve

@@ -37,19 +37,24 @@ std::string reason_of(caf::actor_system& sys, const caf::error& err) {
 /// The supervisor's worker port, over plain TCP: connect, prove the secret
 /// both ways (link_proof.hpp), then give the connection to CAF.
 caf::expected<caf::actor> link_over_tcp(caf::actor_system& sys, const join_options& invitation,
-                                        std::chrono::milliseconds step, bool& final,
-                                        std::string& why) {
-  auto fd = connect_to_supervisor(invitation.host, invitation.port, step, why);
+                                        std::chrono::steady_clock::time_point deadline,
+                                        bool& final, std::string& why) {
+  // Each step gets what is left of the attempt's time, at least 1 ms.
+  auto left = [deadline] {
+    return std::max(std::chrono::milliseconds{1},
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now()));
+  };
+  auto fd = connect_to_supervisor(invitation.host, invitation.port, left(), why);
   if (!fd)
     return caf::make_error(caf::sec::cannot_connect_to_node);
-  auto outcome = prove_link_to_supervisor(fd.get(), invitation.secret,
-                                          std::chrono::steady_clock::now() + step, why);
+  auto outcome = prove_link_to_supervisor(fd.get(), invitation.secret, deadline, why);
   if (outcome != link_outcome::admitted) {
     // Another secret stays another secret: trying again would not help.
     final = outcome == link_outcome::refused || outcome == link_outcome::impostor;
     return caf::make_error(caf::sec::cannot_connect_to_node);
   }
-  auto found = adopt_link_as_worker(sys, std::move(fd), step);
+  auto found = adopt_link_as_worker(sys, std::move(fd), left());
   if (!found)
     why = sys.render(found.error());
   return found;
@@ -72,11 +77,11 @@ caf::actor reach_supervisor(caf::actor_system& sys, const join_options& invitati
     std::string why;
     // A port that takes the connection and never answers (a TLS port, to a
     // worker without TLS) must not hold the join past its timeout.
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      give_up - std::chrono::steady_clock::now());
-    auto step = std::clamp(left, std::chrono::milliseconds{100}, step_timeout);
+    auto now = std::chrono::steady_clock::now();
+    auto attempt_ends = std::min(now + step_timeout,
+                                 std::max(give_up, now + std::chrono::milliseconds{100}));
     auto found = tls ? reach_over_tls(sys, invitation.host, invitation.port)
-                     : link_over_tcp(sys, invitation, step, final, why);
+                     : link_over_tcp(sys, invitation, attempt_ends, final, why);
     if (found)
       return std::move(*found);
     if (why.empty())

@@ -433,7 +433,7 @@ void supervisor::lost(slot& s, const std::string& why) {
   if (!s.own) {
     // One that said it was leaving has left, as it said: no warning.
     if (was == worker_state::leaving)
-      log::info(worker_name(s.status, false) + " has left");
+      log::info(worker_name(s.status, false) + " has left (" + why + ")");
     else
       log::warning(worker_name(s.status, false) + " was lost: " + why);
     publish(s, worker_state::left);

@@ -6,7 +6,6 @@
 #include <optional>
 #include <set>
 
-
 namespace actorserve {
 
 namespace {

@@ -83,7 +83,8 @@ std::chrono::milliseconds seconds_option(const std::string& name, const std::str
     size_t used = 0;
     double s = std::stod(value, &used);
     if (used == value.size() && s >= 0 && s <= max_seconds)
-      return std::chrono::milliseconds(static_cast<long long>(std::ceil(s * 1000)));
+      // Up to the next millisecond, but 16.1 is 16100 ms, not 16101.
+      return std::chrono::milliseconds(static_cast<long long>(std::ceil(s * 1000 - 1e-6)));
   } catch (const std::exception&) {
   }
   throw usage_failure{"--" + name + " takes 0 to " + std::to_string(static_cast<int>(max_seconds))
@@ -256,7 +257,8 @@ int main(int argc, char** argv) {
       } else if (name == "timeout") {
         timeout = seconds_option(name, value);
         if (timeout.count() <= 0)
-          throw usage_failure{"--timeout takes more than 0 seconds"};
+          throw usage_failure{"--timeout takes more than 0 seconds, up to 604800, got '" + value
+                              + "'"};
       } else if (name == "shutdown-path") {
         shutdown_path = value;
       } else if (name == "stop-token-file") {

@@ -22,8 +22,8 @@ namespace {
 
 std::vector<json> read_contexts(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw usage_error("--worker-contexts: " + path + " is not a file");
+  if (std::filesystem::is_directory(path, ec)) // a pipe (<(...), /dev/stdin) is fine
+    throw usage_error("--worker-contexts: " + path + " is a folder, not a file");
   std::ifstream in{path};
   if (!in)
     throw usage_error("--worker-contexts: cannot read " + path);

@@ -157,6 +157,32 @@ void option_table::apply(option& o, std::vector<std::string> values, const std::
   }
 }
 
+std::vector<std::string> option_table::with_empty_values(int argc, char** argv) {
+  // CLI11 reads "--name=" as "--name" and takes the next argument as its
+  // value: "--allowed-host= --access-log" would make "--access-log" a host.
+  // An empty value is given as one ("--name" ""), where it can mean
+  // something: not to a flag, a list or the few options of the table's own.
+  std::vector<std::string> args{argv, argv + argc};
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    auto& arg = args[i];
+    if (arg == "--")
+      break; // what follows is no option
+    if (arg.size() < 4 || arg.rfind("--", 0) != 0 || arg.find('=') != arg.size() - 1)
+      continue;
+    auto name = arg.substr(2, arg.size() - 3);
+    auto* o = find(name);
+    if (o == nullptr)
+      throw usage_error("option --" + name + " takes no empty value (see --help)");
+    if (o->value_name.empty())
+      throw usage_error("option --" + name + " takes true or false, got ''");
+    if (o->repeatable)
+      throw usage_error("option --" + name + " takes a value, got ''");
+    arg.pop_back();
+    args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), std::string{});
+  }
+  return args;
+}
+
 option_table::outcome option_table::parse(int argc, char** argv) {
   return parse(argc, argv, [](const std::string& name) { return std::getenv(name.c_str()); });
 }
@@ -183,20 +209,7 @@ option_table::parse(int argc, char** argv,
   auto* print_flag = cli.add_flag("--" + std::string{print_config_option});
   auto* config = cli.add_option("--" + std::string{config_option})->expected(1);
   cli.allow_extras(); // what is left over is named below, in our words
-  // CLI11 reads "--name=" as "--name" and takes the next argument as its
-  // value: "--allowed-host= --access-log" would make "--access-log" a host.
-  // An empty value is given as one ("--name" ""); a flag takes none.
-  std::vector<std::string> args{argv, argv + argc};
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    auto& arg = args[i];
-    if (arg.size() < 4 || arg.rfind("--", 0) != 0 || arg.find('=') != arg.size() - 1)
-      continue;
-    auto name = arg.substr(2, arg.size() - 3);
-    if (auto* o = find(name); o != nullptr && o->value_name.empty())
-      throw usage_error("option --" + name + " takes true or false, got ''");
-    arg.pop_back();
-    args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), std::string{});
-  }
+  auto args = with_empty_values(argc, argv);
   std::vector<char*> pointers;
   for (auto& a : args)
     pointers.push_back(a.data());

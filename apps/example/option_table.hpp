@@ -85,6 +85,9 @@ private:
 
   option& declare(option o);
   option* find(const std::string& name);
+  /// argv with each "--name=" (nothing after the equals sign) as "--name"
+  /// and an empty value; refused where an empty value means nothing.
+  std::vector<std::string> with_empty_values(int argc, char** argv);
   std::vector<std::string> flag_values(const option& o, const std::vector<std::string>& given,
                                        const std::string& where) const;
   void apply(option& o, std::vector<std::string> values, const std::string& where);

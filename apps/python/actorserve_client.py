@@ -297,11 +297,13 @@ def _seconds(name: str, value: Any, optional: bool = True, least: float = -math.
     (or None, where `optional`); ValueError naming `name` otherwise."""
     if value is None and optional:
         return None
+    # Compared before any float(): an int like 10**400 has no float.
     if (isinstance(value, bool) or not isinstance(value, (int, float))
-            or not math.isfinite(value) or not least <= value <= _MAX_SECONDS):
+            or (isinstance(value, float) and not math.isfinite(value))
+            or not least <= value <= _MAX_SECONDS):
         low = "" if least == -math.inf else f"from {least} "
         raise ValueError(f"{name} is a number of seconds {low}up to {_MAX_SECONDS}"
-                         f"{' or None' if optional else ''}, got {value!r}")
+                         f"{' or None' if optional else ''}, got {repr(value)[:40]}")
     return value
 
 

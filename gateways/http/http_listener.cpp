@@ -208,7 +208,7 @@ private:
         // is unfinished, whatever the buffer holds is part of it.
         if (in_header) {
           header_bytes_ += used;
-          auto unfinished = parser_->is_header_done() ? 0 : buffer_.size();
+          auto unfinished = ec == bhttp::error::need_more ? buffer_.size() : 0;
           if (header_bytes_ + unfinished > limits().header_limit)
             return on_read_error(bhttp::error::header_limit);
         }

@@ -195,17 +195,21 @@ public:
       pending_.emplace(id, std::move(promise));
       ++in_flight_;
     }
-    std::lock_guard<std::mutex> guard{write_mutex_};
-    if (!write_all(fd_, record.data(), record.size())) {
-      auto reason = std::string("lost the connection while sending: ") + std::strerror(errno);
-      // The service closed it: what it said before it did (BacklogFull past
-      // its connection limit) is still to be read. Give the reader up to a
-      // second to get there and fail the calls with that.
-      if (errno == EPIPE || errno == ECONNRESET)
-        for (int i = 0; i < 100 && !lost(); ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds{10});
-      fail_all(reason);
+    int error = 0;
+    {
+      std::lock_guard<std::mutex> guard{write_mutex_};
+      if (!write_all(fd_, record.data(), record.size()))
+        error = errno;
     }
+    if (error == 0)
+      return;
+    // The service closed it: what it said before it did (BacklogFull past
+    // its connection limit) is still to be read. Give the reader up to a
+    // second to get there and fail the calls with that; no lock is held.
+    if (error == EPIPE || error == ECONNRESET)
+      for (int i = 0; i < 100 && !lost(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    fail_all(std::string("lost the connection while sending: ") + std::strerror(error));
   }
 
 private:

@@ -126,7 +126,7 @@ class ConfigTest(unittest.TestCase):
         deep = "[" * 200 + "]" * 200
         for args, env, message in (
                 (["--worker-contexts", self.dir.name, "--workers=2"], {},
-                 f"--worker-contexts: {self.dir.name} is not a file"),
+                 f"--worker-contexts: {self.dir.name} is a folder, not a file"),
                 ([f"--fifo-path={self.dir.name}/"], {},
                  "the path is the FIFOs' name, PATH.1 and PATH.2 beside each other, not a folder"),
                 (["--node-port=0", "--workers=1"], {"ACTORSERVE_SECRET": "short"},

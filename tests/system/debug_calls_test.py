@@ -138,7 +138,7 @@ class DebugCallsOverTheSocketTest(unittest.TestCase):
         self.addCleanup(svc.kill)
         conn = RawConnection(path)
         self.addCleanup(conn.sock.close)
-        conn.send(call_record("r1", "/sleep", 1.5))
+        conn.send(call_record("r1", "/sleep", 3))
         http = Http(svc.endpoint("http"))
         self.addCleanup(http.close)
         deadline = time.monotonic() + 10
@@ -153,7 +153,7 @@ class DebugCallsOverTheSocketTest(unittest.TestCase):
         worker = {w["index"]: w for w in seen["workers"]}[calls[0]["worker"]]
         inner = find_calls(worker["routes"], "/sleep")["calls"]
         self.assertEqual([c["request_id"] for c in inner], [calls[0]["request_id"]])
-        self.assertEqual(conn.read_json(), ("r1", "json", 1.5))
+        self.assertEqual(conn.read_json(), ("r1", "json", 3))
 
 
 if __name__ == "__main__":

@@ -133,6 +133,21 @@ class HttpGatewayTest(unittest.TestCase):
         self.assertEqual(out.split(b" ")[1], b"431", out[:80])
         self.assertIn(b"RequestHeaderFieldsTooLarge", out)
         self.assertLess(sent, 8 * 1024, "the refusal came long after the limit")
+        # One whole header line a write: each put takes complete lines.
+        lines = [line] + [b"X-%d: %s\r\n" % (i, b"a" * 200) for i in range(500)]
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            sent = 0
+            try:
+                for piece in lines:
+                    if select.select([s], [], [], 0.002)[0]:
+                        break
+                    s.sendall(piece)
+                    sent += len(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            out = s.recv(65536)
+        self.assertEqual(out.split(b" ")[1], b"431", out[:80])
+        self.assertLess(sent, 8 * 1024, "the refusal came long after the limit")
         self.assertEqual(self.client(ep).json("POST", "/double", 2), (200, 4))
 
     def test_body_limit_at_and_past_the_edge(self):

@@ -237,6 +237,9 @@ class BadTlsFilesTest(unittest.TestCase):
         os.chmod(cls.secret, 0o600)
         with open(os.path.join(cls.dir, "empty.key"), "w"):
             pass
+        # An encrypted key: nothing may ask for its passphrase on a terminal.
+        sh("openssl", "pkey", "-in", f"{cls.dir}/sup.key", "-aes256", "-passout",
+           "pass:not-given", "-out", f"{cls.dir}/encrypted.key")
 
     @classmethod
     def tearDownClass(cls):
@@ -258,6 +261,8 @@ class BadTlsFilesTest(unittest.TestCase):
                  ({"key": "wrk"}, f"the TLS key in {d}/wrk.key does not belong to the "
                                   f"certificate in {d}/sup.pem"),
                  ({"key": "empty"}, f"cannot load the TLS key from {d}/empty.key"),
+                 ({"key": "encrypted"}, f"the TLS key in {d}/encrypted.key is encrypted, and "
+                                        "no passphrase was given"),
                  ({"cert": "missing"}, f"cannot load the TLS certificate from {d}/missing.pem")]
         for role in ("supervisor", "worker"):
             for files, message in cases:
