@@ -20,16 +20,11 @@ std::pair<std::string, std::uint16_t> parse_host_port(const std::string& text,
   auto host = text.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  auto port_text = std::string_view{text}.substr(colon + 1);
-  std::uint16_t port = 0;
-  try {
-    port = port_number(port_text, what);
-  } catch (const std::invalid_argument&) {
-  }
-  if (port == 0)
+  auto port = port_from_text(std::string_view{text}.substr(colon + 1));
+  if (!port || *port == 0)
     throw std::invalid_argument(what + " takes HOST:PORT with a port of 1 to 65535; got '"
                                 + text + "'");
-  return {host, port};
+  return {host, *port};
 }
 
 std::optional<join_options> take_worker_invitation() {

@@ -72,14 +72,10 @@ http_url parse_http_url(const std::string& url) {
   if (out.host.empty())
     throw bad("no host");
   if (!port.empty() || authority.back() == ':') {
-    std::uint16_t n = 0;
-    try {
-      n = port_number(port, "the port");
-    } catch (const std::invalid_argument&) {
-    }
-    if (n == 0)
+    auto n = port_from_text(port);
+    if (!n || *n == 0)
       throw bad("the port must be 1 to 65535");
-    out.port = n;
+    out.port = *n;
   }
   return out;
 }

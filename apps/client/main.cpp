@@ -245,14 +245,10 @@ int main(int argc, char** argv) {
         copts.host = value;
         tcp = true;
       } else if (name == "port") {
-        std::uint16_t port = 0;
-        try {
-          port = port_number(value, "--port");
-        } catch (const std::invalid_argument&) {
-        }
-        if (port == 0)
+        auto port = port_from_text(value);
+        if (!port || *port == 0)
           throw usage_failure{"--port takes 1 to 65535, got '" + value + "'"};
-        copts.port = port;
+        copts.port = *port;
         tcp = true;
       } else if (name == "timeout") {
         timeout = seconds_option(name, value);

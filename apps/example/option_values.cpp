@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <stdexcept>
 
 #include "actors/port_number.hpp"
 
@@ -66,11 +65,9 @@ std::uint64_t parse_count(const std::string& option, const std::string& text, st
 }
 
 std::uint16_t parse_port(const std::string& option, const std::string& text) {
-  try {
-    return port_number(text, "option --" + option);
-  } catch (const std::invalid_argument&) {
-    throw usage_error("option --" + option + " takes 0 to 65535, got '" + text + "'");
-  }
+  if (auto port = port_from_text(text))
+    return *port;
+  throw usage_error("option --" + option + " takes 0 to 65535, got '" + text + "'");
 }
 
 bool parse_bool(const std::string& option, const std::string& text) {

@@ -283,9 +283,7 @@ private:
     }
     try {
       if (header.encoder == "error") {
-        auto err = json_text_depth(payload, limits_.max_depth) > limits_.max_depth
-                     ? json(json::value_t::discarded)
-                     : json::parse(payload.begin(), payload.end(), nullptr, false);
+        auto err = error_record(payload);
         if (!err.is_object())
           throw call_error("BadResponse", "the service sent an error record that is not a JSON object");
         throw call_error(err.value("type", "Error"), err.value("message", ""));
@@ -298,11 +296,17 @@ private:
     backlog_.release();
   }
 
+  /// An error record's payload as JSON, its depth checked first; discarded
+  /// when it is not JSON or nests too deeply.
+  json error_record(std::string_view payload) const {
+    if (json_text_depth(payload, limits_.max_depth) > limits_.max_depth)
+      return json(json::value_t::discarded);
+    return json::parse(payload.begin(), payload.end(), nullptr, false);
+  }
+
   /// "Type: message" of an error record's payload, at most 300 bytes.
   std::string error_text(std::string_view payload) const {
-    auto err = json_text_depth(payload, limits_.max_depth) > limits_.max_depth
-                 ? json(json::value_t::discarded)
-                 : json::parse(payload.begin(), payload.end(), nullptr, false);
+    auto err = error_record(payload);
     if (!err.is_object())
       return "";
     auto type = err.value("type", json("Error"));
